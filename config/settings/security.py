@@ -1,0 +1,40 @@
+import base64
+import hashlib
+import secrets
+
+from config.env import env_bool, env_int, env_list, env_str
+
+from .core import PRODUCTION, VAR_DIR
+
+
+def _dev_secret() -> str:
+    """A secret generated once per checkout and kept under var/, for embedded mode only."""
+    path = VAR_DIR / "dev-secret-key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env_str("SECRET_KEY", "") or ("" if PRODUCTION else _dev_secret())
+
+# Credential encryption: Fernet keys, newest first. The first encrypts; all decrypt, so a
+# key is rotated by putting a new one in front and running `manage.py rotate_credentials`.
+DOORSTEP_ENCRYPTION_KEYS = env_list("DOORSTEP_ENCRYPTION_KEYS", [])
+if not DOORSTEP_ENCRYPTION_KEYS and not PRODUCTION and SECRET_KEY:
+    _derived = hashlib.sha256(("doorstep-credentials:" + SECRET_KEY).encode()).digest()
+    DOORSTEP_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_derived).decode()]
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST_X_FORWARDED_PROTO", PRODUCTION) else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+X_FRAME_OPTIONS = "DENY"
+INTERNAL_IPS = env_list("INTERNAL_IPS", [])

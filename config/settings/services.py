@@ -1,0 +1,65 @@
+from config.env import env_bool, env_int, env_str
+
+from .core import PRODUCTION, VAR_DIR
+
+REDIS_URL = env_str("REDIS_URL", "")
+
+# --- Cache (rate limits, short-lived state): Redis when configured, else process memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "doorstep"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery. Embedded mode needs no Redis: a folder-based broker under var/ lets the
+# same worker and beat code run beside `runserver`.
+BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _sub in ("queue", "processed"):
+        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    # Longer than any task may run; future work is stored as rows, never as countdowns.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- E-mail for accounts (verification, password reset, invitations). Shopper messages
+# go through messaging providers instead.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    # Dev outbox: every e-mail is printed where `make demo` runs and kept under var/outbox.
+    EMAIL_BACKEND = "config.mail.DevOutboxEmailBackend"
+    DEV_OUTBOX_DIR = VAR_DIR / "outbox" / "mail"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Doorstep <no-reply@doorstep.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Providers (used by messaging): API base URLs are overridable for EU regions and tests.
+SENDGRID_API_KEY = env_str("SENDGRID_API_KEY", "")
+SENDGRID_API_URL = env_str("SENDGRID_API_URL", "https://api.sendgrid.com")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
+
+HEALTHZ_BROKER_TIMEOUT = 2 if PRODUCTION else 1

@@ -1,0 +1,2 @@
+"""The tenants app's API: API-key authentication, permissions, rate limits, and the
+tenant, brand and credential endpoints."""

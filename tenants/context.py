@@ -1,0 +1,83 @@
+"""The current tenant, held in a context variable for one request or one task.
+
+    edge (middleware / API key / public token / task decorator)
+        └─ with tenant_scope(tenant):      sets the variable (and the log context)
+               Model.objects.…             scoped managers filter by it, or raise without it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from config.logging import tenant_slug_var
+
+if TYPE_CHECKING:
+    from tenants.models import Tenant
+
+_current_tenant: ContextVar[Tenant | None] = ContextVar("current_tenant", default=None)
+
+
+class TenantNotSetError(RuntimeError):
+    """A tenant-owned table was queried with no tenant in scope: fail closed."""
+
+
+def get_current_tenant() -> Tenant | None:
+    return _current_tenant.get()
+
+
+def require_current_tenant() -> Tenant:
+    tenant = _current_tenant.get()
+    if tenant is None:
+        raise TenantNotSetError(
+            "No tenant is set. Enter `tenant_scope(tenant)` at the edge, or leave the scope "
+            "explicitly with `Model.objects.unscoped(reason=...)`."
+        )
+    return tenant
+
+
+@contextmanager
+def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
+    if tenant is None:
+        raise TenantNotSetError("tenant_scope() needs a tenant")
+    token = _current_tenant.set(tenant)
+    log_token = tenant_slug_var.set(tenant.slug)
+    try:
+        yield tenant
+    finally:
+        tenant_slug_var.reset(log_token)
+        _current_tenant.reset(token)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """One request's slot for the tenant: starts empty, is filled by the edge that resolves
+    the tenant (`activate_tenant`), and is emptied again when the request ends, so a worker
+    thread can never carry one request's tenant into the next."""
+    token = _current_tenant.set(None)
+    log_token = tenant_slug_var.set("-")
+    try:
+        yield
+    finally:
+        tenant_slug_var.reset(log_token)
+        _current_tenant.reset(token)
+
+
+def activate_tenant(tenant: Tenant) -> None:
+    """Set the tenant inside an enclosing `request_scope()` (middleware, API authentication)."""
+    _current_tenant.set(tenant)
+    tenant_slug_var.set(tenant.slug)
+
+
+@contextmanager
+def no_tenant() -> Iterator[None]:
+    """Run a block with no tenant set, e.g. an operator command that must not inherit one."""
+    token = _current_tenant.set(None)
+    log_token = tenant_slug_var.set("-")
+    try:
+        yield
+    finally:
+        tenant_slug_var.reset(log_token)
+        _current_tenant.reset(token)

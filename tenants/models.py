@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from .permissions import ApiKeyScope, Role
+from .scoping import TenantScopedModel
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1F6FEB.")
+
+
+class Tenant(models.Model):
+    """A retailer's account. Not scoped itself: it is what everything else is scoped by."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"  # no dashboard, API or sends; data kept
+        CLOSED = "closed", "Closed"
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=120)
+    timezone = models.CharField(max_length=64, default="UTC")
+    default_locale = models.CharField(max_length=10, default="en", choices=settings.LANGUAGES)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Members must set up an authenticator app to use the dashboard."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Membership(TenantScopedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"
+
+
+class Invitation(TenantScopedModel):
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    # The token travels in the link; only its SHA-256 is stored. Looked up before the tenant
+    # is known, so its unique index cannot start with `tenant`.
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+
+class Brand(TenantScopedModel):
+    class Font(models.TextChoices):
+        SYSTEM = "system", "System UI"
+        HELVETICA = "helvetica", "Helvetica / Arial"
+        GEORGIA = "georgia", "Georgia (serif)"
+        TREBUCHET = "trebuchet", "Trebuchet MS"
+        VERDANA = "verdana", "Verdana"
+        COURIER = "courier", "Courier (monospace)"
+
+    logo = models.ImageField(upload_to="logos/", blank=True)
+    primary_color = models.CharField(max_length=7, default="#1F6FEB", validators=[hex_colour])
+    accent_color = models.CharField(max_length=7, default="#F59E0B", validators=[hex_colour])
+    font = models.CharField(max_length=16, choices=Font.choices, default=Font.SYSTEM)
+    sender_name = models.CharField(max_length=100, blank=True)
+    sender_email = models.EmailField(blank=True)
+    reply_to = models.EmailField(blank=True)
+    sms_sender = models.CharField(
+        max_length=16, blank=True,
+        validators=[RegexValidator(
+            r"^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$",
+            "Use a phone number in E.164 form (+4915112345678) or up to 11 letters and digits.",
+        )],
+    )
+    footer_text = models.TextField(blank=True, max_length=2000)
+    legal_text = models.TextField(blank=True, max_length=4000)
+    # {"instagram": "https://…", …}: keys from `SOCIAL_NETWORKS`.
+    social_links = models.JSONField(default=dict, blank=True)
+    # Resolves shopper pages to this tenant by Host header, so it is unique across tenants.
+    custom_tracking_domain = models.CharField(max_length=253, blank=True, null=True, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SOCIAL_NETWORKS = ("instagram", "facebook", "x", "tiktok", "youtube", "pinterest", "linkedin")
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="brand_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"Brand of {self.tenant_id}"
+
+
+class ApiKey(TenantScopedModel):
+    name = models.CharField(max_length=100)
+    # The first characters of the key, shown in lists so people can tell keys apart.
+    prefix = models.CharField(max_length=16)
+    # SHA-256 of the whole key: keys are long random strings, so a fast hash is enough.
+    # Looked up before the tenant is known, hence a global unique index.
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=16, choices=ApiKeyScope.choices,
+                             default=ApiKeyScope.READ_WRITE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantScopedModel.Meta):
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "revoked_at"], name="apikey_tenant_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Credential(TenantScopedModel):
+    """A tenant's secrets for one provider, as one encrypted JSON object of fields."""
+
+    class Name(models.TextChoices):
+        SENDGRID = "sendgrid", "SendGrid"
+        TWILIO = "twilio", "Twilio"
+        EASYPOST = "easypost", "EasyPost"
+        AFTERSHIP = "aftership", "AfterShip"
+        SHIPPO = "shippo", "Shippo"
+        SHOPIFY = "shopify", "Shopify"
+
+    name = models.CharField(max_length=32, choices=Name.choices)
+    ciphertext = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="credential_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} credentials"

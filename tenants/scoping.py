@@ -1,0 +1,54 @@
+"""Tenant-owned models fail closed.
+
+`TenantScopedModel` gives a model a non-null `tenant` and a default manager that filters by
+the tenant in scope and raises `TenantNotSetError` when there is none. The only way out is
+`Model.objects.unscoped(reason="…")`, which is easy to grep for in review.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from .context import TenantNotSetError, get_current_tenant, require_current_tenant
+
+
+class TenantScopedQuerySet(models.QuerySet):
+    pass
+
+
+class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
+    def get_queryset(self) -> TenantScopedQuerySet:
+        tenant = require_current_tenant()
+        return super().get_queryset().filter(tenant=tenant)
+
+    def unscoped(self, *, reason: str) -> TenantScopedQuerySet:
+        if not reason or not reason.strip():
+            raise ValueError("unscoped() needs a reason a reviewer can read")
+        return super().get_queryset()
+
+
+class TenantScopedModel(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantScopedManager()
+    # Cascades and forward relations (`line.order`) use this plain manager: deleting a tenant
+    # must reach every row, and following a relation from a row already loaded is safe.
+    # Concrete models write `class Meta(TenantScopedModel.Meta)` to keep this setting.
+    _plain = models.Manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "_plain"
+
+    def save(self, *args, **kwargs):
+        current = get_current_tenant()
+        if self.tenant_id is None:
+            if current is None:
+                raise TenantNotSetError(f"Cannot save {type(self).__name__} without a tenant")
+            self.tenant = current
+        elif current is not None and self.tenant_id != current.pk:
+            raise TenantNotSetError(
+                f"Refusing to save {type(self).__name__} of tenant {self.tenant_id} "
+                f"inside the scope of tenant {current.pk}"
+            )
+        super().save(*args, **kwargs)

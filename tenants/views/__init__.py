@@ -1,0 +1,1 @@
+"""Dashboard pages of the tenants app (home, areas, settings, invitations)."""

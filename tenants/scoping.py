@@ -34,7 +34,7 @@ class TenantScopedModel(models.Model):
     # Cascades and forward relations (`line.order`) use this plain manager: deleting a tenant
     # must reach every row, and following a relation from a row already loaded is safe.
     # Concrete models write `class Meta(TenantScopedModel.Meta)` to keep this setting.
-    _plain = models.Manager()
+    _plain = models.Manager()  # noqa: DJ012 - managers belong together, after the field
 
     class Meta:
         abstract = True

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -115,11 +116,26 @@ def brand_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fie
     brand = brand_get(tenant)
     for key, value in fields.items():
         setattr(brand, key, value)
-    if "custom_tracking_domain" in fields and not fields["custom_tracking_domain"]:
+    if not brand.custom_tracking_domain:
         brand.custom_tracking_domain = None
-    brand.full_clean(exclude=["tenant", "logo"])
-    with tenant_scope(tenant):
-        brand.save()
+    try:
+        # Uniqueness is checked below across tenants; the model's own check would only see
+        # this tenant's rows through the scoped manager.
+        brand.full_clean(exclude=["tenant", "logo"], validate_unique=False,
+                         validate_constraints=False)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(details=exc.message_dict) from None
+    domain_taken = ValidationFailed(
+        details={"custom_tracking_domain": ["Another store already uses this domain."]})
+    if brand.custom_tracking_domain and Brand.objects.unscoped(
+            reason="a tracking domain is unique across tenants").filter(
+            custom_tracking_domain=brand.custom_tracking_domain).exclude(pk=brand.pk).exists():
+        raise domain_taken
+    try:
+        with transaction.atomic(), tenant_scope(tenant):
+            brand.save()
+    except IntegrityError:
+        raise domain_taken from None
     return brand
 
 

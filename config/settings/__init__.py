@@ -11,13 +11,13 @@
 Production mode refuses to start when a required value is missing (see `production`).
 """
 
+from .api import *  # noqa: F403
+from .auth import *  # noqa: F403
 from .core import *  # noqa: F403
 from .database import *  # noqa: F403
-from .services import *  # noqa: F403
-from .security import *  # noqa: F403
-from .auth import *  # noqa: F403
-from .api import *  # noqa: F403
 from .logs import *  # noqa: F403
 from .production import check_production
+from .security import *  # noqa: F403
+from .services import *  # noqa: F403
 
 check_production()

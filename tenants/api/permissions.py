@@ -18,6 +18,9 @@ class HasTenantPermission(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         principal = request.user
+        if request.method.lower() not in view.http_method_names or not hasattr(
+                view, request.method.lower()):
+            return True  # no handler: let the view answer 405, which reveals nothing
         if not isinstance(principal, ApiPrincipal):
             return False
         required = getattr(view, "required_perms", {}).get(request.method)

@@ -1,0 +1,126 @@
+"""Carol (tenant B) reaches nothing of Alice's (tenant A), through any URL that exists.
+
+1. Every one of our URLs with path parameters is a registered case or explicitly names no
+   tenant object (harness.py); a new URL in neither place fails here.
+2. For each case, Carol gets 404 with every registered method, and Alice's data is unchanged.
+3. Every one of our parameterless GET pages and API endpoints, fetched as Carol, shows nothing
+   that belongs to tenant A.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tenants import services
+from tenants.context import tenant_scope
+from tenants.scoping import TenantScopedModel
+
+from .harness import CASES, NO_TENANT_OBJECT, load_all_cases
+
+load_all_cases()
+
+OUR_PACKAGES = {"config", "tenants", "orders", "recommendations", "tracking", "returns",
+                "messaging", "analytics"}
+# Strings that exist only in tenant A: none may appear in anything Carol is shown.
+TENANT_A_MARKERS = ["Alpha Outfitters", "alice@alpha.test", "bob@alpha.test", "dave@alpha.test",
+                    "alpha-private.myshopify.com", "+14155550199"]
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield namespace + (entry.name or ""), prefix + str(entry.pattern), entry
+
+
+def _is_ours(pattern: URLPattern) -> bool:
+    callback = pattern.callback
+    module = getattr(callback, "view_class", callback).__module__
+    return module.split(".")[0] in OUR_PACKAGES
+
+
+def _has_params(pattern: URLPattern) -> bool:
+    regex = pattern.pattern.regex
+    return bool(regex.groupindex) or regex.groups > 0
+
+
+def our_urls() -> list[tuple[str, str, URLPattern]]:
+    return [u for u in _walk(get_resolver().url_patterns) if _is_ours(u[2])]
+
+
+def test_every_url_with_parameters_is_covered_by_a_cross_tenant_case():
+    uncovered = sorted(
+        f"{name or '(unnamed)'} at /{route}" for name, route, pattern in our_urls()
+        if _has_params(pattern) and name not in CASES and name not in NO_TENANT_OBJECT
+    )
+    assert not uncovered, (
+        "Register these in tests/tenancy/cases_<area>.py (cross_tenant_case or "
+        f"no_tenant_object): {uncovered}")
+
+
+def test_registered_cases_name_urls_that_exist():
+    names = {name for name, _, _ in our_urls()}
+    assert not (set(CASES) | set(NO_TENANT_OBJECT)) - names
+
+
+def _seed_tenant_a(p) -> None:
+    """Data in tenant A that must never show up for Carol."""
+    services.brand_update(p.tenant_a, sender_name="Alpha Outfitters Crew")
+    services.invitation_create(p.tenant_a, email="dave@alpha.test", role="viewer", actor=p.alice)
+    services.credential_set(p.tenant_a, "shopify", {
+        "shop_domain": "alpha-private.myshopify.com", "webhook_secret": "alpha-shopify-secret"})
+    services.credential_set(p.tenant_a, "twilio", {
+        "account_sid": "AC" + "a1" * 16, "auth_token": "f0" * 16, "from_number": "+14155550199"})
+
+
+def _tenant_a_counts(tenant) -> dict[str, int]:
+    with tenant_scope(tenant):
+        return {
+            model._meta.label: model.objects.count()
+            for model in apps.get_models() if issubclass(model, TenantScopedModel)
+        }
+
+
+def _carol_request(client, api_client, p, name: str, method: str, url: str):
+    if name.startswith("api-"):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {p.carol_key}")
+        return api_client.generic(method, url, "{}", content_type="application/json")
+    client.force_login(p.carol)
+    return client.generic(method, url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case_name", sorted(CASES))
+def test_carol_gets_404_for_alices_objects(client, api_client, personas, case_name):
+    case = CASES[case_name]
+    kwargs = case.make_kwargs(personas)
+    url = reverse(case.url_name, kwargs=kwargs)
+    before = _tenant_a_counts(personas.tenant_a)
+    for method in case.methods:
+        response = _carol_request(client, api_client, personas, case.url_name, method, url)
+        assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+    assert _tenant_a_counts(personas.tenant_a) == before
+
+
+@pytest.mark.django_db
+def test_nothing_carol_is_shown_belongs_to_alice(client, api_client, personas):
+    _seed_tenant_a(personas)
+    client.force_login(personas.carol)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {personas.carol_key}")
+    checked = []
+    for name, route, pattern in our_urls():
+        if _has_params(pattern) or not name:
+            continue
+        url = "/" + route
+        response = (api_client if name.startswith("api-") else client).get(url)
+        if response.status_code in (301, 302, 405):
+            continue
+        body = response.content.decode(errors="replace")
+        leaked = [m for m in TENANT_A_MARKERS if m in body]
+        assert not leaked, f"{url} shows tenant A's {leaked}"
+        checked.append(url)
+    assert "/api/v1/credentials/" in checked and "/api/v1/brand/" in checked

@@ -1,0 +1,72 @@
+"""Every installed model is tenant-scoped, or on a short reviewed list saying why not."""
+
+from django.apps import apps
+
+from tenants.scoping import TenantScopedManager, TenantScopedModel
+
+# model label → why it is not scoped by tenant. Reviewed: adding to this list needs a reason.
+NOT_TENANT_OWNED = {
+    "tenants.Tenant": "the tenant itself",
+    "auth.User": "a person can belong to several tenants (Membership links them)",
+    "auth.Group": "Django's, unused",
+    "auth.Permission": "Django's, unused: roles live in tenants.permissions",
+    "contenttypes.ContentType": "framework metadata",
+    "sessions.Session": "a browser session, before and across tenants",
+    "admin.LogEntry": "operator (staff) actions in the Django admin",
+    "account.EmailAddress": "belongs to a user, not a tenant",
+    "account.EmailConfirmation": "belongs to a user, not a tenant",
+    "mfa.Authenticator": "a user's second factor, used for every tenant they belong to",
+}
+
+# (model label, field) → why this unique index may not start with `tenant`: these values are
+# how the tenant is found in the first place, so they are looked up before it is known.
+GLOBAL_UNIQUES = {
+    ("tenants.Invitation", "token_hash"): "the invitation link names the tenant",
+    ("tenants.ApiKey", "key_hash"): "the API key names the tenant",
+    ("tenants.Brand", "custom_tracking_domain"): "the Host header names the tenant",
+}
+
+
+def test_every_model_is_scoped_or_reviewed():
+    unreviewed = []
+    for model in apps.get_models():
+        label = model._meta.label
+        if label in NOT_TENANT_OWNED:
+            assert not issubclass(model, TenantScopedModel), f"{label} is scoped: drop it from the list"
+            continue
+        if not issubclass(model, TenantScopedModel):
+            unreviewed.append(label)
+    assert not unreviewed, f"subclass TenantScopedModel or review these: {unreviewed}"
+
+
+def test_scoped_models_fail_closed_and_cascade_plainly():
+    for model in apps.get_models():
+        if not issubclass(model, TenantScopedModel):
+            continue
+        label = model._meta.label
+        assert isinstance(model._default_manager, TenantScopedManager), label
+        assert model._meta.base_manager.name == "_plain", (
+            f"{label}: write `class Meta(TenantScopedModel.Meta)`")
+        assert model._meta.get_field("tenant").null is False, label
+
+
+def test_unique_constraints_and_indexes_start_with_tenant():
+    offenders = []
+    for model in apps.get_models():
+        if not issubclass(model, TenantScopedModel):
+            continue
+        label = model._meta.label
+        for constraint in model._meta.constraints:
+            fields = list(getattr(constraint, "fields", ()) or ())
+            if fields and fields[0] != "tenant":
+                offenders.append(f"{label} constraint {constraint.name}")
+        for index in model._meta.indexes:
+            if index.fields and index.fields[0].lstrip("-") != "tenant":
+                offenders.append(f"{label} index {index.name}")
+        for field in model._meta.local_fields:
+            if field.unique and not field.primary_key and (label, field.name) not in GLOBAL_UNIQUES:
+                offenders.append(f"{label}.{field.name} is unique=True across tenants")
+        for fields in model._meta.unique_together:
+            if fields[0] != "tenant":
+                offenders.append(f"{label} unique_together {fields}")
+    assert not offenders, offenders

@@ -30,7 +30,12 @@ app.conf.update(
     timezone="UTC",
     worker_hijack_root_logger=False,
     broker_connection_retry_on_startup=True,
+    # Publishing must not hang a web request when the broker is down: give up fast, the
+    # periodic sweeps pick the stored work up later.
+    task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                               "interval_max": 0.5},
     beat_schedule={
+        "tracking-sweep": {"task": "tracking.tasks.tracking_sweep", "schedule": 60},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

@@ -8,8 +8,10 @@ from config.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),
+    path("", include("tracking.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("tenants.public_urls")),
     path("", include("tenants.urls")),
 ]
 

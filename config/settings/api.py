@@ -12,6 +12,8 @@ REST_FRAMEWORK = {
 }
 # Largest API request body, in bytes (a 1,000-item batch fits comfortably).
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# Largest inbound webhook body we keep and process (carriers send whole histories).
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
 # Requests per key per window; both from the environment so operators can tune them.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 1200)
 API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60)

@@ -1,0 +1,171 @@
+"""Shipments, their tracking events, the milestones they reached, and the raw archive of every
+inbound webhook body (stored before it is processed, so nothing is ever lost)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+
+from tenants.scoping import TenantScopedModel
+
+from .statuses import ExceptionCause, Milestone, TrackingStatus
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Shipment(TenantScopedModel):
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="shipments")
+    carrier = models.CharField(max_length=32)  # normalised code: "USPS", "DHL", "UPS", …
+    tracking_number = models.CharField(max_length=64)
+    service = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=24, choices=TrackingStatus.choices,
+                              default=TrackingStatus.PENDING)
+    exception_cause = models.CharField(max_length=16, choices=ExceptionCause.choices, blank=True)
+    exception_message = models.CharField(max_length=500, blank=True)
+    carrier_estimated_delivery = models.DateField(null=True, blank=True)
+    promised_delivery = models.DateField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    # Derived flags, set by the silence/lateness job and cleared when movement resumes.
+    delayed = models.BooleanField(default=False)
+    stalled = models.BooleanField(default=False)
+    # The shopper's tracking page /t/<token>/: unguessable, and it names the tenant, so its
+    # unique index is global.
+    public_token = models.CharField(max_length=40, unique=True, default=new_public_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "carrier", "tracking_number"],
+                                    name="shipment_unique_tracking"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "tracking_number"], name="shipment_tenant_number"),
+            models.Index(fields=["tenant", "status"], name="shipment_tenant_status"),
+            models.Index(fields=["tenant", "-created_at"], name="shipment_tenant_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class ShipmentItem(TenantScopedModel):
+    """Which order lines (and how many of each) a shipment carries."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items")
+    line_item = models.ForeignKey("orders.LineItem", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shipment", "line_item"],
+                                    name="shipmentitem_unique_line"),
+        ]
+
+
+class InboundWebhook(TenantScopedModel):
+    """One inbound request exactly as it arrived. Kept whatever happens next, and replayable."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"  # stored, not yet verified
+        REJECTED = "rejected", "Rejected"  # signature missing or wrong (401)
+        INVALID = "invalid", "Invalid"  # verified but unparseable (400)
+        IGNORED = "ignored", "Ignored"  # a kind of delivery we do not process (204)
+        DUPLICATE = "duplicate", "Duplicate"  # the same delivery id arrived before
+        QUEUED = "queued", "Queued"  # accepted, waiting for a worker
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"  # processing raised; see error, replay when fixed
+
+    source = models.CharField(max_length=32)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    headers = models.JSONField(default=dict)
+    query = models.CharField(max_length=2000, blank=True)
+    body = models.BinaryField()
+    body_truncated = models.BooleanField(default=False)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    provider_event_id = models.CharField(max_length=128, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    events_created = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "-received_at"], name="inbound_tenant_received"),
+            models.Index(fields=["tenant", "status", "received_at"], name="inbound_tenant_status"),
+            models.Index(fields=["tenant", "source", "provider_event_id"], name="inbound_tenant_event"),
+        ]
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} webhook {self.pk} ({self.status})"
+
+
+class TrackingEvent(TenantScopedModel):
+    """A carrier scan. Stored once (unique dedup key) however often it arrives; events for a
+    tracking number we do not know yet wait with no shipment and are attached when it appears."""
+
+    shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="events")
+    source = models.CharField(max_length=32)
+    carrier = models.CharField(max_length=32)
+    tracking_number = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    status = models.CharField(max_length=24, choices=TrackingStatus.choices)
+    source_code = models.CharField(max_length=64, blank=True)
+    source_subcode = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=1000, blank=True)
+    location = models.JSONField(null=True, blank=True)
+    exception_cause = models.CharField(max_length=16, choices=ExceptionCause.choices, blank=True)
+    estimated_delivery = models.DateField(null=True, blank=True)
+    dedup_key = models.CharField(max_length=255)
+    inbound = models.ForeignKey(InboundWebhook, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "dedup_key"], name="trackingevent_unique_dedup"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "shipment", "occurred_at"], name="event_tenant_shipment"),
+            models.Index(fields=["tenant", "tracking_number"], name="event_tenant_number",
+                         condition=Q(shipment__isnull=True)),
+        ]
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_number} {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ShipmentMilestone(TenantScopedModel):
+    """A milestone a shipment reached: at most once per shipment (unique), written in the same
+    transaction as the status change, and announced (the outbox) after commit."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="milestones")
+    milestone = models.CharField(max_length=32, choices=Milestone.choices)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when `milestone_reached` was sent; the sweep announces rows still without it.
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shipment", "milestone"],
+                                    name="milestone_once_per_shipment"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "announced_at"], name="milestone_tenant_unannounced",
+                         condition=Q(announced_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} of {self.shipment_id}"

@@ -1,0 +1,62 @@
+"""Tracking tasks: thin, idempotent, by id, inside the tenant scope."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.context import tenant_scope
+from tenants.models import Tenant
+from tenants.tasks import tenant_task
+
+from . import services
+from .models import InboundWebhook, ShipmentMilestone
+from .signals import milestone_reached
+
+# A queued body older than this was lost on its way to a worker (broker down): queue it again.
+SWEEP_AFTER = timedelta(minutes=2)
+
+
+@tenant_task(name="tracking.tasks.inbound_process")
+def inbound_process(tenant_id: int, inbound_id: int) -> None:
+    services.inbound_process(Tenant.objects.get(pk=tenant_id), inbound_id)
+
+
+@tenant_task(name="tracking.tasks.milestones_announce")
+def milestones_announce(tenant_id: int) -> int:
+    """Announce every milestone not yet announced (the outbox), once each: the row is locked
+    and marked in the same transaction as the signal's receivers write their work."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    count = 0
+    while True:
+        with transaction.atomic():
+            batch = list(ShipmentMilestone.objects.select_for_update(skip_locked=True)
+                         .filter(announced_at=None).order_by("pk")[:100])
+            for row in batch:
+                milestone_reached.send(sender=ShipmentMilestone, tenant=tenant, milestone=row)
+                row.announced_at = timezone.now()
+                row.save(update_fields=["announced_at"])
+            count += len(batch)
+        if len(batch) < 100:
+            return count
+
+
+@shared_task(name="tracking.tasks.tracking_sweep")
+def tracking_sweep() -> int:
+    """Safety net for the on-commit fast path: re-queue stranded work, per tenant."""
+    queued = 0
+    for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE):
+        with tenant_scope(tenant):
+            stale = InboundWebhook.objects.filter(
+                status=InboundWebhook.Status.QUEUED, received_at__lt=timezone.now() - SWEEP_AFTER,
+            ).values_list("pk", flat=True)[:1000]
+            for inbound_id in stale:
+                inbound_process.delay(tenant.pk, inbound_id)
+                queued += 1
+            if ShipmentMilestone.objects.filter(announced_at=None).exists():
+                milestones_announce.delay(tenant.pk)
+                queued += 1
+    return queued

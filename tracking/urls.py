@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .carriers import ADAPTERS
+from .webhooks import carrier_webhook
+
+urlpatterns = [
+    path(f"webhooks/{source}/<slug:tenant_slug>/", carrier_webhook, {"source": source},
+         name=f"webhook-{source}")
+    for source in ADAPTERS
+]

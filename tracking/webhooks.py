@@ -1,0 +1,55 @@
+"""Carrier webhooks: `/webhooks/<source>/<tenant-slug>/`.
+
+Answers, Sentry-style: 401 signature missing or wrong, 400 body we cannot parse, 413 too large,
+204 a kind of delivery we ignore, 202 accepted (processed by a worker). Whatever the answer,
+the body was stored first and is listed, with its outcome, in the inbound webhook log.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from config.api.errors import error_body
+from tenants.context import activate_tenant
+from tenants.models import Tenant
+
+from . import services
+from .models import InboundWebhook
+
+_ANSWERS = {
+    InboundWebhook.Status.REJECTED: (401, "invalid_signature"),
+    InboundWebhook.Status.INVALID: (400, "invalid_payload"),
+}
+
+
+@csrf_exempt
+@require_POST
+def carrier_webhook(request, tenant_slug: str, source: str):
+    tenant = Tenant.objects.filter(slug=tenant_slug, status=Tenant.Status.ACTIVE).first()
+    if tenant is None:
+        return JsonResponse(error_body("not_found", f"No store {tenant_slug!r}."), status=404)
+    activate_tenant(tenant)
+    # Read the stream ourselves: request.body would raise past Django's form-upload limit
+    # before we could keep what arrived.
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    body = request.read(limit + 1)
+    truncated = len(body) > limit
+    inbound = services.inbound_store(
+        tenant, source=source, body=body[:limit], headers=dict(request.headers),
+        query=request.META.get("QUERY_STRING", ""), remote_addr=request.META.get("REMOTE_ADDR"),
+        truncated=truncated)
+    if truncated:
+        inbound.status, inbound.error = InboundWebhook.Status.INVALID, "Body too large."
+        inbound.save(update_fields=["status", "error"])
+        return JsonResponse(error_body("payload_too_large", f"Bodies are limited to {limit} bytes."),
+                            status=413)
+    receipt = services.inbound_receive(tenant, inbound)
+    if receipt.status in _ANSWERS:
+        status, code = _ANSWERS[receipt.status]
+        return JsonResponse(error_body(code, receipt.message, receipt.details), status=status)
+    if receipt.status == InboundWebhook.Status.IGNORED:
+        return HttpResponse(status=204)
+    return JsonResponse({"received": inbound.pk, "status": receipt.status}, status=202)

@@ -54,6 +54,15 @@ class SignupForm(AllauthSignupForm):
             raise forms.ValidationError("Give your store a name.")
         return name
 
+    def clean(self):
+        cleaned = super().clean()
+        email = (cleaned.get("email") or "").lower()
+        if self.invitation is not None and email and email != self.invitation.email.lower():
+            # The form has no store name when joining, so another address has nothing to do.
+            self.add_error("email", f"This invitation is for {self.invitation.email}: sign up "
+                                    "with that address, or ask for an invitation to this one.")
+        return cleaned
+
     def save(self, request):
         with transaction.atomic():
             user = super().save(request)

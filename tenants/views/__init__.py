@@ -1,1 +1,12 @@
-"""Dashboard pages of the tenants app (home, areas, settings, invitations)."""
+"""Dashboard pages of the tenants app.
+
+    base              the one permission gate (`dashboard_view`) and shared helpers
+    home              overview, tenant switching, creating a store
+    areas             honest placeholders for product areas not built yet
+    settings_general  store name, time zone, language, 2FA enforcement
+    brand             logo, colours, font, senders, with a live preview
+    members           team, roles, invitations
+    api_keys          create (shown once) and revoke
+    integrations      provider credentials and the webhook URLs to paste
+    invitations       the public invitation page (`invitation_accept`)
+"""

@@ -1,0 +1,65 @@
+# Doorstep: every command a developer, an operator or CI needs.
+#
+#   make demo    set up, migrate, seed "Acme Outdoor", run web + worker + beat on :8000
+#   make test    the whole test suite (real PostgreSQL/Redis when reachable, else SQLite)
+#   make lint    ruff, missing migrations, OpenAPI schema warnings (what CI checks)
+#   make bench   the benchmarks in bench/ (ratios against a same-run baseline)
+#
+# `.venv` is created or refreshed only when pyproject.toml or requirements.lock changed
+# (the stamp file below), so repeated runs start at once.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.doorstep-installed
+# Extra pytest arguments: make test ARGS="-x -k healthz"
+ARGS ?=
+
+.PHONY: help venv demo demo-reset test lint check bench lock
+
+help:
+	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
+
+$(STAMP): pyproject.toml requirements.lock
+	@if ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+		echo "Creating $(VENV) with $(PYTHON)"; \
+		rm -rf $(VENV); \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	@echo "Installing dependencies from requirements.lock into $(VENV)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py
+
+# Deletes the embedded demo database and broker folders (not the generated secret key).
+demo-reset:
+	rm -rf var/doorstep.sqlite3 var/broker var/celerybeat-schedule*
+
+test: $(STAMP)
+	$(PY) -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+check: test lint
+
+bench: $(STAMP)
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script; done
+
+# After changing dependencies in pyproject.toml: resolve them afresh and pin the result.
+lock:
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	{ sed -n '/^#/p' requirements.lock; $(PY) -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	@touch $(STAMP)

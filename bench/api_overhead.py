@@ -1,0 +1,204 @@
+#!/usr/bin/env python
+"""What the API layer costs per request: `GET /api/v1/tenant/` with an API key (key lookup,
+permission, rate-limit counter, serializer) against a no-op view behind the same middleware
+(the baseline), in the same gunicorn, measured in the same run. `/healthz` (one `SELECT 1`
+and a broker round trip) is measured alongside for scale.
+
+    bench tenant + key ──► gunicorn (loopback, free port) ◄── N keep-alive client threads
+                           bench/_settings.py: app + /bench/noop    noop, healthz, api, noop…
+
+Runs against the configured database (DATABASE_URL, else the embedded SQLite under var/),
+migrating it first; the bench tenant it creates is deleted at the end. Bounded: a few
+seconds per round, loopback only. Prints `scenario value baseline ratio` lines.
+
+    .venv/bin/python bench/api_overhead.py [--seconds 3] [--rounds 3] [--clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Sample:
+    requests: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def setup_tenant() -> tuple[int, int, str, str]:
+    """Migrate the configured database and make a throwaway tenant with a read key."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from tenants import services
+    from tenants.permissions import ApiKeyScope
+
+    call_command("migrate", "--noinput", verbosity=0)
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
+    suffix = secrets.token_hex(4)
+    owner = get_user_model().objects.create_user(username=f"bench-{suffix}",
+                                                 email=f"bench-{suffix}@bench.invalid")
+    tenant = services.tenant_create(name=f"Bench {suffix}", owner=owner, slug=f"bench-{suffix}")
+    _, raw = services.api_key_create(tenant, name="bench", scope=ApiKeyScope.READ, actor=owner)
+    from django.db import connection
+
+    return tenant.pk, owner.pk, raw, connection.vendor
+
+
+def teardown_tenant(tenant_id: int, owner_id: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=tenant_id).delete()  # cascades to its memberships and keys
+    get_user_model().objects.filter(pk=owner_id).delete()
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "bench._settings",
+           # One key hammers the API here; the per-key limit would turn the bench into 429s.
+           "API_RATE_LIMIT": str(10**9)}
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True)
+
+
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not become ready")
+
+
+def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> Sample:
+    """`clients` threads, each with one keep-alive connection, for `seconds`."""
+    sample, lock = Sample(), threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        local = Sample()
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            local.latencies.append(time.perf_counter() - started)
+            local.requests += 1
+            local.errors += not ok
+        conn.close()
+        with lock:
+            sample.requests += local.requests
+            sample.errors += local.errors
+            sample.latencies.extend(local.latencies)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sample
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per scenario and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+    tenant_id, owner_id, key, vendor = setup_tenant()
+    port = free_port()
+    proc = start_gunicorn(port)
+    scenarios = {
+        "noop": ("/bench/noop", {}),
+        "healthz": ("/healthz", {}),
+        "api_tenant": ("/api/v1/tenant/", {"Authorization": f"Bearer {key}"}),
+    }
+    results: dict[str, list[Sample]] = {name: [] for name in scenarios}
+    try:
+        wait_ready(port, proc)
+        for path, headers in scenarios.values():  # warm-up: imports, connections
+            load(port, path, headers, 0.5, args.clients)
+        # Interleaved rounds, so drift (other load, CPU boost) touches both alike.
+        for _ in range(args.rounds):
+            for name, (path, headers) in scenarios.items():
+                results[name].append(load(port, path, headers, args.seconds, args.clients))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        teardown_tenant(tenant_id, owner_id)
+
+    errors = {name: sum(s.errors for s in samples) for name, samples in results.items()}
+    if any(errors.values()):
+        print(f"non-200 answers: {errors}", file=sys.stderr)
+        return 1
+
+    def rps(name: str) -> float:
+        return statistics.median(s.requests / args.seconds for s in results[name])
+
+    def p50_ms(name: str) -> float:
+        return statistics.median(lat for s in results[name] for lat in s.latencies) * 1000
+
+    print(f"# {args.rounds} rounds x {args.seconds:g} s, {args.clients} clients, "
+          f"gunicorn 2 workers, database: {vendor}")
+    print("scenario value baseline ratio")
+    base_rps, base_p50 = rps("noop"), p50_ms("noop")
+    for name in scenarios:
+        print(f"{name}_rps {rps(name):.1f} {base_rps:.1f} {rps(name) / base_rps:.3f}")
+    for name in scenarios:
+        print(f"{name}_p50_ms {p50_ms(name):.2f} {base_p50:.2f} {p50_ms(name) / base_p50:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

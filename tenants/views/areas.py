@@ -1,0 +1,76 @@
+"""Product areas that are not built yet. Each says plainly what will be there, so a retailer
+exploring the dashboard knows what is coming instead of meeting an empty screen. When an
+area's app ships its own pages, its entry here and its URL go away."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ..permissions import Perm
+from .base import dashboard_view
+
+
+@dataclass(frozen=True)
+class Area:
+    slug: str
+    title: str
+    perm: Perm
+    summary: str
+    coming: tuple[str, ...]
+
+
+AREAS: dict[str, Area] = {area.slug: area for area in (
+    Area("orders", "Orders", Perm.ORDERS_VIEW,
+         "Every order you send us, and everything that happened to it.",
+         ("Search by order number, e-mail, phone, tracking number or name",
+          "One timeline per order: shipments, scans, messages sent, returns and notes",
+          "Resend a message, correct an address, add a note for the team",
+          "Import orders from a CSV file or straight from Shopify")),
+    Area("shipments", "Shipments", Perm.ORDERS_VIEW,
+         "Where every parcel is, in one status language across all your carriers.",
+         ("Live status from EasyPost, AfterShip, Shippo and our event API",
+          "Parcels that are late or have not moved for too long, flagged for you",
+          "Exceptions by cause: carrier, address, customs, weather",
+          "A link to the shopper's branded tracking page")),
+    Area("messages", "Messages", Perm.MESSAGES_VIEW,
+         "Every e-mail and SMS we sent your shoppers, and what happened next.",
+         ("Delivered, opened, clicked, bounced or unsubscribed, per message",
+          "The exact content each shopper received",
+          "Resend to a shopper, or see why a message was not sent (consent, quiet hours)")),
+    Area("journeys", "Journeys", Perm.JOURNEYS_VIEW,
+         "Which message goes out at which moment, by e-mail or SMS.",
+         ("One rule per milestone: order confirmed, shipped, out for delivery, delivered…",
+          "Delays, quiet hours and per-channel choices",
+          "Templates in your brand, previewed with a real order, in every language you sell in")),
+    Area("returns", "Returns", Perm.RETURNS_VIEW,
+         "A self-service returns portal driven by your policy.",
+         ("Your return window, reasons and refund, exchange or store-credit options",
+          "Return requests to approve, with labels and status updates to the shopper",
+          "Refunds that are taking too long, flagged")),
+    Area("recommendations", "Recommendations", Perm.JOURNEYS_VIEW,
+         "Products that go with what a shopper just bought, in messages and on tracking pages.",
+         ("Complementary picks learned from your order history",
+          "Curated fallbacks you choose for new products",
+          "Revenue attributed to each recommendation")),
+    Area("analytics", "Analytics", Perm.ANALYTICS_VIEW,
+         "How your post-purchase experience performs.",
+         ("Opens, clicks and unsubscribes per journey step",
+          "Delivery performance per carrier: on time, late, exceptions",
+          "Delivery ratings (CSAT), repeat purchases and attributed revenue",
+          "Exports for your own reporting")),
+)}
+
+
+def _make_view(area: Area):
+    @dashboard_view(area.perm)
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, "dashboard/area.html", {"area": area, "nav_active": area.slug})
+
+    view.__name__ = f"{area.slug}_area"
+    return view
+
+
+AREA_VIEWS = {slug: _make_view(area) for slug, area in AREAS.items()}

@@ -9,4 +9,5 @@ urlpatterns = [
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema", authentication_classes=[],
                                                permission_classes=[]), name="api-docs"),
     path("", include("tenants.api.urls")),
+    path("", include("tracking.api_urls")),
 ]

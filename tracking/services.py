@@ -28,6 +28,7 @@ from tenants.models import Tenant
 from tenants.services import credential_fields
 
 from .carriers import PayloadError, get_adapter
+from .carriers.generic import GenericEventParser
 from .carriers.base import NormalizedEvent, NormalizedUpdate
 from .carriers.parsing import carrier_code
 from .models import InboundWebhook, Shipment, ShipmentMilestone, TrackingEvent
@@ -192,6 +193,14 @@ def updates_apply(tenant: Tenant, updates: Iterable[NormalizedUpdate], *,
 
 # --- inbound webhooks ------------------------------------------------------------------
 
+GENERIC_SOURCE = "generic"
+
+
+def _parser(source: str):
+    """The carrier adapter for a webhook source, or our generic event API's parser."""
+    return GenericEventParser() if source == GENERIC_SOURCE else get_adapter(source)
+
+
 def inbound_store(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
                   query: str = "", remote_addr: str | None = None,
                   truncated: bool = False) -> InboundWebhook:
@@ -258,7 +267,7 @@ def inbound_process(tenant: Tenant, inbound_id: int) -> None:
         return
     inbound.attempts += 1
     try:
-        updates = get_adapter(inbound.source).parse(bytes(inbound.body))
+        updates = _parser(inbound.source).parse(bytes(inbound.body))
         created = updates_apply(tenant, updates, inbound=inbound)
     except Exception as exc:
         logger.exception("inbound webhook processing failed", extra={"inbound_id": inbound_id})
@@ -275,4 +284,22 @@ def inbound_replay(tenant: Tenant, inbound_id: int) -> Receipt:
     from tenants.access import access_scoped
 
     inbound = access_scoped(InboundWebhook, tenant, inbound_id)
+    if inbound.source == GENERIC_SOURCE:
+        return generic_events_receive(tenant, inbound)
     return inbound_receive(tenant, inbound)
+
+
+def generic_events_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
+    """Validate a stored generic-API batch (already authenticated by its API key) and queue it.
+    Raises PayloadError, naming each bad item and field, after recording the outcome."""
+    try:
+        updates = GenericEventParser().parse(bytes(inbound.body))
+    except PayloadError as exc:
+        _finish(inbound, InboundWebhook.Status.INVALID, exc.message)
+        raise
+    count = sum(len(u.events) for u in updates)
+    receipt = _finish(inbound, InboundWebhook.Status.QUEUED, details={"events": count})
+    from .tasks import inbound_process
+
+    transaction.on_commit(lambda: _enqueue(inbound_process, tenant.pk, inbound.pk), robust=True)
+    return Receipt(receipt.status, f"{count} event(s) accepted.", {"events": count})

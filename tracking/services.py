@@ -28,8 +28,8 @@ from tenants.models import Tenant
 from tenants.services import credential_fields
 
 from .carriers import PayloadError, get_adapter
-from .carriers.generic import GenericEventParser
 from .carriers.base import NormalizedEvent, NormalizedUpdate
+from .carriers.generic import GenericEventParser
 from .carriers.parsing import carrier_code
 from .models import InboundWebhook, Shipment, ShipmentMilestone, TrackingEvent
 from .statuses import Milestone, TrackingStatus, milestones_for_transition, status_transition_allowed

@@ -159,9 +159,11 @@ def main() -> int:
         if port_in_use(PORT):
             say(f"port {PORT} is in use: stop what runs there, or set DEMO_PORT")
             return 1
-        mode = "PostgreSQL/Redis from the environment" if os.environ.get("DATABASE_URL") else (
-            "embedded: SQLite and a folder broker under var/, no Redis needed")
-        say(f"mode: {mode}")
+        database = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "SQLite under var/"
+        broker = ("CELERY_BROKER_URL / REDIS_URL"
+                  if os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+                  else "a folder broker under var/broker (no Redis needed)")
+        say(f"database: {database}; broker: {broker}")
         say("migrating the database")
         manage("migrate", "--noinput", "-v", "1")
         say("seeding the demo tenant")

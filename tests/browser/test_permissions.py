@@ -14,6 +14,8 @@ def test_an_agent_is_kept_out_of_team_keys_and_integrations(page, personas):
     page.goto("/settings/")
     subnav = page.locator("nav[aria-label=Settings]")
     assert subnav.locator("a").all_inner_texts() == ["General", "Brand"]
+    assert page.locator("#id_name").is_disabled()
+    screenshot(page, "settings-general-read-only")
 
     for path in ("/settings/api-keys/", "/settings/integrations/", "/settings/members/"):
         response = page.goto(path)
@@ -21,3 +23,7 @@ def test_an_agent_is_kept_out_of_team_keys_and_integrations(page, personas):
         assert "You don't have access to this page" in page.inner_text("h1")
         assert "Your role is agent" in page.inner_text("main")
     screenshot(page, "forbidden")
+
+    page.goto("/orders/")
+    assert "Not built yet" in page.inner_text("h1")
+    screenshot(page, "area-not-built-yet")

@@ -24,6 +24,7 @@ GLOBAL_UNIQUES = {
     ("tenants.Invitation", "token_hash"): "the invitation link names the tenant",
     ("tenants.ApiKey", "key_hash"): "the API key names the tenant",
     ("tenants.Brand", "custom_tracking_domain"): "the Host header names the tenant",
+    ("tracking.Shipment", "public_token"): "the shopper's tracking link names the tenant",
 }
 
 

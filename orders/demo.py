@@ -225,9 +225,10 @@ def _ensure_account() -> tuple[Tenant, bool, bool]:
     user = User.objects.filter(email__iexact=DEMO_EMAIL).first()
     user_changed = False
     if user is None:
-        user = User.objects.create_user(username=get_adapter().generate_unique_username(["demo", DEMO_EMAIL]),
-                                        email=DEMO_EMAIL, password=DEMO_PASSWORD,
-                                        first_name="Dana", last_name="Demo")
+        username = get_adapter().generate_unique_username(["demo", DEMO_EMAIL])
+        user = User.objects.create_user(username=username, email=DEMO_EMAIL,
+                                        password=DEMO_PASSWORD, first_name="Dana",
+                                        last_name="Demo")
         user_changed = True
     elif not user.check_password(DEMO_PASSWORD):
         user.set_password(DEMO_PASSWORD)
@@ -314,6 +315,7 @@ def _status_for_age(rng: random.Random, age_days: float) -> tuple[str, str]:
         return rng.choice([(FS.PAID, FF.UNFULFILLED), (FS.AUTHORIZED, FF.UNFULFILLED),
                            (FS.PENDING, FF.UNFULFILLED)])
     if age_days < 4:
+        # Fulfilled twice in the list: most orders ship within a few days.
         return rng.choice([(FS.PAID, FF.FULFILLED), (FS.PAID, FF.PARTIALLY_FULFILLED),
                            (FS.PAID, FF.UNFULFILLED), (FS.PAID, FF.FULFILLED)])
     roll = rng.random()

@@ -11,7 +11,7 @@ app = Celery("doorstep")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 app.conf.update(
-    task_queues=[Queue(name) for name in ("ingest", "messages", "default", "analytics")],
+    task_queues=[Queue(name, routing_key=name) for name in ("ingest", "messages", "default", "analytics")],
     task_default_queue="default",
     # Route by app: each app's tasks land on its queue; unnamed apps go to `default`.
     task_routes={

@@ -14,6 +14,8 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from django.core.signals import request_finished
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 tenant_slug_var: ContextVar[str] = ContextVar("log_tenant", default="-")
 
@@ -57,10 +59,17 @@ class RequestIdMiddleware:
         incoming = request.META.get(self.header, "")
         request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Cleared when the request finishes (below), not on the way out of this middleware:
+        # Django logs 4xx/5xx responses after the middleware chain returns, and those lines
+        # must carry the id too.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+def _clear_request_id(**kwargs) -> None:
+    request_id_var.set("-")
+
+
+request_finished.connect(_clear_request_id, dispatch_uid="doorstep-clear-request-id")

@@ -69,6 +69,25 @@ def test_a_sane_incoming_request_id_is_kept_and_an_odd_one_replaced(client, json
     assert [line["request_id"] for line in json_lines()] == ["lb-7f3a.42", replaced["X-Request-ID"]]
 
 
+def test_djangos_own_error_response_lines_carry_the_request_id(client, db):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    django_request = logging.getLogger("django.request")
+    django_request.addHandler(handler)
+    level = django_request.level
+    django_request.setLevel(logging.WARNING)  # 404s are warnings; production keeps ERROR
+    try:
+        response = client.get("/api/v1/no-such-endpoint/", HTTP_X_REQUEST_ID="req-404")
+    finally:
+        django_request.removeHandler(handler)
+        django_request.setLevel(level)
+    assert response.status_code == 404
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines and all(line["request_id"] == "req-404" for line in lines)
+
+
 def test_the_request_id_does_not_leak_out_of_the_request(client, json_lines, db):
     client.get("/healthz")
     logger.warning("after the request")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
@@ -221,3 +222,105 @@ class LineItem(TenantScopedModel):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+class OrderEvent(TenantScopedModel):
+    """The order's timeline: every app records what happened to an order here, through
+    `orders.services.order_event_record`, so an agent reads one history."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Order received"
+        UPDATED = "updated", "Order updated"
+        CANCELLED = "cancelled", "Order cancelled"
+        SHIPMENT_CREATED = "shipment_created", "Shipment created"
+        SHIPMENT_STATUS = "shipment_status", "Shipment status changed"
+        MILESTONE = "milestone", "Milestone reached"
+        MESSAGE = "message", "Message to the shopper"
+        RETURN = "return", "Return"
+        NOTE = "note", "Note"
+        REDACTED = "redacted", "Personal data erased"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events",
+                              db_index=False)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    occurred_at = models.DateTimeField()
+    # Who or what did it: "api:dsk_ab12…", "shopify", "csv", "carrier:easypost", "user:<email>".
+    actor = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    # Makes recording idempotent where the cause can repeat (a replayed webhook).
+    dedup_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "order", "dedup_key"],
+                                    condition=~models.Q(dedup_key=""),
+                                    name="orderevent_unique_dedup"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "order", "occurred_at"], name="orderevent_tenant_order"),
+        ]
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.summary}"
+
+
+class OrderMilestone(TenantScopedModel):
+    """An order-level milestone (`order_confirmed`): at most once per order, written with the
+    order, announced after commit (`orders.signals.order_milestone_reached`) with a sweep as the
+    safety net. Shipment milestones live in tracking.ShipmentMilestone."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="milestones",
+                              db_index=False)
+    milestone = models.CharField(max_length=32)  # a tracking.statuses.Milestone value
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "order", "milestone"],
+                                    name="ordermilestone_once_per_order"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "announced_at"], name="ordermilestone_unannounced",
+                         condition=models.Q(announced_at__isnull=True)),
+        ]
+
+
+class ImportJob(TenantScopedModel):
+    """A CSV upload: the file is stored as uploaded (raw first), then imported in the
+    background, row by row, with every bad row reported by line number and reason."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"  # the file as a whole could not be read
+
+    kind = models.CharField(max_length=32, default="orders_csv")
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    content_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_rows = models.PositiveIntegerField(default=0)
+    skipped_rows = models.PositiveIntegerField(default=0)  # already imported (same order)
+    # [{"line": 7, "reason": "…"}], capped; `error_count` has the full number.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantScopedModel.Meta):
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="importjob_tenant_created")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

@@ -169,3 +169,25 @@ class ShipmentMilestone(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.milestone} of {self.shipment_id}"
+
+
+class TrackingSettings(TenantScopedModel):
+    """Per-tenant thresholds for silence and lateness (one row per tenant, created on demand
+    with these defaults). Hours are business hours: weekends do not count as silence."""
+
+    # Label created but no carrier scan after this long: "stalled" (the parcel never left).
+    label_silence_hours = models.PositiveIntegerField(default=48)
+    # In transit with no new scan for this long: "stalled". Per-carrier overrides in
+    # `carrier_silence_hours` ({"USPS": 72, "DHL": 48}) reflect each network's scan rhythm.
+    transit_silence_hours = models.PositiveIntegerField(default=72)
+    carrier_silence_hours = models.JSONField(default=dict, blank=True)
+    # Waiting at a pickup point this many days: "stalled" (the shopper has not collected).
+    pickup_wait_days = models.PositiveIntegerField(default=5)
+    # Mark "delayed" when the promised (else the carrier's estimated) date passed undelivered.
+    detect_delays = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="trackingsettings_one_per_tenant"),
+        ]

@@ -19,7 +19,7 @@ def new_public_token() -> str:
 
 class Shipment(TenantScopedModel):
     order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="shipments")
+                              related_name="shipments", db_index=False)
     carrier = models.CharField(max_length=32)  # normalised code: "USPS", "DHL", "UPS", …
     tracking_number = models.CharField(max_length=64)
     service = models.CharField(max_length=64, blank=True)
@@ -50,6 +50,7 @@ class Shipment(TenantScopedModel):
             models.Index(fields=["tenant", "tracking_number"], name="shipment_tenant_number"),
             models.Index(fields=["tenant", "status"], name="shipment_tenant_status"),
             models.Index(fields=["tenant", "-created_at"], name="shipment_tenant_created"),
+            models.Index(fields=["tenant", "order"], name="shipment_tenant_order"),
         ]
 
     def __str__(self) -> str:
@@ -59,8 +60,10 @@ class Shipment(TenantScopedModel):
 class ShipmentItem(TenantScopedModel):
     """Which order lines (and how many of each) a shipment carries."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items")
-    line_item = models.ForeignKey("orders.LineItem", on_delete=models.CASCADE, related_name="+")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="items",
+                                 db_index=False)
+    line_item = models.ForeignKey("orders.LineItem", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
     quantity = models.PositiveIntegerField(default=1)
 
     class Meta(TenantScopedModel.Meta):
@@ -114,7 +117,7 @@ class TrackingEvent(TenantScopedModel):
     tracking number we do not know yet wait with no shipment and are attached when it appears."""
 
     shipment = models.ForeignKey(Shipment, null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="events")
+                                 related_name="events", db_index=False)
     source = models.CharField(max_length=32)
     carrier = models.CharField(max_length=32)
     tracking_number = models.CharField(max_length=64)
@@ -128,7 +131,7 @@ class TrackingEvent(TenantScopedModel):
     estimated_delivery = models.DateField(null=True, blank=True)
     dedup_key = models.CharField(max_length=255)
     inbound = models.ForeignKey(InboundWebhook, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="events")
+                                related_name="events", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantScopedModel.Meta):
@@ -150,7 +153,8 @@ class ShipmentMilestone(TenantScopedModel):
     """A milestone a shipment reached: at most once per shipment (unique), written in the same
     transaction as the status change, and announced (the outbox) after commit."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="milestones")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="milestones",
+                                 db_index=False)
     milestone = models.CharField(max_length=32, choices=Milestone.choices)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -51,6 +51,16 @@ def test_scoped_models_fail_closed_and_cascade_plainly():
         assert model._meta.get_field("tenant").null is False, label
 
 
+# (model label, field) → why this foreign key may keep an index of its own (not tenant-first).
+OWN_FK_INDEXES = {
+    ("tenants.Membership", "user"): "a user's stores are listed across tenants at log-in",
+    ("tenants.Invitation", "invited_by"): "small table; user deletion cascades",
+    ("tenants.Invitation", "accepted_by"): "small table; user deletion cascades",
+    ("tenants.ApiKey", "created_by"): "small table; user deletion cascades",
+    ("tenants.Credential", "updated_by"): "small table; user deletion cascades",
+}
+
+
 def test_unique_constraints_and_indexes_start_with_tenant():
     offenders = []
     for model in apps.get_models():
@@ -67,6 +77,10 @@ def test_unique_constraints_and_indexes_start_with_tenant():
         for field in model._meta.local_fields:
             if field.unique and not field.primary_key and (label, field.name) not in GLOBAL_UNIQUES:
                 offenders.append(f"{label}.{field.name} is unique=True across tenants")
+        for field in model._meta.local_fields:
+            if (field.is_relation and field.name != "tenant" and field.db_index
+                    and (label, field.name) not in OWN_FK_INDEXES):
+                offenders.append(f"{label}.{field.name} has an index not starting with tenant")
         for fields in model._meta.unique_together:
             if fields[0] != "tenant":
                 offenders.append(f"{label} unique_together {fields}")

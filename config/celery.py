@@ -36,6 +36,7 @@ app.conf.update(
                                "interval_max": 0.5},
     beat_schedule={
         "tracking-sweep": {"task": "tracking.tasks.tracking_sweep", "schedule": 60},
+        "orders-sweep": {"task": "orders.tasks.orders_sweep", "schedule": 60},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

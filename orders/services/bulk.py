@@ -16,7 +16,7 @@ from django.db import transaction
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 
-from .models import Customer, LineItem, Order, Product
+from ..models import Customer, LineItem, Order, Product
 
 BATCH_SIZE = 500
 

@@ -1,0 +1,65 @@
+"""The order's timeline and its order-level milestones (the outbox for `order_confirmed`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.models import Tenant
+
+from ..models import OrderEvent, OrderMilestone
+from ..signals import order_milestone_reached
+
+logger = logging.getLogger(__name__)
+ORDER_CONFIRMED = "order_confirmed"  # tracking.statuses.Milestone.ORDER_CONFIRMED (layer above)
+
+
+def order_event_record(tenant: Tenant, order_id: int, kind: str, summary: str, *,
+                       occurred_at: datetime | None = None, actor: str = "",
+                       data: dict | None = None, dedup_key: str = "") -> None:
+    """Add a line to the order's history. With a dedup key, recording the same cause twice
+    (a replayed webhook) leaves one line: the unique constraint decides."""
+    OrderEvent.objects.bulk_create([OrderEvent(
+        tenant=tenant, order_id=order_id, kind=kind, summary=summary[:500],
+        occurred_at=occurred_at or timezone.now(), actor=actor[:200], data=data or {},
+        dedup_key=dedup_key[:255])], ignore_conflicts=bool(dedup_key))
+
+
+def order_milestone_record(tenant: Tenant, order_id: int, milestone: str,
+                           occurred_at: datetime) -> bool:
+    """Record a milestone once per order (in the caller's transaction) and announce it after
+    commit; returns whether it is new. The unique constraint is the guard against a race."""
+    if OrderMilestone.objects.filter(order_id=order_id, milestone=milestone).exists():
+        return False
+    OrderMilestone.objects.bulk_create([OrderMilestone(
+        tenant=tenant, order_id=order_id, milestone=milestone, occurred_at=occurred_at)],
+        ignore_conflicts=True)
+    from ..tasks import order_milestones_announce_task
+
+    def enqueue() -> None:
+        try:
+            order_milestones_announce_task.delay(tenant.pk)
+        except Exception:  # noqa: BLE001 - broker down: the periodic sweep announces it
+            logger.warning("could not queue order milestone announcement", exc_info=True)
+
+    transaction.on_commit(enqueue, robust=True)
+    return True
+
+
+def order_milestones_announce(tenant: Tenant) -> int:
+    """Announce unannounced order milestones once each (locked, marked in one transaction)."""
+    count = 0
+    while True:
+        with transaction.atomic():
+            batch = list(OrderMilestone.objects.select_for_update(skip_locked=True)
+                         .filter(announced_at=None).order_by("pk")[:100])
+            for row in batch:
+                order_milestone_reached.send(sender=OrderMilestone, tenant=tenant, milestone=row)
+                row.announced_at = timezone.now()
+                row.save(update_fields=["announced_at"])
+            count += len(batch)
+        if len(batch) < 100:
+            return count

@@ -9,5 +9,6 @@ urlpatterns = [
     path("docs/", SpectacularRedocView.as_view(url_name="api-schema", authentication_classes=[],
                                                permission_classes=[]), name="api-docs"),
     path("", include("tenants.api.urls")),
+    path("", include("orders.api_urls")),
     path("", include("tracking.api_urls")),
 ]

@@ -37,6 +37,9 @@ app.conf.update(
     beat_schedule={
         "tracking-sweep": {"task": "tracking.tasks.tracking_sweep", "schedule": 60},
         "orders-sweep": {"task": "orders.tasks.orders_sweep", "schedule": 60},
+        # Stalled and late shipments (tracking/silence.py); thresholds are hours, so 15 min is fine.
+        "silence-check": {"task": "tracking.tasks.silence_check_all", "schedule": 15 * 60,
+                          "options": {"queue": "ingest"}},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

@@ -12,6 +12,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("tenants.public_urls")),
+    path("", include("tracking.settings_urls")),
+    path("", include("tracking.dashboard_urls")),
+    path("", include("orders.dashboard_urls")),
     path("", include("tenants.urls")),
 ]
 

@@ -24,6 +24,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from orders.models import OrderEvent
+from orders.services import order_event_record
 from tenants.models import Tenant
 from tenants.services import credential_fields
 
@@ -31,8 +33,14 @@ from .carriers import PayloadError, get_adapter
 from .carriers.base import NormalizedEvent, NormalizedUpdate
 from .carriers.generic import GenericEventParser
 from .carriers.parsing import carrier_code
-from .models import InboundWebhook, Shipment, ShipmentMilestone, TrackingEvent
-from .statuses import Milestone, TrackingStatus, milestones_for_transition, status_transition_allowed
+from .models import InboundWebhook, Shipment, ShipmentItem, ShipmentMilestone, TrackingEvent
+from .statuses import (
+    TERMINAL_STATUSES,
+    Milestone,
+    TrackingStatus,
+    milestones_for_transition,
+    status_transition_allowed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,21 +51,48 @@ _DROPPED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 # --- shipments -------------------------------------------------------------------------
 
 def shipment_create(tenant: Tenant, *, carrier: str, tracking_number: str, order=None,
-                    service: str = "", promised_delivery=None) -> Shipment:
+                    service: str = "", promised_delivery=None,
+                    items: Iterable[tuple[int, int]] = (), actor: str = "") -> Shipment:
     """Create (or return) the shipment for a carrier + tracking number; events that arrived
-    before it did are attached and applied now."""
+    before it did are attached and applied now. `items` are (line item id, quantity) pairs it
+    carries, added once each; an existing shipment without an order gets `order`."""
+    return shipment_get_or_create(tenant, carrier=carrier, tracking_number=tracking_number,
+                                  order=order, service=service, promised_delivery=promised_delivery,
+                                  items=items, actor=actor)[0]
+
+
+def shipment_get_or_create(tenant: Tenant, *, carrier: str, tracking_number: str, order=None,
+                           service: str = "", promised_delivery=None,
+                           items: Iterable[tuple[int, int]] = (),
+                           actor: str = "") -> tuple[Shipment, bool]:
+    """`shipment_create`, also saying whether the shipment is new (the API answers 201 or 200).
+    The order's timeline gets "shipment created" once, when the shipment first has an order."""
     carrier = carrier_code(carrier)
     tracking_number = tracking_number.strip()
     with transaction.atomic():
         shipment, created = Shipment.objects.get_or_create(
             carrier=carrier, tracking_number=tracking_number,
             defaults={"order": order, "service": service, "promised_delivery": promised_delivery})
+        if order is not None and (created or shipment.order_id is None):
+            # Before the recompute below, so the timeline reads "created", then its status.
+            order_event_record(tenant, order.pk, OrderEvent.Kind.SHIPMENT_CREATED,
+                               f"Shipment {carrier} {tracking_number} created", actor=actor,
+                               data={"shipment_id": shipment.pk, "carrier": carrier,
+                                     "tracking_number": tracking_number},
+                               dedup_key=f"shipment:{shipment.pk}:created")
         if created:
             TrackingEvent.objects.filter(shipment=None, tracking_number=tracking_number).update(
                 shipment=shipment)
             shipment_recompute(tenant, shipment.pk)
             shipment.refresh_from_db()
-    return shipment
+        elif order is not None and shipment.order_id is None:
+            Shipment.objects.filter(pk=shipment.pk, order=None).update(order=order)
+            shipment.order = order
+        if items:
+            ShipmentItem.objects.bulk_create(
+                [ShipmentItem(tenant=tenant, shipment=shipment, line_item_id=line_id, quantity=qty)
+                 for line_id, qty in items], ignore_conflicts=True)
+    return shipment, created
 
 
 def _find_shipment(update: NormalizedUpdate) -> Shipment | None:
@@ -79,6 +114,7 @@ class _Fold:
     delivered_at: datetime | None = None
     last_event_at: datetime | None = None
     estimated_delivery: object = None
+    status_event: TrackingEvent | None = None  # the event that set the current status
 
 
 def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilestone]:
@@ -86,6 +122,7 @@ def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilesto
     and record every milestone reached; returns the milestones that are new."""
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+        previous_status = shipment.status
         fold = _Fold()
         reached: list[tuple[str, datetime]] = []
         for event in shipment.events.order_by("occurred_at", "pk"):
@@ -98,7 +135,7 @@ def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilesto
                 reached.append((milestone, event.occurred_at))
                 if milestone == Milestone.SHIPPED:
                     fold.shipped_at = event.occurred_at
-            fold.status = event.status
+            fold.status, fold.status_event = event.status, event
             if event.status == TrackingStatus.EXCEPTION:
                 fold.exception_cause, fold.exception_message = event.exception_cause, event.message
             if event.status == TrackingStatus.DELIVERED:
@@ -113,7 +150,21 @@ def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilesto
             shipment.carrier_estimated_delivery = fold.estimated_delivery
         if shipment.stalled and fold.last_event_at:
             shipment.stalled = False  # movement resumed; the silence job sets it again if due
+        if shipment.status in TERMINAL_STATUSES:
+            # Over: neither late nor stuck. The silence job only scans live shipments.
+            shipment.delayed = shipment.stalled = False
         shipment.save()
+        if shipment.order_id and shipment.status != previous_status and fold.status_event:
+            # Keyed by status: replaying the same events adds no second line.
+            order_event_record(
+                tenant, shipment.order_id, OrderEvent.Kind.SHIPMENT_STATUS,
+                f"Shipment {shipment.carrier} {shipment.tracking_number}: "
+                f"{TrackingStatus(shipment.status).label}",
+                occurred_at=fold.status_event.occurred_at,
+                actor=f"carrier:{fold.status_event.source}",
+                data={"shipment_id": shipment.pk, "status": shipment.status,
+                      "previous_status": previous_status},
+                dedup_key=f"shipment:{shipment.pk}:status:{shipment.status}")
 
         existing = set(ShipmentMilestone.objects.filter(shipment=shipment).values_list(
             "milestone", flat=True))
@@ -194,6 +245,7 @@ def updates_apply(tenant: Tenant, updates: Iterable[NormalizedUpdate], *,
 # --- inbound webhooks ------------------------------------------------------------------
 
 GENERIC_SOURCE = "generic"
+SHOPIFY_SOURCE = "shopify"  # orders and fulfillments, not a carrier: tracking/shopify/
 
 
 def _parser(source: str):
@@ -262,6 +314,10 @@ def _finish(inbound: InboundWebhook, status: str, error: str = "", details=None)
 def inbound_process(tenant: Tenant, inbound_id: int) -> None:
     """Apply a queued body. Idempotent: running it twice creates nothing twice."""
     inbound = InboundWebhook.objects.filter(pk=inbound_id).first()
+    if inbound is not None and inbound.source == SHOPIFY_SOURCE:
+        from .shopify.processing import shopify_process
+
+        return shopify_process(tenant, inbound)
     if inbound is None or inbound.status not in (InboundWebhook.Status.QUEUED,
                                                  InboundWebhook.Status.FAILED):
         return
@@ -286,6 +342,10 @@ def inbound_replay(tenant: Tenant, inbound_id: int) -> Receipt:
     inbound = access_scoped(InboundWebhook, tenant, inbound_id)
     if inbound.source == GENERIC_SOURCE:
         return generic_events_receive(tenant, inbound)
+    if inbound.source == SHOPIFY_SOURCE:
+        from .shopify.processing import shopify_receive
+
+        return shopify_receive(tenant, inbound)
     return inbound_receive(tenant, inbound)
 
 

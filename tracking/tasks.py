@@ -60,3 +60,28 @@ def tracking_sweep() -> int:
                 milestones_announce.delay(tenant.pk)
                 queued += 1
     return queued
+
+
+@tenant_task(name="tracking.tasks.orders_csv_import")
+def orders_csv_import(tenant_id: int, job_id: int) -> None:
+    from .csv_import import orders_csv_import_run
+
+    orders_csv_import_run(Tenant.objects.get(pk=tenant_id), job_id)
+
+
+@tenant_task(name="tracking.tasks.silence_check")
+def silence_check(tenant_id: int) -> dict:
+    """Flag this tenant's stalled and late shipments (tracking/silence.py)."""
+    from dataclasses import asdict
+
+    from .silence import shipments_check_silence
+
+    return asdict(shipments_check_silence(Tenant.objects.get(pk=tenant_id)))
+
+
+@shared_task(name="tracking.tasks.silence_check_all")
+def silence_check_all() -> int:
+    """Periodic: one `silence_check` per active tenant."""
+    from tenants.tasks import tenants_fan_out
+
+    return tenants_fan_out(silence_check)

@@ -33,5 +33,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # One name per vocabulary where a field name (`status`) is shared by several.
+    "ENUM_NAME_OVERRIDES": {"TrackingStatusEnum": "tracking.statuses.TrackingStatus"},
 }

@@ -23,18 +23,6 @@ class Area:
 
 
 AREAS: dict[str, Area] = {area.slug: area for area in (
-    Area("orders", "Orders", Perm.ORDERS_VIEW,
-         "Every order you send us, and everything that happened to it.",
-         ("Search by order number, e-mail, phone, tracking number or name",
-          "One timeline per order: shipments, scans, messages sent, returns and notes",
-          "Resend a message, correct an address, add a note for the team",
-          "Import orders from a CSV file or straight from Shopify")),
-    Area("shipments", "Shipments", Perm.ORDERS_VIEW,
-         "Where every parcel is, in one status language across all your carriers.",
-         ("Live status from EasyPost, AfterShip, Shippo and our event API",
-          "Parcels that are late or have not moved for too long, flagged for you",
-          "Exceptions by cause: carrier, address, customs, weather",
-          "A link to the shopper's branded tracking page")),
     Area("messages", "Messages", Perm.MESSAGES_VIEW,
          "Every e-mail and SMS we sent your shoppers, and what happened next.",
          ("Delivered, opened, clicked, bounced or unsubscribed, per message",

@@ -32,6 +32,8 @@ class Provider:
     # (label, path under /webhooks/ with {slug}, where to paste it in the provider's console)
     webhooks: tuple[tuple[str, str, str], ...]
     docs: str = ""
+    # A carrier source whose recorded sample body can be sent as a test (tracking app).
+    test_event: bool = False
 
 
 PROVIDERS: dict[str, Provider] = {p.name: p for p in (
@@ -41,14 +43,17 @@ PROVIDERS: dict[str, Provider] = {p.name: p for p in (
                "fulfillment events, format JSON."),)),
     Provider("easypost", "Carrier tracking", "Tracking updates for 100+ carriers via EasyPost.",
              (("Webhook URL", "easypost/{slug}/",
-               "EasyPost → Account settings → Webhooks → Add webhook, with the secret below."),)),
+               "EasyPost → Account settings → Webhooks → Add webhook, with the secret below."),),
+             test_event=True),
     Provider("aftership", "Carrier tracking", "Tracking updates for 1,000+ carriers via AfterShip.",
              (("Webhook URL", "aftership/{slug}/",
-               "AfterShip → Settings → Notifications → Webhooks; copy its secret below."),)),
+               "AfterShip → Settings → Notifications → Webhooks; copy its secret below."),),
+             test_event=True),
     Provider("shippo", "Carrier tracking", "Tracking updates from Shippo.",
              (("Webhook URL", "shippo/{slug}/?token={shippo_token}",
                "Shippo → Settings → Webhooks: event track_updated. Shippo does not sign its "
-               "webhooks, so the URL carries your webhook token."),)),
+               "webhooks, so the URL carries your webhook token."),),
+             test_event=True),
     Provider("sendgrid", "E-mail", "Sends your shopper e-mails; deliveries, opens, clicks and "
                                    "bounces come back.",
              (("Event webhook URL", "sendgrid/{slug}/",

@@ -10,3 +10,9 @@ for _source in ADAPTERS:
         "the slug names the receiving store on purpose; only that store's own webhook secret "
         "gets a body in (tracking/tests/test_webhook_pipeline.py: another tenant's secret is 401)",
     )
+
+no_tenant_object(
+    "webhook-shopify",
+    "the slug names the receiving store on purpose; only that store's own Shopify secret gets a "
+    "body in (tracking/tests/test_shopify_webhook.py: another tenant's secret is 401)",
+)

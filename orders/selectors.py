@@ -1,0 +1,116 @@
+"""Reads of customers, products and orders that others need (the API, tracking), prefetched so
+a page of results costs a fixed number of queries however long it is.
+
+Filters are keyword arguments that are applied only when given (`None` means "any").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from tenants.access import access_scoped
+from tenants.models import Tenant
+
+from .models import Customer, LineItem, Order, OrderEvent, Product
+
+
+def _created_between(qs: QuerySet, after: datetime | None, before: datetime | None) -> QuerySet:
+    if after is not None:
+        qs = qs.filter(created_at__gte=after)
+    if before is not None:
+        qs = qs.filter(created_at__lt=before)
+    return qs
+
+
+# --- customers -------------------------------------------------------------------------
+
+def customer_list(tenant: Tenant, *, email: str | None = None, external_id: str | None = None,
+                  created_after: datetime | None = None,
+                  created_before: datetime | None = None) -> QuerySet[Customer]:
+    qs = Customer.objects.filter(tenant=tenant)
+    if email:
+        qs = qs.filter(email=email.strip().lower())  # stored lower-cased by customer_upsert
+    if external_id:
+        qs = qs.filter(external_id=external_id)
+    return _created_between(qs, created_after, created_before)
+
+
+def customer_get(tenant: Tenant, customer_id: object) -> Customer:
+    return access_scoped(Customer, tenant, customer_id)
+
+
+# --- products --------------------------------------------------------------------------
+
+def product_list(tenant: Tenant, *, sku: str | None = None, category: str | None = None,
+                 external_id: str | None = None, in_stock: bool | None = None,
+                 created_after: datetime | None = None,
+                 created_before: datetime | None = None) -> QuerySet[Product]:
+    qs = Product.objects.filter(tenant=tenant)
+    if sku:
+        qs = qs.filter(sku=sku)
+    if category:
+        qs = qs.filter(category=category)
+    if external_id:
+        qs = qs.filter(external_id=external_id)
+    if in_stock is not None:
+        qs = qs.filter(in_stock=in_stock)
+    return _created_between(qs, created_after, created_before)
+
+
+def product_get(tenant: Tenant, product_id: object) -> Product:
+    return access_scoped(Product, tenant, product_id)
+
+
+# --- orders ----------------------------------------------------------------------------
+
+def order_list(tenant: Tenant, *, number: str | None = None, external_id: str | None = None,
+               customer_email: str | None = None, fulfillment_status: str | None = None,
+               financial_status: str | None = None, placed_after: datetime | None = None,
+               placed_before: datetime | None = None, created_after: datetime | None = None,
+               created_before: datetime | None = None) -> QuerySet[Order]:
+    """Orders with their customer and lines: two queries per page."""
+    qs = (Order.objects.filter(tenant=tenant).select_related("customer")
+          .prefetch_related(Prefetch("lines", LineItem.objects.filter(tenant=tenant)
+                                     .order_by("position"))))
+    if number:
+        qs = qs.filter(number=number)
+    if external_id:
+        qs = qs.filter(external_id=external_id)
+    if customer_email:
+        qs = qs.filter(customer__email=customer_email.strip().lower())
+    if fulfillment_status:
+        qs = qs.filter(fulfillment_status=fulfillment_status)
+    if financial_status:
+        qs = qs.filter(financial_status=financial_status)
+    if placed_after is not None:
+        qs = qs.filter(placed_at__gte=placed_after)
+    if placed_before is not None:
+        qs = qs.filter(placed_at__lt=placed_before)
+    return _created_between(qs, created_after, created_before)
+
+
+def order_get(tenant: Tenant, order_id: object) -> Order:
+    """One order with its customer, lines and timeline (404 alike for missing and not ours)."""
+    try:
+        return order_list(tenant).prefetch_related(Prefetch(
+            "events", OrderEvent.objects.filter(tenant=tenant).order_by("occurred_at", "pk")),
+        ).get(pk=order_id)
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise Http404("order not found") from None
+
+
+def order_find(tenant: Tenant, *, external_id: str | None = None,
+               number: str | None = None) -> Order | None:
+    """The order a retailer names by its own id or by the number the shopper sees."""
+    if not external_id and not number:
+        return None
+    qs = Order.objects.filter(tenant=tenant)
+    qs = qs.filter(external_id=external_id) if external_id else qs.filter(number=number)
+    return qs.first()
+
+
+def order_lines(tenant: Tenant, order_id: int) -> list[LineItem]:
+    return list(LineItem.objects.filter(tenant=tenant, order_id=order_id).order_by("position"))

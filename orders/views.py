@@ -1,0 +1,35 @@
+"""Orders: the list of every order the store sent us, newest first, with a search by number
+or e-mail. Importing a CSV is a tab of this area (tracking/views/imports.py: it creates
+shipments, which belong to the tracking app)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenants.permissions import Perm
+from tenants.views.base import dashboard_view
+
+from .models import Order
+
+PER_PAGE = 50
+
+
+@dashboard_view(Perm.ORDERS_VIEW)
+def order_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    orders = Order.objects.select_related("customer").order_by("-placed_at", "-pk")
+    if q:
+        orders = orders.filter(Q(number=q) | Q(number=q.lstrip("#")) | Q(external_id=q)
+                               | Q(customer__email=q.lower()))
+    try:
+        page = max(1, min(int(request.GET.get("page", 1)), 10_000))
+    except ValueError:
+        page = 1
+    # One row more than a page says whether there is a next one, without a COUNT(*).
+    rows = list(orders[(page - 1) * PER_PAGE:page * PER_PAGE + 1])
+    return render(request, "orders/list.html", {
+        "orders": rows[:PER_PAGE], "q": q, "page": page, "has_next": len(rows) > PER_PAGE,
+        "nav_active": "orders", "tab": "orders",
+    })

@@ -1,0 +1,97 @@
+"""Reads of shipments and tracking events that others need (the API, the order detail),
+prefetched so a page of results costs a fixed number of queries however long it is.
+
+Filters are keyword arguments applied only when given (`None` means "any").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from tenants.models import Tenant
+
+from .carriers.parsing import carrier_code
+from .models import Shipment, ShipmentItem, TrackingEvent
+
+
+def _items(tenant: Tenant) -> Prefetch:
+    return Prefetch("items", ShipmentItem.objects.filter(tenant=tenant)
+                    .select_related("line_item").order_by("line_item__position"))
+
+
+def _events(tenant: Tenant) -> Prefetch:
+    return Prefetch("events", TrackingEvent.objects.filter(tenant=tenant)
+                    .order_by("occurred_at", "pk"))
+
+
+def shipment_list(tenant: Tenant, *, status: str | None = None, carrier: str | None = None,
+                  tracking_number: str | None = None, order_id: int | None = None,
+                  order_number: str | None = None, order_external_id: str | None = None,
+                  customer_email: str | None = None, delayed: bool | None = None,
+                  stalled: bool | None = None, created_after: datetime | None = None,
+                  created_before: datetime | None = None) -> QuerySet[Shipment]:
+    """Shipments with their order and items (two queries per page); no events, which can be
+    many: a shipment's detail has them."""
+    qs = (Shipment.objects.filter(tenant=tenant).select_related("order")
+          .prefetch_related(_items(tenant)))
+    if status:
+        qs = qs.filter(status=status)
+    if carrier:
+        qs = qs.filter(carrier=carrier_code(carrier))  # "ups", "UPS" and "Ups" are one carrier
+    if tracking_number:
+        qs = qs.filter(tracking_number=tracking_number.strip())
+    if order_id is not None:
+        qs = qs.filter(order_id=order_id)
+    if order_number:
+        qs = qs.filter(order__number=order_number)
+    if order_external_id:
+        qs = qs.filter(order__external_id=order_external_id)
+    if customer_email:
+        qs = qs.filter(order__customer__email=customer_email.strip().lower())
+    if delayed is not None:
+        qs = qs.filter(delayed=delayed)
+    if stalled is not None:
+        qs = qs.filter(stalled=stalled)
+    if created_after is not None:
+        qs = qs.filter(created_at__gte=created_after)
+    if created_before is not None:
+        qs = qs.filter(created_at__lt=created_before)
+    return qs
+
+
+def shipment_get(tenant: Tenant, shipment_id: object) -> Shipment:
+    """One shipment with its order, items and events (404 alike for missing and not ours)."""
+    try:
+        return shipment_list(tenant).prefetch_related(_events(tenant)).get(pk=shipment_id)
+    except (Shipment.DoesNotExist, ValueError, TypeError):
+        raise Http404("shipment not found") from None
+
+
+def shipment_find(tenant: Tenant, *, carrier: str, tracking_number: str) -> Shipment | None:
+    return Shipment.objects.filter(tenant=tenant, carrier=carrier_code(carrier),
+                                   tracking_number=tracking_number.strip()).first()
+
+
+def shipments_for_order(tenant: Tenant, order_id: int) -> list[Shipment]:
+    """An order's shipments, oldest first, each with its items and events."""
+    return list(shipment_list(tenant, order_id=order_id).prefetch_related(_events(tenant))
+                .order_by("created_at", "pk"))
+
+
+def tracking_event_list(tenant: Tenant, *, tracking_number: str | None = None,
+                        shipment_id: int | None = None, status: str | None = None,
+                        since: datetime | None = None) -> QuerySet[TrackingEvent]:
+    """Stored events, including those still waiting for their shipment (no shipment yet)."""
+    qs = TrackingEvent.objects.filter(tenant=tenant)
+    if tracking_number:
+        qs = qs.filter(tracking_number=tracking_number.strip())
+    if shipment_id is not None:
+        qs = qs.filter(shipment_id=shipment_id)
+    if status:
+        qs = qs.filter(status=status)
+    if since is not None:
+        qs = qs.filter(occurred_at__gte=since)
+    return qs

@@ -1,0 +1,11 @@
+"""Shopify ingestion: `POST /webhooks/shopify/<tenant-slug>/` (docs/shopify.md).
+
+    views.py        the endpoint: store the raw body first, answer from the Receipt
+    processing.py   verify, route by X-Shopify-Topic, dedup by X-Shopify-Webhook-Id; apply in a task
+    fulfillments.py a fulfillment's tracking numbers → shipments with their order lines
+    privacy.py      the mandatory topics: customers/data_request, customers/redact, shop/redact
+    fixtures/       recorded bodies per topic (and the published HMAC vector, byte for byte)
+
+The Shopify JSON → order/customer/product mapping is the orders app's (`orders/shopify.py`);
+this package adds what only the tracking layer may do: shipments.
+"""

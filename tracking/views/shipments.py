@@ -1,0 +1,124 @@
+"""Shipments: the list (filters, pages) and one shipment with every stored event.
+
+The timeline shows events the status fold skipped too (a late "in transit" after "delivered",
+a repeated scan), marked as such, so an agent sees exactly what the carrier told us.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenants.access import access_scoped
+from tenants.permissions import Perm
+from tenants.views.base import dashboard_view
+
+from ..models import Shipment, TrackingEvent
+from ..statuses import Milestone, TrackingStatus, status_transition_allowed
+from .paging import page_of
+
+# Badge colour per status: green arrived, blue moving, amber needs an eye, red went wrong.
+STATUS_TONE: dict[str, str] = {
+    TrackingStatus.DELIVERED: "success",
+    TrackingStatus.IN_TRANSIT: "primary",
+    TrackingStatus.OUT_FOR_DELIVERY: "primary",
+    TrackingStatus.AVAILABLE_FOR_PICKUP: "warning",
+    TrackingStatus.ATTEMPT_FAILED: "warning",
+    TrackingStatus.EXCEPTION: "danger",
+    TrackingStatus.RETURNED_TO_SENDER: "danger",
+    TrackingStatus.CANCELLED: "",
+    TrackingStatus.EXPIRED: "",
+    TrackingStatus.PENDING: "",
+    TrackingStatus.UNKNOWN: "",
+}
+FLAGS = [("", "All"), ("delayed", "Delayed"), ("stalled", "Stalled"),
+         ("attention", "Delayed or stalled")]
+
+
+class ShipmentFilter(forms.Form):
+    q = forms.CharField(required=False, label="Tracking or order number", max_length=64)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *TrackingStatus.choices])
+    carrier = forms.ChoiceField(required=False, choices=[("", "Any carrier")])
+    flag = forms.ChoiceField(required=False, choices=FLAGS, label="Late or stuck")
+    created_from = forms.DateField(required=False, label="Created from",
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(required=False, label="to",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, carriers: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].choices = [("", "Any carrier"), *((c, c) for c in carriers)]
+
+
+def _filtered(form: ShipmentFilter):
+    shipments = Shipment.objects.select_related("order").order_by("-created_at", "-pk")
+    if not form.is_valid():
+        return shipments
+    data = form.cleaned_data
+    if data["q"]:
+        q = data["q"].strip()
+        shipments = shipments.filter(Q(tracking_number=q) | Q(order__number=q))
+    if data["status"]:
+        shipments = shipments.filter(status=data["status"])
+    if data["carrier"]:
+        shipments = shipments.filter(carrier=data["carrier"])
+    if data["flag"] == "attention":
+        shipments = shipments.filter(Q(delayed=True) | Q(stalled=True))
+    elif data["flag"]:
+        shipments = shipments.filter(**{data["flag"]: True})
+    if data["created_from"]:
+        shipments = shipments.filter(created_at__date__gte=data["created_from"])
+    if data["created_to"]:
+        shipments = shipments.filter(created_at__date__lte=data["created_to"])
+    return shipments
+
+
+@dashboard_view(Perm.ORDERS_VIEW)
+def shipment_list(request: HttpRequest) -> HttpResponse:
+    carriers = list(Shipment.objects.order_by("carrier").values_list("carrier", flat=True)
+                    .distinct())
+    form = ShipmentFilter(request.GET or None, carriers=carriers)
+    page = page_of(request, _filtered(form))
+    for shipment in page.rows:
+        shipment.tone = STATUS_TONE.get(shipment.status, "")
+    return render(request, "tracking/shipments.html", {
+        "form": form, "page": page, "nav_active": "shipments",
+        "tab": "shipments", "filtered": any(v for k, v in request.GET.items() if k != "page"),
+    })
+
+
+def _timeline(events: list[TrackingEvent]) -> list[dict]:
+    """Replay the status fold (services.shipment_recompute) to say, per event, whether it
+    moved the shipment, and if not, why; newest first, as people read a history."""
+    current: str | None = None
+    rows = []
+    for event in events:
+        moved = status_transition_allowed(current, event.status)
+        if moved:
+            note = ""
+        elif event.status == current:
+            note = "Same status again: stored, no change."
+        else:
+            note = (f"Arrived after “{TrackingStatus(current).label}”: stored, did not change "
+                    "the status.")
+        rows.append({"event": event, "changed": moved, "note": note,
+                     "tone": STATUS_TONE.get(event.status, "")})
+        if moved:
+            current = event.status
+    return rows[::-1]
+
+
+@dashboard_view(Perm.ORDERS_VIEW)
+def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
+    shipment = access_scoped(Shipment, request.tenant, shipment_id)
+    order = shipment.order  # one query; None for a parcel pushed without an order
+    events = list(shipment.events.order_by("occurred_at", "pk"))
+    milestones = [(Milestone(m.milestone).label, m.occurred_at)
+                  for m in shipment.milestones.order_by("occurred_at", "pk")]
+    return render(request, "tracking/shipment_detail.html", {
+        "shipment": shipment, "order": order, "timeline": _timeline(events),
+        "milestones": milestones, "tone": STATUS_TONE.get(shipment.status, ""),
+        "nav_active": "shipments",
+    })

@@ -206,20 +206,26 @@ def raw_rows(tenant_id: int, n: int, size: int, now: datetime):
     return rows
 
 
-RAW_COLUMNS = ("tenant_id", "shipment_id", "source", "carrier", "tracking_number", "occurred_at",
-               "status", "source_code", "source_subcode", "message", "location",
-               "exception_cause", "estimated_delivery", "dedup_key", "inbound_id", "created_at")
+RAW_COLUMNS = (("tenant_id", "int8"), ("shipment_id", "int8"), ("source", "text"),
+               ("carrier", "text"), ("tracking_number", "text"), ("occurred_at", "timestamptz"),
+               ("status", "text"), ("source_code", "text"), ("source_subcode", "text"),
+               ("message", "text"), ("location", "jsonb"), ("exception_cause", "text"),
+               ("estimated_delivery", "date"), ("dedup_key", "text"), ("inbound_id", "int8"),
+               ("created_at", "timestamptz"))
+RAW_INSERT = (
+    f"INSERT INTO tracking_trackingevent ({', '.join(c for c, _ in RAW_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for _, t in RAW_COLUMNS)}) "
+    "ON CONFLICT (tenant_id, dedup_key) DO NOTHING")
 
 
 def raw_insert_load(tenant_id: int, size: int, seconds: float, clients: int,
                     counter: itertools.count) -> h.Sample:
     """The floor under the batch API: each client thread inserts `size` rows per statement
-    (multi-row VALUES, ON CONFLICT DO NOTHING, one commit per batch) on its own connection."""
+    (one INSERT … SELECT FROM unnest(column arrays) ON CONFLICT DO NOTHING, then COMMIT) on its
+    own connection. (Multi-row VALUES and executemany measured 2-3x slower here.)"""
     import psycopg
 
-    placeholders = "(" + ", ".join(["%s"] * len(RAW_COLUMNS)) + ")"
-    sql = (f"INSERT INTO tracking_trackingevent ({', '.join(RAW_COLUMNS)}) VALUES "
-           + ", ".join([placeholders] * size) + " ON CONFLICT (tenant_id, dedup_key) DO NOTHING")
+    width = len(RAW_COLUMNS)
     sample, lock = h.Sample(seconds=seconds), threading.Lock()
     stop_at = time.monotonic() + seconds
 
@@ -227,8 +233,8 @@ def raw_insert_load(tenant_id: int, size: int, seconds: float, clients: int,
         done = 0
         with psycopg.connect(pg_dsn()) as conn:
             while time.monotonic() < stop_at:
-                rows = raw_rows(tenant_id, next(counter), size, datetime.now(UTC))
-                conn.execute(sql, rows)
+                flat = raw_rows(tenant_id, next(counter), size, datetime.now(UTC))
+                conn.execute(RAW_INSERT, [flat[i::width] for i in range(width)])
                 conn.commit()
                 done += 1
         with lock:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -114,7 +114,8 @@ class _Fold:
     delivered_at: datetime | None = None
     last_event_at: datetime | None = None
     estimated_delivery: object = None
-    status_event: TrackingEvent | None = None  # the event that set the current status
+    # The events that moved the status, in order: each step goes on the order's timeline.
+    transitions: list[TrackingEvent] = field(default_factory=list)
 
 
 def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilestone]:
@@ -135,7 +136,9 @@ def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilesto
                 reached.append((milestone, event.occurred_at))
                 if milestone == Milestone.SHIPPED:
                     fold.shipped_at = event.occurred_at
-            fold.status, fold.status_event = event.status, event
+            if event.status != (fold.status or TrackingStatus.PENDING):
+                fold.transitions.append(event)
+            fold.status = event.status
             if event.status == TrackingStatus.EXCEPTION:
                 fold.exception_cause, fold.exception_message = event.exception_cause, event.message
             if event.status == TrackingStatus.DELIVERED:
@@ -154,17 +157,17 @@ def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilesto
             # Over: neither late nor stuck. The silence job only scans live shipments.
             shipment.delayed = shipment.stalled = False
         shipment.save()
-        if shipment.order_id and shipment.status != previous_status and fold.status_event:
-            # Keyed by status: replaying the same events adds no second line.
-            order_event_record(
-                tenant, shipment.order_id, OrderEvent.Kind.SHIPMENT_STATUS,
-                f"Shipment {shipment.carrier} {shipment.tracking_number}: "
-                f"{TrackingStatus(shipment.status).label}",
-                occurred_at=fold.status_event.occurred_at,
-                actor=f"carrier:{fold.status_event.source}",
-                data={"shipment_id": shipment.pk, "status": shipment.status,
-                      "previous_status": previous_status},
-                dedup_key=f"shipment:{shipment.pk}:status:{shipment.status}")
+        if shipment.order_id and shipment.status != previous_status:
+            # Every step, not only the last (one batch may carry in_transit and delivered);
+            # keyed by status, so steps already recorded and replayed events add no line.
+            for step in fold.transitions:
+                order_event_record(
+                    tenant, shipment.order_id, OrderEvent.Kind.SHIPMENT_STATUS,
+                    f"Shipment {shipment.carrier} {shipment.tracking_number}: "
+                    f"{TrackingStatus(step.status).label}",
+                    occurred_at=step.occurred_at, actor=f"carrier:{step.source}",
+                    data={"shipment_id": shipment.pk, "status": step.status},
+                    dedup_key=f"shipment:{shipment.pk}:status:{step.status}")
 
         existing = set(ShipmentMilestone.objects.filter(shipment=shipment).values_list(
             "milestone", flat=True))

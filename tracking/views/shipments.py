@@ -38,13 +38,14 @@ FLAGS = [("", "All"), ("delayed", "Delayed"), ("stalled", "Stalled"),
 
 
 class ShipmentFilter(forms.Form):
-    q = forms.CharField(required=False, label="Tracking or order number", max_length=64)
+    q = forms.CharField(required=False, label="Search", max_length=64, widget=forms.TextInput(
+        attrs={"placeholder": "Tracking or order no.", "type": "search"}))
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *TrackingStatus.choices])
     carrier = forms.ChoiceField(required=False, choices=[("", "Any carrier")])
     flag = forms.ChoiceField(required=False, choices=FLAGS, label="Late or stuck")
     created_from = forms.DateField(required=False, label="Created from",
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = forms.DateField(required=False, label="to",
+    created_to = forms.DateField(required=False, label="Created to",
                                  widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, carriers: list[str], **kwargs):
@@ -115,8 +116,10 @@ def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
     shipment = access_scoped(Shipment, request.tenant, shipment_id)
     order = shipment.order  # one query; None for a parcel pushed without an order
     events = list(shipment.events.order_by("occurred_at", "pk"))
-    milestones = [(Milestone(m.milestone).label, m.occurred_at)
-                  for m in shipment.milestones.order_by("occurred_at", "pk")]
+    # Same moment (shipped + in_transit from one scan): the journey's own order reads best.
+    rank = {value: n for n, value in enumerate(Milestone.values)}
+    milestones = [(Milestone(m.milestone).label, m.occurred_at) for m in sorted(
+        shipment.milestones.all(), key=lambda m: (m.occurred_at, rank.get(m.milestone, 99)))]
     return render(request, "tracking/shipment_detail.html", {
         "shipment": shipment, "order": order, "timeline": _timeline(events),
         "milestones": milestones, "tone": STATUS_TONE.get(shipment.status, ""),

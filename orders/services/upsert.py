@@ -196,6 +196,25 @@ def _lines_signature(rows) -> list[tuple]:
     return [(r.sku, r.title, r.quantity, Decimal(r.unit_price), r.product_id) for r in rows]
 
 
+def _lines_replace(order: Order, current: list[LineItem], rows: list[LineItem]) -> None:
+    """Update lines in place by position, so what points at them (shipment items) survives an
+    edit; only positions the order no longer has are deleted."""
+    by_position = {line.position: line for line in current}
+    fields = ["product", "sku", "title", "quantity", "unit_price"]
+    updated = []
+    for row in rows:
+        line = by_position.pop(row.position, None)
+        if line is None:
+            continue
+        for name in fields:
+            setattr(line, name, getattr(row, name))
+        updated.append(line)
+    LineItem.objects.bulk_update(updated, fields)
+    LineItem.objects.bulk_create([r for r in rows if r.position not in {u.position for u in updated}])
+    if by_position:
+        order.lines.filter(position__in=list(by_position)).delete()
+
+
 def order_upsert(tenant: Tenant, data: OrderInput, *, actor: str = "") -> tuple[Order, bool]:
     """Create or update an order with its customer and lines; returns (order, created).
     A new order records `order_confirmed`; a change records what changed on the timeline."""
@@ -235,8 +254,7 @@ def order_upsert(tenant: Tenant, data: OrderInput, *, actor: str = "") -> tuple[
 
         current = list(order.lines.order_by("position"))
         if _lines_signature(current) != _lines_signature(rows):
-            order.lines.all().delete()
-            LineItem.objects.bulk_create(rows)
+            _lines_replace(order, current, rows)
             changed.append("lines")
         if changed:
             kind = (OrderEvent.Kind.CANCELLED if "fulfillment_status" in changed

@@ -20,12 +20,18 @@ from .conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CSV = b"""order_number,placed_at,currency,email,first_name,last_name,sku,title,quantity,unit_price,carrier,tracking_number,promised_delivery_date
-2001,2026-03-02T10:15:00+01:00,EUR,ana@example.test,Ana,Schmidt,TENT-2P,Trail tent,1,249.00,USPS,9400111899223456789012,2026-03-06
-2001,2026-03-02T10:15:00+01:00,EUR,ana@example.test,Ana,Schmidt,PEG-10,Tent pegs,2,9.50,USPS,9400111899223456789012,2026-03-06
-2002,2026-03-03T09:00:00+01:00,EUR,ben@example.test,Ben,Okafor,MAT-1,Sleeping mat,lots,39.00,,,
-2003,2026-03-03T11:30:00+01:00,EUR,cem@example.test,Cem,Yilmaz,STOVE,Camp stove,1,59.00,DHL,00340434161234567890,
-"""
+CSV = "\n".join((
+    "order_number,placed_at,currency,email,first_name,last_name,sku,title,quantity,unit_price,"
+    "carrier,tracking_number,promised_delivery_date",
+    "2001,2026-03-02T10:15:00+01:00,EUR,ana@example.test,Ana,Schmidt,TENT-2P,Trail tent,1,249.00,"
+    "USPS,9400111899223456789012,2026-03-06",
+    "2001,2026-03-02T10:15:00+01:00,EUR,ana@example.test,Ana,Schmidt,PEG-10,Tent pegs,2,9.50,"
+    "USPS,9400111899223456789012,2026-03-06",
+    "2002,2026-03-03T09:00:00+01:00,EUR,ben@example.test,Ben,Okafor,MAT-1,Sleeping mat,lots,39.00,"
+    ",,",  # line 4: the bad row
+    "2003,2026-03-03T11:30:00+01:00,EUR,cem@example.test,Cem,Yilmaz,STOVE,Camp stove,1,59.00,"
+    "DHL,00340434161234567890,",
+)).encode() + b"\n"
 
 
 def scan(status: str, when: str, key: str) -> NormalizedEvent:

@@ -39,7 +39,7 @@ FLAGS = [("", "All"), ("delayed", "Delayed"), ("stalled", "Stalled"),
 
 class ShipmentFilter(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=64, widget=forms.TextInput(
-        attrs={"placeholder": "Tracking or order no.", "type": "search"}))
+        attrs={"placeholder": "Number", "type": "search"}))
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *TrackingStatus.choices])
     carrier = forms.ChoiceField(required=False, choices=[("", "Any carrier")])
     flag = forms.ChoiceField(required=False, choices=FLAGS, label="Late or stuck")

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from orders.models import ImportJob
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 from tenants.tasks import tenant_task
@@ -58,6 +59,12 @@ def tracking_sweep() -> int:
                 queued += 1
             if ShipmentMilestone.objects.filter(announced_at=None).exists():
                 milestones_announce.delay(tenant.pk)
+                queued += 1
+            stale_imports = ImportJob.objects.filter(
+                status=ImportJob.Status.QUEUED, created_at__lt=timezone.now() - SWEEP_AFTER,
+            ).values_list("pk", flat=True)[:100]
+            for job_id in stale_imports:
+                orders_csv_import.delay(tenant.pk, job_id)
                 queued += 1
     return queued
 

@@ -25,7 +25,8 @@ OUR_PACKAGES = {"config", "tenants", "orders", "recommendations", "tracking", "r
                 "messaging", "analytics"}
 # Strings that exist only in tenant A: none may appear in anything Carol is shown.
 TENANT_A_MARKERS = ["Alpha Outfitters", "alice@alpha.test", "bob@alpha.test", "dave@alpha.test",
-                    "alpha-private.myshopify.com", "+14155550199"]
+                    "alpha-private.myshopify.com", "+14155550199", "ALPHA-ORDER-7781",
+                    "alpha.shopper@example.test", "ALPHATRACK0001", "Alpha Secret Tent"]
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -77,6 +78,29 @@ def _seed_tenant_a(p) -> None:
         "shop_domain": "alpha-private.myshopify.com", "webhook_secret": "alpha-shopify-secret"})
     services.credential_set(p.tenant_a, "twilio", {
         "account_sid": "AC" + "a1" * 16, "auth_token": "f0" * 16, "from_number": "+14155550199"})
+    _seed_ingestion(p.tenant_a)
+
+
+def _seed_ingestion(tenant) -> None:
+    """An order, a shipment with an event, and a stored webhook body in tenant A."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from orders import services as order_services
+    from tracking import services as tracking_services
+
+    with tenant_scope(tenant):
+        order, _ = order_services.order_upsert(tenant, order_services.OrderInput(
+            external_id="ALPHA-ORDER-7781", number="ALPHA-ORDER-7781", currency="EUR",
+            placed_at=datetime(2026, 11, 1, tzinfo=UTC),
+            customer=order_services.CustomerInput(external_id="alpha-c-1",
+                                                  email="alpha.shopper@example.test"),
+            lines=[order_services.LineInput(title="Alpha Secret Tent", quantity=1,
+                                            unit_price=Decimal("99"))]))
+        tracking_services.shipment_create(tenant, carrier="DHL", tracking_number="ALPHATRACK0001",
+                                          order=order)
+        tracking_services.inbound_store(tenant, source="easypost",
+                                        body=b'{"tracking_code": "ALPHATRACK0001"}', headers={})
 
 
 def _tenant_a_counts(tenant) -> dict[str, int]:
@@ -126,3 +150,14 @@ def test_nothing_carol_is_shown_belongs_to_alice(client, api_client, personas):
         assert not leaked, f"{url} shows tenant A's {leaked}"
         checked.append(url)
     assert "/api/v1/credentials/" in checked and "/api/v1/brand/" in checked
+    assert {"/orders/", "/shipments/", "/webhook-log/"} <= set(checked)
+
+
+@pytest.mark.django_db
+def test_the_markers_do_show_up_for_alice(client, personas):
+    """The check above would pass vacuously if the pages showed nobody's data."""
+    _seed_tenant_a(personas)
+    client.force_login(personas.alice)
+    assert "ALPHA-ORDER-7781" in client.get("/orders/").content.decode()
+    assert "ALPHATRACK0001" in client.get("/shipments/").content.decode()
+    assert "dave@alpha.test" in client.get("/settings/members/").content.decode()

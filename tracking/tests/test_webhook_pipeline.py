@@ -213,3 +213,27 @@ def test_each_milestone_is_announced_once(post, alpha, committed):
         milestone_reached.disconnect(receiver)
     assert sorted(heard) == [("alpha", "delivered"), ("alpha", "in_transit"), ("alpha", "shipped")]
     assert all(m.announced_at for m in rows(ShipmentMilestone, alpha))
+
+
+@pytest.mark.django_db
+def test_a_delivery_accepted_while_the_broker_is_down_is_processed_by_the_sweep(
+        post, alpha, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from tracking import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.inbound_process, "delay", broker_down)
+        response = post(tracker_body("9400120", [("in_transit", "2026-11-01T18:00:00Z")]))
+    assert response.status_code == 202
+    inbound = rows(InboundWebhook, alpha)[0]
+    assert inbound.status == "queued"
+
+    InboundWebhook.objects.unscoped(reason="test").filter(pk=inbound.pk).update(
+        received_at=inbound.received_at - tasks.SWEEP_AFTER)
+    assert tasks.tracking_sweep() >= 1
+    assert rows(InboundWebhook, alpha)[0].status == "processed"
+    assert len(rows(TrackingEvent, alpha)) == 1

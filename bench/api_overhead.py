@@ -17,34 +17,15 @@ seconds per round, loopback only. Prints `scenario value baseline ratio` lines.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import _harness as h
 
-
-@dataclass
-class Sample:
-    requests: int = 0
-    errors: int = 0
-    latencies: list[float] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+ROOT = h.ROOT
 
 
 def setup_tenant() -> tuple[int, int, str, str]:
@@ -81,67 +62,17 @@ def teardown_tenant(tenant_id: int, owner_id: int) -> None:
     get_user_model().objects.filter(pk=owner_id).delete()
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "bench._settings",
-           # One key hammers the API here; the per-key limit would turn the bench into 429s.
-           "API_RATE_LIMIT": str(10**9)}
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+def gunicorn_env() -> dict[str, str]:
+    return {**os.environ, "DEBUG": "0", "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "bench._settings",
+            # One key hammers the API here; the per-key limit would turn the bench into 429s.
+            "API_RATE_LIMIT": str(10**9)}
 
 
-def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not become ready")
-
-
-def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> Sample:
+def load(port: int, path: str, headers: dict, seconds: float, clients: int) -> h.Sample:
     """`clients` threads, each with one keep-alive connection, for `seconds`."""
-    sample, lock = Sample(), threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        local = Sample()
-        while time.monotonic() < stop_at:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            local.latencies.append(time.perf_counter() - started)
-            local.requests += 1
-            local.errors += not ok
-        conn.close()
-        with lock:
-            sample.requests += local.requests
-            sample.errors += local.errors
-            sample.latencies.extend(local.latencies)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sample
+    return h.load(port, lambda client, n: (("GET", path, None, headers), 1),
+                  seconds=seconds, clients=clients)
 
 
 def main() -> int:
@@ -154,16 +85,17 @@ def main() -> int:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     tenant_id, owner_id, key, vendor = setup_tenant()
-    port = free_port()
-    proc = start_gunicorn(port)
+    port = h.free_port()
+    children = h.Children()
+    proc = children.spawn(h.gunicorn_args(port), env=gunicorn_env())
     scenarios = {
         "noop": ("/bench/noop", {}),
         "healthz": ("/healthz", {}),
         "api_tenant": ("/api/v1/tenant/", {"Authorization": f"Bearer {key}"}),
     }
-    results: dict[str, list[Sample]] = {name: [] for name in scenarios}
+    results: dict[str, list[h.Sample]] = {name: [] for name in scenarios}
     try:
-        wait_ready(port, proc)
+        h.wait_http_ready(port, proc)
         for path, headers in scenarios.values():  # warm-up: imports, connections
             load(port, path, headers, 0.5, args.clients)
         # Interleaved rounds, so drift (other load, CPU boost) touches both alike.
@@ -171,11 +103,7 @@ def main() -> int:
             for name, (path, headers) in scenarios.items():
                 results[name].append(load(port, path, headers, args.seconds, args.clients))
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        children.stop_all()
         teardown_tenant(tenant_id, owner_id)
 
     errors = {name: sum(s.errors for s in samples) for name, samples in results.items()}

@@ -449,7 +449,7 @@ def dedup_events(total: int, per_tracking: int) -> list[dict]:
     for i in range(total):
         t, j = divmod(i, per_tracking)
         at = BASE_TIME + timedelta(minutes=j * 7)
-        events.append({"tracking_number": f"1ZDEDUP{t:07d}", "carrier": "UPS",
+        events.append({"tracking_number": f"1ZDEDUP{t:08d}", "carrier": "UPS",
                        "status": "in_transit" if j else "pending",
                        "occurred_at": at.isoformat().replace("+00:00", "Z"),
                        "message": f"Scan {j}", "event_id": f"d{j}"})
@@ -484,8 +484,8 @@ def scenario_dedup(fx: Fixture, args) -> dict:
     import psycopg
 
     events = dedup_events(args.dedup_events, args.dedup_per_tracking)
-    shipments_create(fx.tenant_id, "1ZDEDUP", math.ceil(len(events) / args.dedup_per_tracking)
-                     * args.dedup_with_shipments // 100)
+    numbers = math.ceil(len(events) / args.dedup_per_tracking)
+    shipments_create(fx.tenant_id, "1ZDEDUP", max(1, numbers * args.dedup_with_shipments // 100))
     rng = random.Random(20260302)
     stream = []
     for _ in range(3):
@@ -620,11 +620,11 @@ def parse_args():
                         help="events per shipment in one request (divides 10)")
     parser.add_argument("--e2e-clients", type=int, default=2)
     parser.add_argument("--e2e-concurrency", type=int, default=2, help="celery -c")
-    parser.add_argument("--e2e-drain", type=float, help="max seconds to drain after the load [60]")
+    parser.add_argument("--e2e-drain", type=float, help="max seconds to drain after the load [30]")
     parser.add_argument("--dedup-events", type=int, help="distinct events [100000]")
-    parser.add_argument("--dedup-per-tracking", type=int, default=400,
+    parser.add_argument("--dedup-per-tracking", type=int, default=1000,
                         help="events per tracking number")
-    parser.add_argument("--dedup-with-shipments", type=int, default=4,
+    parser.add_argument("--dedup-with-shipments", type=int, default=5,
                         help="%% of dedup tracking numbers that have a shipment (recomputed)")
     parser.add_argument("--dedup-batch", type=int, default=1000)
     parser.add_argument("--dedup-procs", type=int, default=2)
@@ -632,7 +632,7 @@ def parse_args():
     args = parser.parse_args()
     quick = args.quick
     defaults = {"seconds": 1.5 if quick else 3.0, "rounds": 1 if quick else 3,
-                "e2e_seconds": 5.0 if quick else 60.0, "e2e_drain": 30.0 if quick else 60.0,
+                "e2e_seconds": 5.0 if quick else 60.0, "e2e_drain": 30.0,
                 "dedup_events": 5000 if quick else 100_000}
     for name, value in defaults.items():
         if getattr(args, name) is None:

@@ -71,10 +71,10 @@ def order_list(tenant: Tenant, *, number: str | None = None, external_id: str | 
                financial_status: str | None = None, placed_after: datetime | None = None,
                placed_before: datetime | None = None, created_after: datetime | None = None,
                created_before: datetime | None = None) -> QuerySet[Order]:
-    """Orders with their customer and lines: two queries per page."""
+    """Orders with their customer and lines (and the lines' products): two queries per page."""
     qs = (Order.objects.filter(tenant=tenant).select_related("customer")
           .prefetch_related(Prefetch("lines", LineItem.objects.filter(tenant=tenant)
-                                     .order_by("position"))))
+                                     .select_related("product").order_by("position"))))
     if number:
         qs = qs.filter(number=number)
     if external_id:

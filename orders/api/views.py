@@ -7,7 +7,7 @@ orders, and orders never import from above.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -93,12 +93,16 @@ class ProductListApi(TenantApiView):
         return paginated_response(request, self, products, ProductSerializer)
 
     @extend_schema(
-        request=ProductInputSerializer,
+        request=PolymorphicProxySerializer(
+            "ProductInputOneOrMany", resource_type_field_name=None, many=False,
+            serializers=[ProductInputSerializer, ProductInputSerializer(many=True)]),
         responses={
-            201: OpenApiResponse(ProductSerializer, description="One product sent, and it was new; "
-                                 "for an array: {created, updated} counts."),
-            200: OpenApiResponse(ProductSerializer, description="One product sent, and it existed; "
-                                 "for an array (nothing new): {created, updated} counts."),
+            201: PolymorphicProxySerializer(
+                "ProductCreated", resource_type_field_name=None,
+                serializers=[ProductSerializer, ProductBatchResultSerializer]),
+            200: PolymorphicProxySerializer(
+                "ProductUpdated", resource_type_field_name=None,
+                serializers=[ProductSerializer, ProductBatchResultSerializer]),
         },
         summary=f"Create or update products: one object, or an array of up to "
                 f"{MAX_PRODUCTS_PER_REQUEST:,}",

@@ -1,5 +1,8 @@
 """Helpers for the ingestion API tests (orders and tracking): authenticated clients for the
-standing personas, a read-only key, and request bodies with sensible defaults."""
+standing personas, a read-only key, and request bodies with sensible defaults.
+
+Fixtures are registered under their short names (`alice_api`), so a test module imports
+`alice_api_fixture` and asks for `alice_api`."""
 
 from __future__ import annotations
 
@@ -16,18 +19,18 @@ def client_for(key: str) -> APIClient:
     return client
 
 
-@pytest.fixture
-def alice_api(personas) -> APIClient:
+@pytest.fixture(name="alice_api")
+def alice_api_fixture(personas) -> APIClient:
     return client_for(personas.alice_key)
 
 
-@pytest.fixture
-def carol_api(personas) -> APIClient:
+@pytest.fixture(name="carol_api")
+def carol_api_fixture(personas) -> APIClient:
     return client_for(personas.carol_key)
 
 
-@pytest.fixture
-def read_only_api(personas) -> APIClient:
+@pytest.fixture(name="read_only_api")
+def read_only_api_fixture(personas) -> APIClient:
     _, raw = tenant_services.api_key_create(personas.tenant_a, name="Alpha BI",
                                             scope=ApiKeyScope.READ, actor=personas.alice)
     return client_for(raw)

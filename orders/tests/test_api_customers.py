@@ -5,7 +5,13 @@ import pytest
 from orders.models import Customer
 from tenants.context import tenant_scope
 
-from .api_support import alice_api, carol_api, customer_body, error_fields, read_only_api  # noqa: F401
+from .api_support import (  # noqa: F401 - fixtures
+    alice_api_fixture,
+    carol_api_fixture,
+    customer_body,
+    error_fields,
+    read_only_api_fixture,
+)
 
 URL = "/api/v1/customers/"
 

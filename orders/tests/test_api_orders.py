@@ -5,7 +5,14 @@ import pytest
 from orders.models import Customer, LineItem, Order, OrderEvent
 from tenants.context import tenant_scope
 
-from .api_support import alice_api, carol_api, error_fields, order_body, read_only_api, walk_pages  # noqa: F401
+from .api_support import (  # noqa: F401 - fixtures
+    alice_api_fixture,
+    carol_api_fixture,
+    error_fields,
+    order_body,
+    read_only_api_fixture,
+    walk_pages,
+)
 
 URL = "/api/v1/orders/"
 
@@ -177,14 +184,19 @@ def test_bad_list_parameters_are_400s_naming_the_parameter(alice_api, query, fie
 
 @pytest.mark.django_db
 def test_listing_orders_costs_a_fixed_number_of_queries(alice_api, django_assert_max_num_queries):
-    alice_api.post(URL, order_body(1), format="json")
+    alice_api.post("/api/v1/products/", {"external_id": "p-tent", "title": "Trail tent",
+                                         "price": "199.00", "currency": "EUR"}, format="json")
+    linked = [{"title": "Trail tent", "quantity": 1, "unit_price": "199.00",
+               "product_external_id": "p-tent"}]
+    alice_api.post(URL, order_body(1, lines=linked), format="json")
     alice_api.get(URL)  # warm up: the key's "last used" is written at most once a minute
-    with django_assert_max_num_queries(4) as captured:
+    with django_assert_max_num_queries(3) as captured:  # the key, orders + customers, lines
         alice_api.get(URL)
     one_order = len(captured)  # read now: the next request resets the connection's query log
     for n in range(2, 12):
-        alice_api.post(URL, order_body(n), format="json")
+        alice_api.post(URL, order_body(n, lines=linked), format="json")
     with django_assert_max_num_queries(one_order):
         response = alice_api.get(URL)
     assert len(response.json()["results"]) == 11
+    assert response.json()["results"][0]["lines"][0]["product_external_id"] == "p-tent"
 

@@ -5,7 +5,13 @@ import pytest
 from orders.models import Product
 from tenants.context import tenant_scope
 
-from .api_support import alice_api, carol_api, error_fields, product_body, read_only_api  # noqa: F401
+from .api_support import (  # noqa: F401 - fixtures
+    alice_api_fixture,
+    carol_api_fixture,
+    error_fields,
+    product_body,
+    read_only_api_fixture,
+)
 
 URL = "/api/v1/products/"
 

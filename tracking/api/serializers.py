@@ -133,7 +133,8 @@ class ShipmentDetailSerializer(ShipmentSerializer):
 
 class OrderDetailSerializer(OrderSerializer):
     """An order with everything that happened to it: lines, shipments with their events, and
-    the timeline every app writes to."""
+    the timeline every app writes to. The shipments come in the context (`shipments`, from
+    `selectors.shipments_for_order`), prefetched, rather than through the reverse relation."""
 
     shipments = serializers.SerializerMethodField()
     timeline = OrderEventSerializer(source="events", many=True, read_only=True)

@@ -19,7 +19,7 @@ from orders.api.common import (
     validated,
 )
 from orders.api.views import api_actor
-from orders.models import Order
+from orders.models import LineItem, Order
 from tenants.api.base import TenantApiView
 from tenants.permissions import Perm
 
@@ -53,7 +53,7 @@ def _line_pairs(tenant, order: Order, items: list[dict]) -> list[tuple[int, int]
     the order's lines."""
     lines = order_selectors.order_lines(tenant, order.pk)
     by_position = {line.position: line for line in lines}
-    by_sku: dict[str, object] = {}
+    by_sku: dict[str, LineItem] = {}
     for line in lines:
         if line.sku:
             by_sku.setdefault(line.sku, line)

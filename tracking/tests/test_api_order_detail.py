@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from orders.tests.api_support import alice_api, carol_api, order_body  # noqa: F401
+from orders.tests.api_support import alice_api_fixture, carol_api_fixture, order_body  # noqa: F401 - fixtures
 
 ORDERS = "/api/v1/orders/"
 

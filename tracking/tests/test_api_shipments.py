@@ -6,12 +6,12 @@ import json
 import pytest
 
 from orders.models import OrderEvent
-from orders.tests.api_support import (  # noqa: F401
-    alice_api,
-    carol_api,
+from orders.tests.api_support import (  # noqa: F401 - fixtures
+    alice_api_fixture,
+    carol_api_fixture,
     error_fields,
     order_body,
-    read_only_api,
+    read_only_api_fixture,
     walk_pages,
 )
 from tenants.context import tenant_scope

@@ -65,8 +65,10 @@ class Children:
 
     def stop(self, proc: subprocess.Popen, timeout: float = 20) -> None:
         if proc.poll() is None:
+            # The leader only: gunicorn's arbiter and Celery's main process shut their own
+            # workers down (a Celery pool child that gets SIGTERM itself logs an error).
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+                os.kill(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

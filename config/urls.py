@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from config.health import healthz
+from tracking.urls import fallback_urlpatterns as tracking_fallback_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", include("orders.dashboard_urls")),
     path("", include("tenants.urls")),
 ]
+urlpatterns += tracking_fallback_urls
 
 if not settings.PRODUCTION:
     # Uploaded logos in embedded mode; production serves media from its own storage.

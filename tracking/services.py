@@ -29,7 +29,7 @@ from orders.services import order_event_record
 from tenants.models import Tenant
 from tenants.services import credential_fields
 
-from .carriers import PayloadError, get_adapter
+from .carriers import ADAPTERS, PayloadError, get_adapter
 from .carriers.base import NormalizedEvent, NormalizedUpdate
 from .carriers.generic import GenericEventParser
 from .carriers.parsing import carrier_code
@@ -349,6 +349,9 @@ def inbound_replay(tenant: Tenant, inbound_id: int) -> Receipt:
         from .shopify.processing import shopify_receive
 
         return shopify_receive(tenant, inbound)
+    if inbound.source not in ADAPTERS:
+        return _finish(inbound, InboundWebhook.Status.INVALID,
+                       f"No webhook source named {inbound.source!r}: nothing can process it.")
     return inbound_receive(tenant, inbound)
 
 

@@ -53,3 +53,30 @@ def carrier_webhook(request, tenant_slug: str, source: str):
     if receipt.status == InboundWebhook.Status.IGNORED:
         return HttpResponse(status=204)
     return JsonResponse({"received": inbound.pk, "status": receipt.status}, status=202)
+
+
+@csrf_exempt
+@require_POST
+def unknown_source_webhook(request, tenant_slug: str, source: str):
+    """A POST to a webhook source we do not have (a typo in the URL pasted into a carrier's
+    console, a carrier we have no adapter for): kept for inspection, answered with the list of
+    sources that exist."""
+    from .carriers import ADAPTERS
+
+    known = sorted([*ADAPTERS, "shopify"])
+    tenant = Tenant.objects.filter(slug=tenant_slug, status=Tenant.Status.ACTIVE).first()
+    if tenant is not None:
+        activate_tenant(tenant)
+        limit = settings.WEBHOOK_MAX_BODY_BYTES
+        body = request.read(limit + 1)
+        inbound = services.inbound_store(
+            tenant, source=source[:32], body=body[:limit], headers=dict(request.headers),
+            query=request.META.get("QUERY_STRING", ""), remote_addr=request.META.get("REMOTE_ADDR"),
+            truncated=len(body) > limit)
+        inbound.status = InboundWebhook.Status.INVALID
+        inbound.error = f"No webhook source named {source!r}."
+        inbound.save(update_fields=["status", "error"])
+    return JsonResponse(error_body(
+        "unknown_source", f"No webhook source named {source!r}; use one of {', '.join(known)}, "
+        "or push events for other carriers to /api/v1/tracking-events/.", {"known": known}),
+        status=404)

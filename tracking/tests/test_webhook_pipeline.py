@@ -237,3 +237,23 @@ def test_a_delivery_accepted_while_the_broker_is_down_is_processed_by_the_sweep(
     assert tasks.tracking_sweep() >= 1
     assert rows(InboundWebhook, alpha)[0].status == "processed"
     assert len(rows(TrackingEvent, alpha)) == 1
+
+
+@pytest.mark.django_db
+def test_an_unknown_source_is_a_clear_404_and_the_body_is_kept(client, alpha):
+    response = client.post("/webhooks/fedex/alpha/", b'{"x": 1}', content_type="application/json")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "unknown_source" and "easypost" in error["details"]["known"]
+    inbound = rows(InboundWebhook, alpha)[0]
+    assert inbound.source == "fedex" and inbound.status == "invalid"
+    assert bytes(inbound.body) == b'{"x": 1}'
+
+
+@pytest.mark.django_db
+def test_replaying_a_body_of_an_unknown_source_says_so(client, alpha):
+    client.post("/webhooks/fedex/alpha/", b"{}", content_type="application/json")
+    inbound = rows(InboundWebhook, alpha)[0]
+    with tenant_scope(alpha):
+        receipt = services.inbound_replay(alpha, inbound.pk)
+    assert receipt.status == "invalid" and "fedex" in receipt.message

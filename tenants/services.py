@@ -24,6 +24,7 @@ from config.errors import Conflict, PermissionDenied, ValidationFailed
 from . import credentials as creds
 from .access import access_api_key, access_invitation, access_membership
 from .context import tenant_scope
+from .signals import tenant_created
 from .models import ApiKey, Brand, Credential, Invitation, Membership, Tenant
 from .permissions import ASSIGNABLE_ROLES, ApiKeyScope, Role
 
@@ -87,6 +88,8 @@ def tenant_create(*, name: str, owner: AbstractBaseUser, slug: str | None = None
         Brand.objects.create(tenant=tenant, sender_name=tenant.name)
         Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     logger.info("tenant created", extra={"tenant_id": tenant.pk, "owner_id": owner.pk})
+    # Inside the transaction: a tenant never exists without what higher apps set up for it.
+    tenant_created.send(sender=Tenant, tenant=tenant)
     return tenant
 
 

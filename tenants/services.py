@@ -24,9 +24,9 @@ from config.errors import Conflict, PermissionDenied, ValidationFailed
 from . import credentials as creds
 from .access import access_api_key, access_invitation, access_membership
 from .context import tenant_scope
-from .signals import tenant_created
 from .models import ApiKey, Brand, Credential, Invitation, Membership, Tenant
 from .permissions import ASSIGNABLE_ROLES, ApiKeyScope, Role
+from .signals import tenant_created
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

@@ -118,10 +118,13 @@ class _Fold:
     transitions: list[TrackingEvent] = field(default_factory=list)
 
 
-def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilestone]:
+def shipment_recompute(tenant: Tenant, shipment_id: int, *,
+                       announce: bool = True) -> list[ShipmentMilestone]:
     """Derive the shipment's state from all its events (locked against concurrent updates)
-    and record every milestone reached; returns the milestones that are new."""
-    with transaction.atomic():
+    and record every milestone reached; returns the milestones that are new. With
+    `announce=False` the caller queues the announcement (once for a whole batch)."""
+    # No savepoint: an error rolls back the caller's whole unit of work, which is what we want.
+    with transaction.atomic(savepoint=False):
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
         previous_status = shipment.status
         fold = _Fold()
@@ -175,11 +178,15 @@ def shipment_recompute(tenant: Tenant, shipment_id: int) -> list[ShipmentMilesto
                for m, at in dict(reversed(reached)).items() if m not in existing]
         # The unique constraint is the guard; the set above only spares needless inserts.
         ShipmentMilestone.objects.bulk_create(new, ignore_conflicts=True)
-        if new:
-            from .tasks import milestones_announce
-
-            transaction.on_commit(lambda: _enqueue(milestones_announce, tenant.pk), robust=True)
+        if new and announce:
+            _announce_after_commit(tenant)
     return new
+
+
+def _announce_after_commit(tenant: Tenant) -> None:
+    from .tasks import milestones_announce
+
+    transaction.on_commit(lambda: _enqueue(milestones_announce, tenant.pk), robust=True)
 
 
 def _enqueue(task, *args) -> None:
@@ -218,31 +225,65 @@ def _summary_event(tenant, update: NormalizedUpdate, shipment, inbound) -> Track
         dedup_key=f"{update.source}:summary:{key}", inbound=inbound)
 
 
+def _find_shipments(updates: list[NormalizedUpdate]) -> dict[tuple[str, str], Shipment]:
+    """One query for a whole batch: (tracking number, carrier) → shipment. A source may name
+    the carrier differently from the order import; a number with one shipment is unambiguous."""
+    numbers = {u.tracking_number for u in updates}
+    by_number: dict[str, list[Shipment]] = {}
+    for shipment in Shipment.objects.filter(tracking_number__in=numbers):
+        by_number.setdefault(shipment.tracking_number, []).append(shipment)
+    found = {}
+    for update in updates:
+        candidates = by_number.get(update.tracking_number, [])
+        exact = [s for s in candidates if s.carrier == update.carrier]
+        match = exact[0] if exact else (candidates[0] if len(candidates) == 1 else None)
+        if match is not None:
+            found[(update.tracking_number, update.carrier)] = match
+    return found
+
+
 def updates_apply(tenant: Tenant, updates: Iterable[NormalizedUpdate], *,
                   inbound: InboundWebhook | None = None) -> int:
-    """Store every event once and bring each affected shipment up to date; returns how many
-    events were new."""
-    created_total = 0
-    for update in updates:
-        with transaction.atomic():
-            shipment = _find_shipment(update)
-            rows = [_event_row(tenant, update.source, update, e, shipment, inbound)
-                    for e in update.events]
+    """Store every event once and bring each affected shipment up to date, in one
+    transaction; returns how many events were new (an upper bound when the same events are
+    applied concurrently: the unique constraint, not this count, is the guard).
+
+    Lock order keeps concurrent batches from deadlocking: events are inserted sorted by dedup
+    key (a shared key makes the later batch wait before it holds anything the earlier one
+    needs), and shipments are locked in id order."""
+    updates = list(updates)
+    if not updates:
+        return 0
+    with transaction.atomic():
+        shipments = _find_shipments(updates)
+        rows: dict[str, TrackingEvent] = {}
+        eta: dict[int, object] = {}
+        for update in updates:
+            shipment = shipments.get((update.tracking_number, update.carrier))
+            candidates = [_event_row(tenant, update.source, update, e, shipment, inbound)
+                          for e in update.events]
             summary = _summary_event(tenant, update, shipment, inbound)
             if summary is not None:
-                rows.append(summary)
-            keys = [r.dedup_key for r in rows]
-            before = TrackingEvent.objects.filter(dedup_key__in=keys).count()
-            TrackingEvent.objects.bulk_create(rows, ignore_conflicts=True)
-            created = TrackingEvent.objects.filter(dedup_key__in=keys).count() - before
-            created_total += created
-            if shipment is not None:
-                if update.estimated_delivery and not shipment.carrier_estimated_delivery:
-                    Shipment.objects.filter(pk=shipment.pk).update(
-                        carrier_estimated_delivery=update.estimated_delivery)
-                if created:
-                    shipment_recompute(tenant, shipment.pk)
-    return created_total
+                candidates.append(summary)
+            for row in candidates:
+                rows.setdefault(row.dedup_key, row)
+            if shipment is not None and update.estimated_delivery and \
+                    not shipment.carrier_estimated_delivery:
+                eta[shipment.pk] = update.estimated_delivery
+        stored = set(TrackingEvent.objects.filter(dedup_key__in=list(rows)).values_list(
+            "dedup_key", flat=True))
+        new_rows = [rows[key] for key in sorted(rows) if key not in stored]
+        TrackingEvent.objects.bulk_create(new_rows, ignore_conflicts=True, batch_size=1000)
+        for shipment_id, estimated in eta.items():
+            Shipment.objects.filter(pk=shipment_id, carrier_estimated_delivery=None).update(
+                carrier_estimated_delivery=estimated)
+        touched = sorted({row.shipment_id for row in new_rows if row.shipment_id})
+        reached_any = False
+        for shipment_id in touched:
+            reached_any |= bool(shipment_recompute(tenant, shipment_id, announce=False))
+        if reached_any:
+            _announce_after_commit(tenant)  # once per batch, not once per shipment
+    return len(new_rows)
 
 
 # --- inbound webhooks ------------------------------------------------------------------
@@ -273,38 +314,81 @@ class Receipt:
     details: dict | None = None
 
 
-def inbound_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
-    """Verify and parse a stored body; on success queue its processing. Also how replay works."""
+@dataclass(frozen=True)
+class _Decision:
+    status: str
+    error: str = ""
+    details: dict | None = None
+    event_id: str = ""
+
+
+def _decide(tenant: Tenant, source: str, body: bytes, headers: Mapping[str, str], query: str,
+            *, truncated: bool = False, exclude_id: int | None = None) -> _Decision:
+    """Verify and parse a body in memory: what its stored row's status will be."""
     from django.http import QueryDict
 
-    adapter = get_adapter(inbound.source)
-    secrets = credential_fields(tenant, inbound.source) or {}
-    headers = {k.lower(): v for k, v in inbound.headers.items()}
-    body = bytes(inbound.body)
-    if inbound.body_truncated:
-        return _finish(inbound, InboundWebhook.Status.INVALID, "The body was larger than we accept.")
-    if not adapter.verify(body, headers, QueryDict(inbound.query), secrets):
+    if truncated:
+        return _Decision(InboundWebhook.Status.INVALID, "The body was larger than we accept.")
+    adapter = get_adapter(source)
+    secrets = credential_fields(tenant, source) or {}
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if not adapter.verify(body, lowered, QueryDict(query), secrets):
         reason = ("No webhook secret is configured for this source." if not secrets else
                   "The signature does not match this store's webhook secret.")
-        return _finish(inbound, InboundWebhook.Status.REJECTED, reason)
+        return _Decision(InboundWebhook.Status.REJECTED, reason)
     try:
         updates = adapter.parse(body)
     except PayloadError as exc:
-        return _finish(inbound, InboundWebhook.Status.INVALID, exc.message, exc.details)
+        return _Decision(InboundWebhook.Status.INVALID, exc.message, exc.details)
     if not updates:
-        return _finish(inbound, InboundWebhook.Status.IGNORED, "Not a kind of event we process.")
-    event_id = next((u.provider_event_id for u in updates if u.provider_event_id), "")
+        return _Decision(InboundWebhook.Status.IGNORED, "Not a kind of event we process.")
+    event_id = next((u.provider_event_id for u in updates if u.provider_event_id), "")[:128]
     if event_id and InboundWebhook.objects.filter(
-            source=inbound.source, provider_event_id=event_id,
+            source=source, provider_event_id=event_id,
             status__in=[InboundWebhook.Status.QUEUED, InboundWebhook.Status.PROCESSED],
-    ).exclude(pk=inbound.pk).exists():
-        inbound.provider_event_id = event_id[:128]
-        return _finish(inbound, InboundWebhook.Status.DUPLICATE, "This delivery arrived before.")
-    inbound.provider_event_id = event_id[:128]
-    receipt = _finish(inbound, InboundWebhook.Status.QUEUED)
+    ).exclude(pk=exclude_id).exists():
+        return _Decision(InboundWebhook.Status.DUPLICATE, "This delivery arrived before.",
+                         event_id=event_id)
+    return _Decision(InboundWebhook.Status.QUEUED, event_id=event_id)
+
+
+def _queue_processing(tenant: Tenant, inbound: InboundWebhook) -> None:
     from .tasks import inbound_process
 
     transaction.on_commit(lambda: _enqueue(inbound_process, tenant.pk, inbound.pk), robust=True)
+
+
+def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
+                   query: str = "", remote_addr: str | None = None,
+                   truncated: bool = False) -> tuple[InboundWebhook, Receipt]:
+    """The webhook endpoint's path: verify and parse in memory, then store the body with its
+    outcome in ONE write (a commit is the expensive part of answering a webhook). The body is
+    still stored before anything processes it and before the provider gets its 2xx; if the
+    checks themselves fail unexpectedly, the body is stored first and the error raised."""
+    try:
+        decision = _decide(tenant, source, body, headers, query, truncated=truncated)
+    except Exception:
+        inbound_store(tenant, source=source, body=body, headers=headers, query=query,
+                      remote_addr=remote_addr, truncated=truncated)
+        raise
+    kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
+    inbound = InboundWebhook.objects.create(
+        tenant=tenant, source=source, body=body, headers=kept, query=query[:2000],
+        remote_addr=remote_addr, body_truncated=truncated, status=decision.status,
+        error=decision.error, provider_event_id=decision.event_id)
+    if decision.status == InboundWebhook.Status.QUEUED:
+        _queue_processing(tenant, inbound)
+    return inbound, Receipt(decision.status, decision.error, decision.details)
+
+
+def inbound_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
+    """Verify and parse a body already stored, and queue it: how replay works."""
+    decision = _decide(tenant, inbound.source, bytes(inbound.body), inbound.headers,
+                       inbound.query, truncated=inbound.body_truncated, exclude_id=inbound.pk)
+    inbound.provider_event_id = decision.event_id or inbound.provider_event_id
+    receipt = _finish(inbound, decision.status, decision.error, decision.details)
+    if decision.status == InboundWebhook.Status.QUEUED:
+        _queue_processing(tenant, inbound)
     return receipt
 
 

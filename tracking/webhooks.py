@@ -37,16 +37,18 @@ def carrier_webhook(request, tenant_slug: str, source: str):
     limit = settings.WEBHOOK_MAX_BODY_BYTES
     body = request.read(limit + 1)
     truncated = len(body) > limit
-    inbound = services.inbound_store(
-        tenant, source=source, body=body[:limit], headers=dict(request.headers),
-        query=request.META.get("QUERY_STRING", ""), remote_addr=request.META.get("REMOTE_ADDR"),
-        truncated=truncated)
     if truncated:
+        inbound = services.inbound_store(
+            tenant, source=source, body=body[:limit], headers=dict(request.headers),
+            query=request.META.get("QUERY_STRING", ""), remote_addr=request.META.get("REMOTE_ADDR"),
+            truncated=True)
         inbound.status, inbound.error = InboundWebhook.Status.INVALID, "Body too large."
         inbound.save(update_fields=["status", "error"])
         return JsonResponse(error_body("payload_too_large", f"Bodies are limited to {limit} bytes."),
                             status=413)
-    receipt = services.inbound_receive(tenant, inbound)
+    inbound, receipt = services.inbound_accept(
+        tenant, source=source, body=body, headers=dict(request.headers),
+        query=request.META.get("QUERY_STRING", ""), remote_addr=request.META.get("REMOTE_ADDR"))
     if receipt.status in _ANSWERS:
         status, code = _ANSWERS[receipt.status]
         return JsonResponse(error_body(code, receipt.message, receipt.details), status=status)

@@ -530,16 +530,13 @@ def scenario_dedup(fx: Fixture, args) -> dict:
 # --- profile ---------------------------------------------------------------------------
 
 def profile_apply(fx: Fixture, args) -> None:
-    """In this process, on e2e-shaped batches: the statements one update costs, a cProfile of
-    `tracking.services.updates_apply`, and the same batches through the candidate in
-    bench/_proposal.py (interleaved, each on shipments of its own): where a worker's time goes
-    and what fewer statements would buy."""
+    """In this process, on e2e-shaped batches: the statements one update costs and a cProfile
+    of `tracking.services.updates_apply`: where a worker's time goes."""
     import cProfile
     import io
     import pstats
     from contextlib import ExitStack
 
-    import _proposal
     from django.db import connection
 
     from tenants.context import tenant_scope
@@ -549,8 +546,7 @@ def profile_apply(fx: Fixture, args) -> None:
 
     plan = E2EPlan(args.e2e_batch, args.e2e_per_shipment)
     count = 20 if args.quick else 60
-    variants = {"current": ("1ZPRA", services.updates_apply),
-                "proposed": ("1ZPRB", _proposal.updates_apply)}
+    variants = {"current": ("1ZPRA", services.updates_apply)}
     tenant = Tenant.objects.get(pk=fx.tenant_id)
     parser = GenericEventParser()
     stats = {name: {"seconds": 0.0, "updates": 0, "statements": {}} for name in variants}

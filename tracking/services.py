@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.models import OrderEvent
-from orders.services import order_event_record
+from orders.services import order_event_record, order_events_record_many
 from tenants.models import Tenant
 from tenants.services import credential_fields
 
@@ -120,63 +120,99 @@ class _Fold:
 
 def shipment_recompute(tenant: Tenant, shipment_id: int, *,
                        announce: bool = True) -> list[ShipmentMilestone]:
-    """Derive the shipment's state from all its events (locked against concurrent updates)
-    and record every milestone reached; returns the milestones that are new. With
-    `announce=False` the caller queues the announcement (once for a whole batch)."""
+    """Derive one shipment's state from all its events; see `shipments_recompute`."""
+    return shipments_recompute(tenant, [shipment_id], announce=announce)
+
+
+def _fold(events: list[TrackingEvent]) -> tuple[_Fold, list[tuple[str, datetime]]]:
+    """Apply events in time order through the monotonic-status rule."""
+    fold = _Fold()
+    reached: list[tuple[str, datetime]] = []
+    for event in events:
+        fold.last_event_at = event.occurred_at
+        if event.estimated_delivery:
+            fold.estimated_delivery = event.estimated_delivery
+        if not status_transition_allowed(fold.status, event.status):
+            continue
+        for milestone in milestones_for_transition(fold.status, event.status):
+            reached.append((milestone, event.occurred_at))
+            if milestone == Milestone.SHIPPED:
+                fold.shipped_at = event.occurred_at
+        if event.status != (fold.status or TrackingStatus.PENDING):
+            fold.transitions.append(event)
+        fold.status = event.status
+        if event.status == TrackingStatus.EXCEPTION:
+            fold.exception_cause, fold.exception_message = event.exception_cause, event.message
+        if event.status == TrackingStatus.DELIVERED:
+            fold.delivered_at = event.occurred_at
+    return fold, reached
+
+
+_RECOMPUTED_FIELDS = ["status", "exception_cause", "exception_message", "shipped_at",
+                      "delivered_at", "last_event_at", "carrier_estimated_delivery", "stalled",
+                      "delayed", "updated_at"]
+
+
+def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
+                        announce: bool = True) -> list[ShipmentMilestone]:
+    """Derive each shipment's state from all its events and record every milestone reached;
+    returns the milestones that are new. A handful of queries for any number of shipments:
+    the rows are locked in id order (concurrent batches never deadlock), their events read in
+    one query. With `announce=False` the caller queues the announcement."""
+    ids = sorted(set(shipment_ids))
+    if not ids:
+        return []
     # No savepoint: an error rolls back the caller's whole unit of work, which is what we want.
     with transaction.atomic(savepoint=False):
-        shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
-        previous_status = shipment.status
-        fold = _Fold()
-        reached: list[tuple[str, datetime]] = []
-        for event in shipment.events.order_by("occurred_at", "pk"):
-            fold.last_event_at = event.occurred_at
-            if event.estimated_delivery:
-                fold.estimated_delivery = event.estimated_delivery
-            if not status_transition_allowed(fold.status, event.status):
-                continue
-            for milestone in milestones_for_transition(fold.status, event.status):
-                reached.append((milestone, event.occurred_at))
-                if milestone == Milestone.SHIPPED:
-                    fold.shipped_at = event.occurred_at
-            if event.status != (fold.status or TrackingStatus.PENDING):
-                fold.transitions.append(event)
-            fold.status = event.status
-            if event.status == TrackingStatus.EXCEPTION:
-                fold.exception_cause, fold.exception_message = event.exception_cause, event.message
-            if event.status == TrackingStatus.DELIVERED:
-                fold.delivered_at = event.occurred_at
+        shipments = list(Shipment.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        events: dict[int, list[TrackingEvent]] = {pk: [] for pk in ids}
+        for event in TrackingEvent.objects.filter(shipment_id__in=ids).order_by(
+                "occurred_at", "pk").only("shipment_id", "occurred_at", "status", "message",
+                                          "exception_cause", "estimated_delivery", "source"):
+            events[event.shipment_id].append(event)
+        existing: dict[int, set[str]] = {pk: set() for pk in ids}
+        for shipment_id, milestone in ShipmentMilestone.objects.filter(
+                shipment_id__in=ids).values_list("shipment_id", "milestone"):
+            existing[shipment_id].add(milestone)
 
-        shipment.status = fold.status or TrackingStatus.PENDING
-        shipment.exception_cause = fold.exception_cause if fold.status == "exception" else ""
-        shipment.exception_message = (fold.exception_message if fold.status == "exception" else "")[:500]
-        shipment.shipped_at, shipment.delivered_at = fold.shipped_at, fold.delivered_at
-        shipment.last_event_at = fold.last_event_at
-        if fold.estimated_delivery:
-            shipment.carrier_estimated_delivery = fold.estimated_delivery
-        if shipment.stalled and fold.last_event_at:
-            shipment.stalled = False  # movement resumed; the silence job sets it again if due
-        if shipment.status in TERMINAL_STATUSES:
-            # Over: neither late nor stuck. The silence job only scans live shipments.
-            shipment.delayed = shipment.stalled = False
-        shipment.save()
-        if shipment.order_id and shipment.status != previous_status:
-            # Every step, not only the last (one batch may carry in_transit and delivered);
-            # keyed by status, so steps already recorded and replayed events add no line.
-            for step in fold.transitions:
-                order_event_record(
-                    tenant, shipment.order_id, OrderEvent.Kind.SHIPMENT_STATUS,
-                    f"Shipment {shipment.carrier} {shipment.tracking_number}: "
-                    f"{TrackingStatus(step.status).label}",
-                    occurred_at=step.occurred_at, actor=f"carrier:{step.source}",
-                    data={"shipment_id": shipment.pk, "status": step.status},
-                    dedup_key=f"shipment:{shipment.pk}:status:{step.status}")
-
-        existing = set(ShipmentMilestone.objects.filter(shipment=shipment).values_list(
-            "milestone", flat=True))
-        new = [ShipmentMilestone(tenant=tenant, shipment=shipment, milestone=m, occurred_at=at)
-               for m, at in dict(reversed(reached)).items() if m not in existing]
-        # The unique constraint is the guard; the set above only spares needless inserts.
+        new: list[ShipmentMilestone] = []
+        timeline: list[dict] = []
+        now = timezone.now()
+        for shipment in shipments:
+            previous_status = shipment.status
+            fold, reached = _fold(events[shipment.pk])
+            is_exception = fold.status == TrackingStatus.EXCEPTION
+            shipment.status = fold.status or TrackingStatus.PENDING
+            shipment.exception_cause = fold.exception_cause if is_exception else ""
+            shipment.exception_message = (fold.exception_message if is_exception else "")[:500]
+            shipment.shipped_at, shipment.delivered_at = fold.shipped_at, fold.delivered_at
+            shipment.last_event_at = fold.last_event_at
+            if fold.estimated_delivery:
+                shipment.carrier_estimated_delivery = fold.estimated_delivery
+            if shipment.stalled and fold.last_event_at:
+                shipment.stalled = False  # movement resumed; the silence job sets it again if due
+            if shipment.status in TERMINAL_STATUSES:
+                # Over: neither late nor stuck. The silence job only scans live shipments.
+                shipment.delayed = shipment.stalled = False
+            shipment.updated_at = now
+            if shipment.order_id and shipment.status != previous_status:
+                # Every step, not only the last (one batch may carry in_transit and delivered);
+                # keyed by status, so steps already recorded and replays add no line.
+                timeline += [{
+                    "order_id": shipment.order_id, "kind": OrderEvent.Kind.SHIPMENT_STATUS,
+                    "summary": f"Shipment {shipment.carrier} {shipment.tracking_number}: "
+                               f"{TrackingStatus(step.status).label}",
+                    "occurred_at": step.occurred_at, "actor": f"carrier:{step.source}",
+                    "data": {"shipment_id": shipment.pk, "status": step.status},
+                    "dedup_key": f"shipment:{shipment.pk}:status:{step.status}",
+                } for step in fold.transitions]
+            first_reached = dict(reversed(reached))  # the earliest time each was reached
+            new += [ShipmentMilestone(tenant=tenant, shipment=shipment, milestone=m, occurred_at=at)
+                    for m, at in first_reached.items() if m not in existing[shipment.pk]]
+        Shipment.objects.bulk_update(shipments, _RECOMPUTED_FIELDS)
+        if timeline:
+            order_events_record_many(tenant, timeline)
+        # The unique constraint is the guard; `existing` only spares needless inserts.
         ShipmentMilestone.objects.bulk_create(new, ignore_conflicts=True)
         if new and announce:
             _announce_after_commit(tenant)
@@ -277,11 +313,8 @@ def updates_apply(tenant: Tenant, updates: Iterable[NormalizedUpdate], *,
         for shipment_id, estimated in eta.items():
             Shipment.objects.filter(pk=shipment_id, carrier_estimated_delivery=None).update(
                 carrier_estimated_delivery=estimated)
-        touched = sorted({row.shipment_id for row in new_rows if row.shipment_id})
-        reached_any = False
-        for shipment_id in touched:
-            reached_any |= bool(shipment_recompute(tenant, shipment_id, announce=False))
-        if reached_any:
+        touched = {row.shipment_id for row in new_rows if row.shipment_id}
+        if shipments_recompute(tenant, touched, announce=False):
             _announce_after_commit(tenant)  # once per batch, not once per shipment
     return len(new_rows)
 

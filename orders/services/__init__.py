@@ -8,7 +8,12 @@
 
 from .bulk import CreateResult, customer_create_many, order_create_many, product_create_many
 from .privacy import customer_redact
-from .timeline import order_event_record, order_milestone_record, order_milestones_announce
+from .timeline import (
+    order_event_record,
+    order_events_record_many,
+    order_milestone_record,
+    order_milestones_announce,
+)
 from .upsert import (
     CustomerInput,
     LineInput,
@@ -23,6 +28,7 @@ from .upsert import (
 __all__ = [
     "CreateResult", "CustomerInput", "LineInput", "OrderInput", "ProductInput", "UpsertResult",
     "customer_create_many", "customer_redact", "customer_upsert", "order_create_many",
-    "order_event_record", "order_milestone_record", "order_milestones_announce", "order_upsert",
+    "order_event_record", "order_events_record_many", "order_milestone_record",
+    "order_milestones_announce", "order_upsert",
     "product_create_many", "product_upsert_many",
 ]

@@ -28,6 +28,17 @@ def order_event_record(tenant: Tenant, order_id: int, kind: str, summary: str, *
         dedup_key=dedup_key[:255])], ignore_conflicts=bool(dedup_key))
 
 
+def order_events_record_many(tenant: Tenant, entries: list[dict]) -> None:
+    """Many timeline lines in one statement; each entry has the arguments of
+    `order_event_record` plus `order_id` and `kind`. Lines with a dedup key already recorded
+    are skipped by the unique constraint."""
+    OrderEvent.objects.bulk_create([OrderEvent(
+        tenant=tenant, order_id=e["order_id"], kind=e["kind"], summary=e["summary"][:500],
+        occurred_at=e.get("occurred_at") or timezone.now(), actor=e.get("actor", "")[:200],
+        data=e.get("data") or {}, dedup_key=e.get("dedup_key", "")[:255]) for e in entries],
+        ignore_conflicts=True)
+
+
 def order_milestone_record(tenant: Tenant, order_id: int, milestone: str,
                            occurred_at: datetime) -> bool:
     """Record a milestone once per order (in the caller's transaction) and announce it after

@@ -18,6 +18,8 @@ from django.db import connection
 from tenants.permissions import ApiKeyScope, Role
 
 REQUIRE_SERVICES = os.environ.get("DOORSTEP_REQUIRE_SERVICES") == "1"
+pytest_plugins = ["tests.fakes.fixtures"]  # fake_sendgrid, fake_twilio, fake_smtp
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("tenants.api.urls")),
     path("", include("orders.api_urls")),
     path("", include("tracking.api_urls")),
+    path("", include("messaging.api_urls")),
 ]

@@ -40,6 +40,11 @@ app.conf.update(
         # Stalled and late shipments (tracking/silence.py); thresholds are hours, so 15 min is fine.
         "silence-check": {"task": "tracking.tasks.silence_check_all", "schedule": 15 * 60,
                           "options": {"queue": "ingest"}},
+        # Due messages are rows (delays, quiet hours, retries), claimed in batches: the
+        # period bounds how late a "send now" message may be.
+        "messages-dispatch": {"task": "messaging.tasks.messages_dispatch_all", "schedule": 10},
+        # Stuck `sending` → `uncertain`; `queued` whose task was lost → queued again.
+        "messages-sweep": {"task": "messaging.tasks.messages_sweep_all", "schedule": 60},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

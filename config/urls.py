@@ -10,12 +10,15 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),
     path("", include("tracking.urls")),
+    path("", include("messaging.webhook_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("tenants.public_urls")),
     path("", include("tracking.settings_urls")),
     path("", include("tracking.dashboard_urls")),
     path("", include("orders.dashboard_urls")),
+    path("", include("messaging.dashboard_urls")),
+    path("", include("messaging.public_urls")),
     path("", include("tenants.urls")),
 ]
 urlpatterns += tracking_fallback_urls

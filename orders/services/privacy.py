@@ -9,6 +9,7 @@ from django.db import transaction
 from tenants.models import Tenant
 
 from ..models import Customer, Order, OrderEvent
+from ..signals import customer_redacted
 from .timeline import order_event_record
 
 # What of a shipping address stays: enough for delivery statistics by region.
@@ -29,5 +30,8 @@ def customer_redact(tenant: Tenant, customer_id: int, *, actor: str = "") -> int
         order.save(update_fields=["shipping_address", "customer", "updated_at"])
         order_event_record(tenant, order.pk, OrderEvent.Kind.REDACTED,
                            "The shopper's personal data was erased on request.", actor=actor)
+    customer_redacted.send(sender=Customer, tenant=tenant, customer_id=customer.pk,
+                           order_ids=[o.pk for o in orders], email=customer.email,
+                           phone=customer.phone)
     customer.delete()
     return len(orders)

@@ -23,16 +23,6 @@ class Area:
 
 
 AREAS: dict[str, Area] = {area.slug: area for area in (
-    Area("messages", "Messages", Perm.MESSAGES_VIEW,
-         "Every e-mail and SMS we sent your shoppers, and what happened next.",
-         ("Delivered, opened, clicked, bounced or unsubscribed, per message",
-          "The exact content each shopper received",
-          "Resend to a shopper, or see why a message was not sent (consent, quiet hours)")),
-    Area("journeys", "Journeys", Perm.JOURNEYS_VIEW,
-         "Which message goes out at which moment, by e-mail or SMS.",
-         ("One rule per milestone: order confirmed, shipped, out for delivery, delivered…",
-          "Delays, quiet hours and per-channel choices",
-          "Templates in your brand, previewed with a real order, in every language you sell in")),
     Area("returns", "Returns", Perm.RETURNS_VIEW,
          "A self-service returns portal driven by your policy.",
          ("Your return window, reasons and refund, exchange or store-credit options",

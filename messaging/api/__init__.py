@@ -1,0 +1,1 @@
+"""The messaging API: messages (read, resend), journeys with rules, templates with versions."""

@@ -1,0 +1,7 @@
+"""Dashboard pages of messaging (namespace `messaging`):
+
+    messages.py    the message log and one message (content, provider events, send again)
+    journeys.py    the journey editor: rules, on/off, add and change a rule
+    templates.py   the template editor: per-locale draft, live preview, save, test, history
+    forms.py       their forms
+"""

@@ -1,0 +1,113 @@
+"""The message log (filters, pages) and one message: its content as the shopper saw it, every
+provider event, and "send again" for failed ones.
+
+An uncertain message (the provider may have accepted it before we crashed) is never sent
+again on a click alone: the form asks the person to confirm they checked, and the resend
+event records who did.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from config.errors import Conflict
+from tenants.permissions import Perm
+from tenants.views.base import can, dashboard_view
+from tracking.statuses import Milestone
+from tracking.views.paging import page_of
+
+from .. import selectors, services
+from ..models import Message
+from .forms import MessageFilter, ResendForm
+
+# Badge colour per status: green reached the shopper, blue on its way, amber look, red failed.
+STATUS_TONE: dict[str, str] = {
+    Message.Status.SCHEDULED: "",
+    Message.Status.QUEUED: "primary",
+    Message.Status.SENDING: "primary",
+    Message.Status.SENT: "primary",
+    Message.Status.DELIVERED: "success",
+    Message.Status.OPENED: "success",
+    Message.Status.CLICKED: "success",
+    Message.Status.SUPPRESSED: "",
+    Message.Status.FAILED: "danger",
+    Message.Status.BOUNCED: "danger",
+    Message.Status.UNCERTAIN: "warning",
+}
+STATUS_WORDS: dict[str, str] = {
+    Message.Status.SCHEDULED: "Waiting for its time (a delay or the shopper's quiet hours).",
+    Message.Status.QUEUED: "Due now; about to be handed to the provider.",
+    Message.Status.SENDING: "Being handed to the provider.",
+    Message.Status.SENT: "The provider accepted it.",
+    Message.Status.DELIVERED: "Delivered to the shopper's inbox or phone.",
+    Message.Status.OPENED: "The shopper opened it.",
+    Message.Status.CLICKED: "The shopper clicked a link in it.",
+    Message.Status.SUPPRESSED: "Not sent, on purpose.",
+    Message.Status.FAILED: "Not sent: the provider refused it, or every retry failed.",
+    Message.Status.BOUNCED: "The shopper's mail server refused it.",
+    Message.Status.UNCERTAIN: ("We handed it to the provider but did not hear back: it may or "
+                               "may not have arrived. It is never sent again automatically."),
+}
+MILESTONE_LABELS = dict(Milestone.choices)
+
+
+def _actor(request: HttpRequest) -> str:
+    return f"user:{request.user.email}"
+
+
+@dashboard_view(Perm.MESSAGES_VIEW)
+def message_list(request: HttpRequest) -> HttpResponse:
+    form = MessageFilter(request.GET or None)
+    # The log never loads bodies or events: a page is one query, however long the e-mails.
+    rows = (selectors.message_list(request.tenant, with_events=False)
+            .defer("html_body", "text_body", "links").order_by("-created_at", "-pk"))
+    if form.is_valid():
+        data = form.cleaned_data
+        if q := data["q"].strip():
+            rows = rows.filter(Q(recipient__in={q, q.lower()}) | Q(order__number=q)
+                               | Q(order__number=f"#{q.lstrip('#')}"))
+        rows = rows.filter(**{key: data[key] for key in ("status", "channel", "milestone")
+                              if data[key]})
+    page = page_of(request, rows)
+    for row in page.rows:
+        row.tone = STATUS_TONE.get(row.status, "")
+        row.milestone_label = MILESTONE_LABELS.get(row.milestone, row.milestone)
+    return render(request, "messaging/dashboard/messages.html", {
+        "form": form, "page": page, "nav_active": "messages",
+        "filtered": any(v for k, v in request.GET.items() if k != "page"),
+    })
+
+
+@dashboard_view(Perm.MESSAGES_VIEW)
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = selectors.message_get(request.tenant, message_id)
+    return render(request, "messaging/dashboard/message_detail.html", {
+        "message": message, "events": list(message.events.all()),
+        "tone": STATUS_TONE.get(message.status, ""),
+        "status_words": STATUS_WORDS.get(message.status, ""),
+        "milestone_label": MILESTONE_LABELS.get(message.milestone, message.milestone),
+        "can_resend": (can(request, Perm.MESSAGES_MANAGE)
+                       and message.status in services.RESENDABLE),
+        "resend_form": ResendForm(), "nav_active": "messages",
+    })
+
+
+@require_POST
+@dashboard_view(Perm.MESSAGES_VIEW, manage=Perm.MESSAGES_MANAGE)
+def message_resend(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = selectors.message_get(request.tenant, message_id)
+    form = ResendForm(request.POST)
+    form.is_valid()
+    try:
+        services.message_resend(
+            request.tenant, message.pk, actor=_actor(request),
+            confirmed_not_received=form.cleaned_data.get("confirmed_not_received", False))
+    except Conflict as exc:
+        flash.error(request, exc.message)
+    else:
+        flash.success(request, f"Scheduled to send again to {message.recipient} now.")
+    return redirect("messaging:message", message_id=message.pk)

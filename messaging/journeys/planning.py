@@ -1,0 +1,108 @@
+"""From a milestone to Message rows: one per matching rule, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from orders.models import Order
+from tenants.context import tenant_scope
+from tenants.models import Tenant
+from tracking.models import Shipment
+from tracking.statuses import Milestone
+
+from ..models import JourneyRule, Message
+from .conditions import Facts, conditions_match, conditions_problems
+from .quiet_hours import quiet_hours_release, recipient_timezone
+from .recipients import RecipientChecks
+
+# Rules with these triggers are scheduled off the `delivered` milestone: due at the delivery
+# time plus the rule's delay (review_request: 3 days by default).
+AFTER_DELIVERY_TRIGGERS: tuple[str, ...] = (
+    Milestone.REVIEW_REQUEST, Milestone.REPLENISH, Milestone.UPSELL,
+)
+
+
+def triggers_for(milestone: str) -> list[str]:
+    """The rule triggers a milestone sets off: itself, and after-delivery rules on delivery."""
+    if milestone == Milestone.DELIVERED:
+        return [milestone, *AFTER_DELIVERY_TRIGGERS]
+    return [milestone]
+
+
+def message_dedup_key(rule_id: int, milestone: str, *, order_id: int | None,
+                      shipment_id: int | None) -> str:
+    """Exactly once per rule × shipment (or order) × milestone, unique per tenant."""
+    if shipment_id is not None:
+        return f"rule:{rule_id}:shipment:{shipment_id}:{milestone}"
+    return f"rule:{rule_id}:order:{order_id}:{milestone}"
+
+
+def messages_plan(tenant: Tenant, *, milestone: str, order: Order | None = None,
+                  shipment: Shipment | None = None, occurred_at: datetime,
+                  now: datetime | None = None) -> list[Message]:
+    """Create the Message rows a milestone calls for and return them (with their ids).
+
+    For every enabled rule of an enabled journey whose trigger matches: a rule whose
+    conditions do not hold is skipped (no row); otherwise a row is written, `scheduled` and
+    due at `max(occurred_at + delay, now)` pushed out of the rule's quiet hours in the
+    shopper's time zone, or `suppressed` with a readable `status_reason` (no consent, turned
+    off, no address, on the suppression list, unreadable conditions) so the retailer sees why
+    nobody was told. Rows are inserted with ON CONFLICT DO NOTHING on the dedup key: planning
+    the same milestone again returns the rows of the first time and writes nothing.
+
+    `now` is for a controlled clock in tests; it defaults to the current time.
+    """
+    if order is None and shipment is not None:
+        order = shipment.order
+    for owned in (order, shipment):
+        if owned is not None and owned.tenant_id != tenant.pk:
+            raise ValueError(f"{type(owned).__name__} {owned.pk} is not tenant {tenant.pk}'s")
+    if order is None and shipment is None:
+        raise ValueError("messages_plan needs an order or a shipment")
+    now = now or timezone.now()
+    with tenant_scope(tenant):
+        rules = list(JourneyRule.objects.filter(
+            enabled=True, journey__enabled=True, trigger__in=triggers_for(milestone),
+        ).order_by("journey_id", "position"))
+        if not rules:
+            return []
+        facts = Facts(order=order, shipment=shipment)
+        customer = facts.customer
+        checks = RecipientChecks(customer, channels={rule.channel for rule in rules})
+        zone = recipient_timezone(customer.timezone if customer else None, tenant.timezone)
+        locale = (customer.locale if customer else "") or tenant.default_locale
+        rows = []
+        for rule in rules:
+            problems = conditions_problems(rule.conditions)
+            if problems:
+                reason = "The rule's conditions cannot be read: " + "; ".join(
+                    f"{key}: {' '.join(texts)}" for key, texts in problems.items())
+            elif not conditions_match(rule.conditions, facts):
+                continue  # the rule is not for this order: nobody was meant to be told
+            else:
+                reason = checks.block_reason(
+                    rule.trigger, rule.channel,
+                    marketing_required=bool(rule.conditions.get("marketing_consent")))
+            # Never due in the past: a milestone announced late is sent now, and quiet hours
+            # apply to when it actually goes out, not to when the parcel moved.
+            due_at = max(occurred_at + timedelta(minutes=rule.delay_minutes), now)
+            due_at = quiet_hours_release(due_at, zone, rule.quiet_hours_start,
+                                         rule.quiet_hours_end)
+            rows.append(Message(
+                tenant=tenant, rule=rule, channel=rule.channel, milestone=rule.trigger,
+                order=order, shipment=shipment, customer=customer,
+                recipient=checks.addresses.get(rule.channel, ""),
+                dedup_key=message_dedup_key(
+                    rule.pk, rule.trigger, order_id=order.pk if order else None,
+                    shipment_id=shipment.pk if shipment else None),
+                status=Message.Status.SUPPRESSED if reason else Message.Status.SCHEDULED,
+                status_reason=(reason or "")[:500], due_at=due_at, locale=locale,
+            ))
+        if not rows:
+            return []
+        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        # ON CONFLICT DO NOTHING returns no ids: read back the rows, new and earlier alike.
+        return list(Message.objects.filter(dedup_key__in=[row.dedup_key for row in rows])
+                    .order_by("pk"))

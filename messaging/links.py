@@ -1,0 +1,117 @@
+"""Signed tokens and the public URLs built from them: open pixel, click redirect, preferences,
+RFC 8058 one-click unsubscribe.
+
+The contract with the views (messaging/views.py) that serve these paths:
+
+    path                              kind     token_load(kind, token) returns
+    /m/o/<token>.gif                  "open"   (tenant_id, message_id, None)
+    /m/c/<token>/                     "click"  (tenant_id, message_id, url_index)
+    /u/<token>/                       "prefs"  (tenant_id, message_id, None)
+    /u/<token>/one-click/ (POST)      "unsub"  (tenant_id, message_id, None)
+
+- A token is `django.core.signing` over "<tenant_id>.<message_id>[.<url_index>]" (base 36),
+  salted per kind, so a token of one kind never opens another (an open pixel token is not an
+  unsubscribe). Tokens do not expire: a shopper may open an e-mail years later. Rotating
+  SECRET_KEY (with SECRET_KEY_FALLBACKS) revokes them.
+- A click token names the index of the URL in `Message.links`, never the URL itself, so the
+  redirect can only go to a URL that was in the message (no open redirect). The view loads the
+  message of `tenant_id` (unscoped lookup by id, then checks the tenant matches) and redirects
+  to `message.links[url_index]`; a bad index is a 404 like a forged token.
+- `token_load` raises `InvalidLinkToken` (a NotFound: answer 404, and never reveal why) for
+  anything tampered with, truncated, of another kind, or signed with another key.
+- Tokens are short on purpose: the click URL is also the SMS tracking link, which is billed
+  per segment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core import signing
+
+from config.errors import NotFound
+
+if TYPE_CHECKING:
+    from messaging.models import Message
+
+KINDS = ("open", "click", "prefs", "unsub")
+
+
+class InvalidLinkToken(NotFound):
+    code = "invalid_link_token"
+    default_message = "This link is not valid."
+
+
+def _signer(kind: str) -> signing.Signer:
+    if kind not in KINDS:
+        raise ValueError(f"unknown link token kind {kind!r}; expected one of {KINDS}")
+    return signing.Signer(salt=f"doorstep.messaging.links.{kind}")
+
+
+def _b36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    if number == 0:
+        return "0"
+    out = ""
+    while number:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+    return out
+
+
+def token_make(kind: str, tenant_id: int, message_id: int, extra: int | None = None) -> str:
+    parts = [tenant_id, message_id] + ([] if extra is None else [extra])
+    return _signer(kind).sign(".".join(_b36(part) for part in parts))
+
+
+def token_load(kind: str, token: str) -> tuple[int, int, int | None]:
+    """(tenant_id, message_id, extra) from a token of `kind`; extra is the URL index for
+    clicks, None otherwise. Raises InvalidLinkToken for anything not signed by us as `kind`."""
+    signer = _signer(kind)
+    try:
+        value = signer.unsign(token)
+        parts = [int(part, 36) for part in value.split(".")]
+    except (signing.BadSignature, ValueError) as error:
+        raise InvalidLinkToken() from error
+    expected = 3 if kind == "click" else 2
+    if len(parts) != expected:
+        raise InvalidLinkToken()
+    return parts[0], parts[1], parts[2] if kind == "click" else None
+
+
+def _message_token(kind: str, message: Message, extra: int | None = None) -> str:
+    if message.pk is None:
+        raise ValueError("links need a saved message (its id is in the token)")
+    return token_make(kind, message.tenant_id, message.pk, extra)
+
+
+def _url(path: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def open_pixel_url(message: Message) -> str:
+    return _url(f"/m/o/{_message_token('open', message)}.gif")
+
+
+def click_url(message: Message, url: str) -> str:
+    """The tracked URL for `url`. The URL's index in `message.links` goes in the token; a URL
+    not there yet is appended (in memory: dispatch saves `links` with the rendered content)."""
+    links = message.links if isinstance(message.links, list) else []
+    if url not in links:
+        links.append(url)
+    message.links = links
+    return click_url_for_index(message, links.index(url))
+
+
+def click_url_for_index(message: Message, index: int) -> str:
+    return _url(f"/m/c/{_message_token('click', message, index)}/")
+
+
+def preferences_url(message: Message) -> str:
+    return _url(f"/u/{_message_token('prefs', message)}/")
+
+
+def one_click_unsubscribe_url(message: Message) -> str:
+    """The RFC 8058 target for `List-Unsubscribe` (POST only; a GET must never unsubscribe)."""
+    return _url(f"/u/{_message_token('unsub', message)}/one-click/")

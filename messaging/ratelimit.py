@@ -1,0 +1,46 @@
+"""Send-rate caps, per tenant and per sender, counted in the shared cache (Redis in
+production, so every worker sees the same counts).
+
+Each cap is a budget per window (one second, or 1/rate seconds for rates below one): a
+counter per window, `INCR`ed atomically. A message over budget is not dropped: the caller
+reschedules it after the wait this returns, which grows with the queue in front of it, so a
+burst spreads over the following seconds instead of hammering the next one.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+
+# Sends per second. Twilio long codes take about 1 message per second, a Messaging Service
+# more (it spreads over its numbers); the tenant's cap keeps one store from starving others.
+DEFAULT_LIMITS: dict[str, float] = {"tenant": 50.0, "sms_sender": 1.0, "sms_service": 10.0}
+
+
+def rate_limits() -> dict[str, float]:
+    return {**DEFAULT_LIMITS, **getattr(settings, "MESSAGING_RATE_LIMITS", {})}
+
+
+def rate_take(key: str, per_second: float, *, now: datetime) -> float:
+    """Take one send from `key`'s budget at `now`: 0.0 when allowed, else seconds to wait."""
+    if per_second <= 0:
+        return 0.0
+    window = max(1.0, 1.0 / per_second)
+    budget = max(1, math.floor(per_second * window))
+    ts = now.timestamp()
+    slot = math.floor(ts / window)
+    counter = f"msg-rate:{key}:{slot}"
+    cache.add(counter, 0, timeout=int(window) + 60)
+    try:
+        used = cache.incr(counter)
+    except ValueError:  # evicted between add and incr: count from here
+        cache.add(counter, 1, timeout=int(window) + 60)
+        used = 1
+    if used <= budget:
+        return 0.0
+    until_next = (slot + 1) * window - ts
+    windows_ahead = (used - budget - 1) // budget
+    return until_next + windows_ahead * window

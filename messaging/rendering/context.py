@@ -1,0 +1,318 @@
+"""The variables a template sees: plain data (dicts, lists, strings, numbers, dates) built from
+the models in a fixed number of queries, whatever the batch size.
+
+    messages (or one order/shipment) ─▶ _load (brand · orders+customers · lines+products ·
+                                               shipments+items · loose customers)
+                                     ─▶ _assemble per message ─▶ {customer, order, line_items,
+                                         shipment, status, tracking_url, brand, …}
+
+Never a model instance: a template can only read what is copied here (docs/templates.md lists
+every variable). Promotional data (recommendations) is only filled for messages that may carry
+marketing (`include_marketing`, i.e. the shopper consented and the template has such blocks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from tenants.context import tenant_scope
+
+from .locales import DELAY_APOLOGY, STATUS_LABELS, shopper_locale
+
+FONT_STACKS = {
+    "system": "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+    "helvetica": "'Helvetica Neue', Helvetica, Arial, sans-serif",
+    "georgia": "Georgia, 'Times New Roman', Times, serif",
+    "trebuchet": "'Trebuchet MS', 'Lucida Grande', Tahoma, sans-serif",
+    "verdana": "Verdana, Geneva, Tahoma, sans-serif",
+    "courier": "'Courier New', Courier, monospace",
+}
+
+EMPTY_CUSTOMER = {"first_name": "", "last_name": "", "full_name": "", "email": "", "phone": "",
+                  "locale": ""}
+
+
+def readable_on(colour: str) -> str:
+    """White or near-black text, whichever reads better on `colour` (WCAG relative luminance)."""
+    try:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    except (ValueError, IndexError):
+        return "#ffffff"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#111827" if luminance > 0.4 else "#ffffff"
+
+
+def brand_data(tenant, brand) -> dict[str, Any]:
+    logo_url = ""
+    if brand is not None and brand.logo:
+        logo_url = brand.logo.url
+        if logo_url.startswith("/"):
+            logo_url = f"{settings.PUBLIC_BASE_URL}{logo_url}"
+    primary = brand.primary_color if brand else "#1F6FEB"
+    accent = brand.accent_color if brand else "#F59E0B"
+    social = (brand.social_links or {}) if brand else {}
+    networks = getattr(type(brand), "SOCIAL_NETWORKS", ()) if brand else ()
+    return {
+        "name": tenant.name,
+        "logo_url": logo_url,
+        "primary_color": primary,
+        "accent_color": accent,
+        "on_primary": readable_on(primary),
+        "on_accent": readable_on(accent),
+        "font_stack": FONT_STACKS.get(brand.font if brand else "system", FONT_STACKS["system"]),
+        "sender_name": (brand.sender_name if brand else "") or tenant.name,
+        "reply_to": brand.reply_to if brand else "",
+        "footer_text": brand.footer_text if brand else "",
+        "legal_text": brand.legal_text if brand else "",
+        "social_links": [{"network": name, "label": _SOCIAL_LABELS.get(name, name.title()),
+                          "url": social[name]} for name in networks if social.get(name)],
+    }
+
+
+_SOCIAL_LABELS = {"x": "X", "tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn"}
+
+
+def tracking_page_url(brand, public_token: str) -> str:
+    """The shopper's tracking page: on the tenant's own domain when it mapped one."""
+    domain = getattr(brand, "custom_tracking_domain", None) if brand else None
+    base = f"https://{domain}" if domain else settings.PUBLIC_BASE_URL
+    return f"{base}/t/{public_token}/"
+
+
+def customer_data(customer) -> dict[str, Any]:
+    if customer is None:
+        return dict(EMPTY_CUSTOMER)
+    return {"first_name": customer.first_name, "last_name": customer.last_name,
+            "full_name": customer.full_name, "email": customer.email, "phone": customer.phone,
+            "locale": customer.locale}
+
+
+def line_data(line, quantity: int | None = None) -> dict[str, Any]:
+    product = line.product
+    quantity = line.quantity if quantity is None else quantity
+    return {
+        "title": line.title,
+        "sku": line.sku,
+        "quantity": quantity,
+        "unit_price": line.unit_price,
+        "line_total": line.unit_price * quantity,
+        "image_url": product.image_url if product else "",
+        "url": product.url if product else "",
+        "category": product.category if product else "",
+        "how_to": [{"kind": link.get("kind", "guide"), "title": link.get("title", ""),
+                    "url": link.get("url", "")}
+                   for link in ((product.content_links or []) if product else [])
+                   if isinstance(link, dict) and link.get("url")],
+    }
+
+
+def order_data(order, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "number": order.number,
+        "placed_at": order.placed_at,
+        "currency": order.currency,
+        "subtotal": order.subtotal,
+        "shipping": order.shipping,
+        "tax": order.tax,
+        "total": order.total,
+        "shipping_address": dict(order.shipping_address or {}),
+        "promised_delivery": order.promised_delivery_date,
+        "line_items": lines,
+        "item_count": sum(line["quantity"] for line in lines),
+    }
+
+
+def shipment_data(shipment, brand, locale: str) -> dict[str, Any]:
+    return {
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "service": shipment.service,
+        "status": shipment.status,
+        "status_label": STATUS_LABELS[locale].get(shipment.status, shipment.status),
+        "estimated_delivery": shipment.carrier_estimated_delivery,
+        "promised_delivery": shipment.promised_delivery,
+        "shipped_at": shipment.shipped_at,
+        "delivered_at": shipment.delivered_at,
+        "exception_cause": shipment.exception_cause,
+        "exception_message": shipment.exception_message,
+        "delayed": shipment.delayed,
+        "tracking_url": tracking_page_url(brand, shipment.public_token),
+    }
+
+
+@dataclass
+class _Job:
+    key: Any
+    milestone: str
+    order_id: int | None
+    shipment_id: int | None
+    customer_id: int | None
+    message: Any
+    include_marketing: bool
+    locale: str | None
+
+
+def context_for(tenant, *, milestone: str, order=None, shipment=None, customer=None,
+                message=None, include_marketing: bool = False) -> dict[str, Any]:
+    """The documented variables for one message (docs/templates.md). With `message`, the
+    unsubscribe and preferences URLs are its signed ones and its locale wins."""
+    for obj in (order, shipment, customer, message):
+        if obj is not None and obj.tenant_id != tenant.pk:
+            raise ValueError(f"{type(obj).__name__} {obj.pk} belongs to another tenant")
+    if shipment is not None and order is None:
+        order_id = shipment.order_id
+    else:
+        order_id = order.pk if order is not None else None
+    job = _Job(None, milestone, order_id, shipment.pk if shipment is not None else None,
+               customer.pk if customer is not None else None, message, include_marketing,
+               message.locale if message is not None else None)
+    return _contexts(tenant, [job])[None]
+
+
+def contexts_for_many(tenant, messages: Iterable) -> dict[int, dict[str, Any]]:
+    """Contexts for a dispatch batch, by message id, in a fixed number of queries (about six,
+    whatever the batch size). Each message's own `milestone`, `locale` and
+    `includes_marketing` decide its context."""
+    jobs = [_Job(m.pk, m.milestone, m.order_id, m.shipment_id, m.customer_id, m,
+                 bool(m.includes_marketing), m.locale or None) for m in messages]
+    for message in (job.message for job in jobs):
+        if message.tenant_id != tenant.pk:
+            raise ValueError(f"message {message.pk} belongs to another tenant")
+    return _contexts(tenant, jobs)
+
+
+def _contexts(tenant, jobs: list[_Job]) -> dict[Any, dict[str, Any]]:
+    from orders.models import Customer, LineItem, Order
+    from tenants.models import Brand
+    from tracking.models import Shipment, ShipmentItem
+
+    with tenant_scope(tenant):
+        brand = Brand.objects.filter().first()
+        shipment_ids = {job.shipment_id for job in jobs if job.shipment_id}
+        items = Prefetch("items", queryset=ShipmentItem.objects.select_related("line_item__product"))
+        shipments = ({s.pk: s for s in Shipment.objects.filter(pk__in=shipment_ids)
+                      .prefetch_related(items)} if shipment_ids else {})
+        order_ids = {job.order_id for job in jobs if job.order_id}
+        order_ids |= {s.order_id for s in shipments.values() if s.order_id}
+        lines = Prefetch("lines", queryset=LineItem.objects.select_related("product"))
+        orders = ({o.pk: o for o in Order.objects.filter(pk__in=order_ids)
+                   .select_related("customer").prefetch_related(lines)} if order_ids else {})
+        known = {o.customer_id for o in orders.values() if o.customer_id}
+        loose = {job.customer_id for job in jobs if job.customer_id} - known
+        customers = {o.customer_id: o.customer for o in orders.values() if o.customer_id}
+        if loose:
+            customers.update({c.pk: c for c in Customer.objects.filter(pk__in=loose)})
+    brand_dict = brand_data(tenant, brand)
+    return {job.key: _assemble(tenant, job, brand, brand_dict, orders, shipments, customers)
+            for job in jobs}
+
+
+def _assemble(tenant, job: _Job, brand, brand_dict, orders, shipments, customers) -> dict[str, Any]:
+    from messaging import links
+
+    shipment = shipments.get(job.shipment_id)
+    order = orders.get(job.order_id or (shipment.order_id if shipment else None))
+    customer = customers.get(job.customer_id or (order.customer_id if order else None))
+    locale = shopper_locale(job.locale or (customer.locale if customer else None)
+                            or tenant.default_locale)
+    order_lines = [line_data(line) for line in order.lines.all()] if order else []
+    if shipment is not None and shipment.items.all():
+        line_items = [line_data(item.line_item, item.quantity) for item in shipment.items.all()]
+    else:
+        line_items = order_lines
+    shipment_dict = shipment_data(shipment, brand, locale) if shipment else None
+    promised = (shipment.promised_delivery if shipment else None) or (
+        order.promised_delivery_date if order else None)
+    estimated = (shipment.carrier_estimated_delivery if shipment else None) or promised
+    delayed = bool(shipment and shipment.delayed) or job.milestone == "delayed"
+    status_code = shipment.status if shipment else ""
+    if job.message is not None and job.message.pk is not None:
+        preferences = links.preferences_url(job.message)
+    else:
+        preferences = f"{settings.PUBLIC_BASE_URL}/u/preview/"
+    return {
+        "locale": locale,
+        "milestone": job.milestone,
+        "brand": brand_dict,
+        "customer": customer_data(customer),
+        "order": order_data(order, order_lines) if order else None,
+        "line_items": line_items,
+        "shipment": shipment_dict,
+        "status": {"code": status_code,
+                   "label": STATUS_LABELS[locale].get(status_code, "") if status_code else ""},
+        "tracking_url": shipment_dict["tracking_url"] if shipment_dict else "",
+        "estimated_delivery": estimated,
+        "promised_delivery": promised,
+        "delayed": delayed,
+        "delay_apology": DELAY_APOLOGY[locale] if delayed else "",
+        "include_marketing": job.include_marketing,
+        # Promotional blocks: filled by recommendations/ later, and only with consent.
+        "recommendations": [],
+        "preferences_url": preferences,
+        "unsubscribe_url": f"{preferences}?action=unsubscribe",
+    }
+
+
+def sample_context(tenant=None, *, locale: str = "en", milestone: str = "shipped",
+                   brand=None) -> dict[str, Any]:
+    """A complete, realistic context for previews and the save-time check: every documented
+    variable is present, so a template that passes here only fails on real data by design."""
+    locale = shopper_locale(locale)
+    brand_dict = brand_data(tenant, brand) if tenant is not None else brand_data(
+        type("SampleTenant", (), {"name": "Alpha Outfitters"})(), None)
+    tracking_url = f"{settings.PUBLIC_BASE_URL}/t/sample-tracking-token/"
+    tent = {"title": "Trail 2 Tent", "sku": "TENT-2", "quantity": 1,
+            "unit_price": Decimal("249.00"), "line_total": Decimal("249.00"),
+            "image_url": "", "url": "https://example.com/products/trail-2-tent",
+            "category": "Tents",
+            "how_to": [{"kind": "video", "title": "Pitch it in five minutes",
+                        "url": "https://example.com/how-to/pitch-trail-2"}]}
+    mat = {"title": "Cloud Sleeping Mat", "sku": "MAT-C", "quantity": 2,
+           "unit_price": Decimal("39.50"), "line_total": Decimal("79.00"), "image_url": "",
+           "url": "https://example.com/products/cloud-mat", "category": "Sleeping", "how_to": []}
+    estimated, promised = date(2026, 3, 13), date(2026, 3, 12)
+    status = "out_for_delivery" if milestone == "out_for_delivery" else "in_transit"
+    delayed = milestone == "delayed"
+    preferences = f"{settings.PUBLIC_BASE_URL}/u/preview/"
+    return {
+        "locale": locale,
+        "milestone": milestone,
+        "brand": brand_dict,
+        "customer": {"first_name": "Sam", "last_name": "Rivera", "full_name": "Sam Rivera",
+                     "email": "sam@example.com", "phone": "+4915112345678", "locale": locale},
+        "order": {"number": "#1001", "placed_at": datetime(2026, 3, 9, 10, 30), "currency": "EUR",
+                  "subtotal": Decimal("328.00"), "shipping": Decimal("4.90"),
+                  "tax": Decimal("52.37"), "total": Decimal("332.90"),
+                  "shipping_address": {"name": "Sam Rivera", "company": "",
+                                       "address1": "Hauptstraße 5", "address2": "",
+                                       "city": "Berlin", "postcode": "10115", "province": "",
+                                       "country_code": "DE", "phone": ""},
+                  "promised_delivery": promised, "line_items": [tent, mat], "item_count": 3},
+        "line_items": [tent, mat],
+        "shipment": {"carrier": "DHL", "tracking_number": "00340434161234567890",
+                     "service": "Paket", "status": status,
+                     "status_label": STATUS_LABELS[locale][status],
+                     "estimated_delivery": estimated, "promised_delivery": promised,
+                     "shipped_at": datetime(2026, 3, 10, 16, 5), "delivered_at": None,
+                     "exception_cause": "", "exception_message": "", "delayed": delayed,
+                     "tracking_url": tracking_url},
+        "status": {"code": status, "label": STATUS_LABELS[locale][status]},
+        "tracking_url": tracking_url,
+        "estimated_delivery": estimated,
+        "promised_delivery": promised,
+        "delayed": delayed,
+        "delay_apology": DELAY_APOLOGY[locale],
+        "include_marketing": True,
+        "recommendations": [{"title": "Trail Lantern", "url": "https://example.com/products/lantern",
+                             "image_url": "", "price": Decimal("24.00")}],
+        "preferences_url": preferences,
+        "unsubscribe_url": f"{preferences}?action=unsubscribe",
+    }

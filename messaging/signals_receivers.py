@@ -1,0 +1,89 @@
+"""What messaging does when a lower app announces something (connected in apps.py).
+
+Receivers only dispatch (STYLE.md): the work is in journeys/. Milestone receivers run inside
+the announcing transaction, so the Message rows commit together with the milestone's
+`announced_at` (the outbox); if planning fails the announcement rolls back and the sweep
+tries again, so no milestone is marked announced without its messages. Dispatch is queued
+after commit; the periodic dispatcher is the safety net when the broker is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.context import tenant_scope
+from tenants.models import Tenant
+
+from .journeys import default_journey_install, messages_plan
+from .models import Message
+
+logger = logging.getLogger(__name__)
+DUE_SOON = timedelta(minutes=1)
+
+
+def on_shipment_milestone_reached(sender, *, tenant: Tenant, milestone, **kwargs) -> None:
+    """tracking.signals.milestone_reached: `milestone` is a tracking.ShipmentMilestone."""
+    with tenant_scope(tenant):
+        shipment = milestone.shipment
+        messages = messages_plan(tenant, milestone=milestone.milestone, order=shipment.order,
+                                 shipment=shipment, occurred_at=milestone.occurred_at)
+    _dispatch_after_commit(tenant, messages)
+
+
+def on_order_milestone_reached(sender, *, tenant: Tenant, milestone, **kwargs) -> None:
+    """orders.signals.order_milestone_reached: `milestone` is an orders.OrderMilestone."""
+    with tenant_scope(tenant):
+        messages = messages_plan(tenant, milestone=milestone.milestone, order=milestone.order,
+                                 occurred_at=milestone.occurred_at)
+    _dispatch_after_commit(tenant, messages)
+
+
+def on_tenant_created(sender, *, tenant: Tenant, **kwargs) -> None:
+    """tenants.signals.tenant_created, inside tenant_create's transaction: a store never
+    exists without its default templates and journey."""
+    default_journey_install(tenant)
+
+
+def _dispatch_after_commit(tenant: Tenant, messages: list[Message]) -> None:
+    # Only messages due now need a worker at once; later ones wait for the periodic dispatch.
+    soon = timezone.now() + DUE_SOON
+    if any(m.status == Message.Status.SCHEDULED and m.due_at <= soon for m in messages):
+        tenant_id = tenant.pk
+        transaction.on_commit(lambda: dispatch_queue(tenant_id), robust=True)
+
+
+def dispatch_queue(tenant_id: int) -> None:
+    """Ask a worker to send what is due now (the fast path). Imported lazily: the dispatcher
+    is a higher-level module of this app; any failure is left to the periodic dispatch."""
+    try:
+        from .tasks import messages_dispatch_due
+
+        messages_dispatch_due.delay(tenant_id)
+    except Exception:  # noqa: BLE001 - broker down or dispatcher missing: the sweep sends it
+        logger.warning("could not queue message dispatch", exc_info=True,
+                       extra={"tenant_id": tenant_id})
+
+
+def on_customer_redacted(sender, *, tenant: Tenant, customer_id: int, order_ids: list[int],
+                         email: str, phone: str, **kwargs) -> None:
+    """orders.signals.customer_redacted: erase what messages hold of the shopper (address,
+    rendered content naming them, their preferences). Delivery facts (status, times, milestone)
+    stay for the retailer's figures. The suppression list keeps the address on purpose: it is
+    what stops us from ever writing to it again."""
+    from django.db.models import Q
+
+    from .models import MessagePreference
+
+    with tenant_scope(tenant):
+        who = Q(customer_id=customer_id) | Q(order_id__in=order_ids)
+        for address in (email, phone):
+            if address:
+                who |= Q(recipient__iexact=address)
+        Message.objects.filter(who).update(
+            recipient="(erased)", subject="", preheader="", html_body="", text_body="", links=[],
+            customer=None)
+        MessagePreference.objects.filter(customer_id=customer_id).delete()

@@ -1,0 +1,140 @@
+"""Rendering a message: every link of the message goes through a signed click URL whose index
+names the original, e-mails get the open pixel, SMS links are tracked too."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from messaging.links import token_load
+from messaging.models import Template
+from messaging.rendering import (
+    context_for,
+    default_templates_install,
+    render_message,
+    template_version_current,
+    template_version_save,
+)
+from messaging.tests.factories import make_message, make_order, make_shipment
+from tenants.context import tenant_scope
+
+pytestmark = pytest.mark.django_db
+
+BODY = """<mj-section><mj-column>
+  <mj-text>Hi {{ customer.first_name }}! <a href="https://shop.example.com/help?a=1&amp;b=2">Help</a>
+  <a href="mailto:help@example.com">Mail us</a></mj-text>
+  <mj-button href="{{ tracking_url }}">Track</mj-button>
+</mj-column></mj-section>"""
+
+
+@pytest.fixture
+def setup(personas):
+    tenant = personas.tenant_a
+    with tenant_scope(tenant):
+        template = Template.objects.create(key="custom-shipped-email", name="Custom shipped", channel="email")
+    version = template_version_save(tenant, template, locale="en", subject="Order {{ order.number }}",
+                                    preheader="Coming", body=BODY)
+    shipment = make_shipment(tenant, make_order(tenant))
+    message = make_message(tenant, shipment=shipment, milestone="shipped")
+    context = context_for(tenant, milestone="shipped", shipment=shipment, message=message)
+    return tenant, version, shipment, message, context
+
+
+def hrefs(markup: str) -> list[str]:
+    import re
+
+    return [html.unescape(url) for url in re.findall(r'href="([^"]+)"', markup)]
+
+
+def test_every_http_link_becomes_a_click_url_naming_its_index(setup, settings):
+    tenant, version, shipment, message, context = setup
+    rendered = render_message(version, context, message=message)
+    tracking = f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/"
+    assert rendered.links == ["https://shop.example.com/help?a=1&b=2", tracking]
+    clicks = [url for url in hrefs(rendered.html) if "/m/c/" in url]
+    assert len(clicks) >= 2
+    for url in clicks:
+        token = url.split("/m/c/")[1].rstrip("/")
+        tenant_id, message_id, index = token_load("click", token)
+        assert (tenant_id, message_id) == (tenant.pk, message.pk)
+        assert rendered.links[index] in rendered.links
+    assert "https://shop.example.com/help" not in rendered.html
+    assert message.links == rendered.links
+
+
+def test_mailto_and_the_shoppers_own_preference_links_are_left_alone(setup):
+    _, version, _, message, context = setup
+    rendered = render_message(version, context, message=message)
+    assert "mailto:help@example.com" in hrefs(rendered.html)
+    assert context["preferences_url"] in hrefs(rendered.html)
+    assert context["preferences_url"] not in rendered.links
+
+
+def test_an_email_gets_the_open_pixel_before_the_end_of_its_body(setup):
+    _, version, _, message, context = setup
+    rendered = render_message(version, context, message=message)
+    pixel = rendered.html.rindex('width="1" height="1" alt=""')
+    assert "/m/o/" in rendered.html[pixel - 200:pixel]
+    assert pixel < rendered.html.rindex("</body>")
+
+
+def test_without_a_message_nothing_is_rewritten_and_there_is_no_pixel(setup):
+    _, version, _, _, context = setup
+    rendered = render_message(version, context)
+    assert "/m/c/" not in rendered.html and "/m/o/" not in rendered.html
+    assert "https://shop.example.com/help?a=1&amp;b=2" in rendered.html
+
+
+def test_the_plain_text_part_is_generated_with_tracked_links(setup):
+    _, version, _, message, context = setup
+    rendered = render_message(version, context, message=message)
+    assert rendered.subject == f"Order {context['order']['number']}"
+    assert rendered.preheader == "Coming"
+    assert "Hi Sam!" in rendered.text
+    assert "Help (" in rendered.text and "/m/c/" in rendered.text
+    assert "<" not in rendered.text.replace("<br", "")
+    assert "shop.example.com" not in rendered.text
+
+
+def test_an_authored_plain_text_part_is_used_as_written(setup, personas):
+    tenant, version, shipment, message, context = setup
+    authored = template_version_save(tenant, version.template, locale="en", subject="S",
+                                     preheader="", body=BODY,
+                                     text_body="Hello {{ customer.first_name }} & co: {{ tracking_url }}.")
+    rendered = render_message(authored, context, message=message)
+    assert rendered.text.startswith("Hello Sam & co: ")
+    assert rendered.text.endswith("/.") and "/m/c/" in rendered.text
+
+
+def test_the_sms_tracking_link_goes_through_a_click_url(personas, settings):
+    tenant = personas.tenant_a
+    installed = default_templates_install(tenant)
+    version = template_version_current(installed["out_for_delivery-sms"], "en")
+    shipment = make_shipment(tenant, make_order(tenant))
+    message = make_message(tenant, shipment=shipment, milestone="out_for_delivery", channel="sms")
+    context = context_for(tenant, milestone="out_for_delivery", shipment=shipment, message=message)
+    rendered = render_message(version, context, message=message)
+    assert rendered.links == [f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/"]
+    assert f"{settings.PUBLIC_BASE_URL}/m/c/" in rendered.text
+    assert rendered.html == "" and rendered.subject == ""
+    assert rendered.segments.encoding == "GSM-7"
+    assert rendered.segments.segments <= 2
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "fr", "es"])
+def test_every_default_email_renders_with_real_data(personas, locale):
+    tenant = personas.tenant_a
+    installed = default_templates_install(tenant)
+    shipment = make_shipment(tenant, make_order(tenant), delayed=True)
+    for key, template in installed.items():
+        if template.channel != "email":
+            continue
+        milestone = key.removesuffix("-email")
+        message = make_message(tenant, shipment=shipment, milestone=milestone, locale=locale)
+        context = context_for(tenant, milestone=milestone, shipment=shipment, message=message)
+        rendered = render_message(template_version_current(template, locale), context,
+                                  message=message)
+        assert shipment.order.number in rendered.subject + rendered.html, (key, locale)
+        assert "{{" not in rendered.html and "{%" not in rendered.html, (key, locale)
+        assert "Sam" in rendered.text or milestone == "review_request" or "Sam" in rendered.html

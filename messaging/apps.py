@@ -20,3 +20,11 @@ class MessagingConfig(AppConfig):
                                dispatch_uid="messaging.tenant_created")
         customer_redacted.connect(receivers.on_customer_redacted,
                                   dispatch_uid="messaging.customer_redacted")
+
+        # The webhook log's Replay button lives in tracking (a lower app): tell it how.
+        from tracking.services import inbound_replayer_register
+
+        from .webhooks import replay_sendgrid, replay_twilio
+
+        inbound_replayer_register("sendgrid", replay_sendgrid)
+        inbound_replayer_register("twilio", replay_twilio)

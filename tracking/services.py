@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -464,11 +464,22 @@ def inbound_process(tenant: Tenant, inbound_id: int) -> None:
     inbound.save(update_fields=["status", "error", "attempts", "processed_at", "events_created"])
 
 
+# Sources whose stored bodies a higher app processes (messaging's SendGrid and Twilio
+# callbacks): it registers here, from its AppConfig.ready(), how to replay them.
+REPLAYERS: dict[str, Callable[[Tenant, InboundWebhook], Receipt]] = {}
+
+
+def inbound_replayer_register(source: str, replay: Callable[[Tenant, InboundWebhook], Receipt]) -> None:
+    REPLAYERS[source] = replay
+
+
 def inbound_replay(tenant: Tenant, inbound_id: int) -> Receipt:
     """Run a stored body through the whole pipeline again (e.g. after fixing a secret)."""
     from tenants.access import access_scoped
 
     inbound = access_scoped(InboundWebhook, tenant, inbound_id)
+    if inbound.source in REPLAYERS:
+        return REPLAYERS[inbound.source](tenant, inbound)
     if inbound.source == GENERIC_SOURCE:
         return generic_events_receive(tenant, inbound)
     if inbound.source == SHOPIFY_SOURCE:

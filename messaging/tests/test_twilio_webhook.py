@@ -220,3 +220,19 @@ def test_tenant_bs_message_named_at_tenant_as_url_is_not_touched(callback, alpha
     assert reload(bs_message).status == S.SENT
     assert rows(MessageEvent, personas.tenant_b) == []
     assert rows(Suppression, personas.tenant_b) == []
+
+
+@pytest.mark.django_db
+def test_a_refused_callback_is_applied_when_replayed_from_the_webhook_log(callback, personas):
+    from tenants.context import tenant_scope
+    from tracking import services as tracking_services
+
+    message = make_message(personas.tenant_a, "sms", status=S.SENT,
+                           provider_message_id="SMreplay1", recipient="+491701234567")
+    assert callback(message, "delivered").status_code == 401  # no token configured yet
+    use_token(personas.tenant_a, ALPHA_TOKEN)
+    stored = rows(InboundWebhook, personas.tenant_a)[0]
+    with tenant_scope(personas.tenant_a):
+        receipt = tracking_services.inbound_replay(personas.tenant_a, stored.pk)
+    assert receipt.status == "processed"
+    assert reload(message).status == S.DELIVERED

@@ -35,7 +35,14 @@ from orders.services.timeline import order_event_record
 from tenants.models import Tenant
 
 from .models import Channel, Message, MessageEvent, MessagePreference, Suppression
-from .providers import PermanentSendError, SendError, TemporarySendError, Transport, transport_for
+from .providers import (
+    PermanentSendError,
+    SendError,
+    TemporarySendError,
+    Transport,
+    UncertainSendError,
+    transport_for,
+)
 from .ratelimit import rate_limits, rate_take
 
 logger = logging.getLogger(__name__)
@@ -132,6 +139,8 @@ def message_send(tenant: Tenant, message_id: int) -> str:
         provider_id = transport.send(message)
     except PermanentSendError as error:
         return _failed(tenant, message, error, now)
+    except UncertainSendError as error:
+        return _uncertain(tenant, message, error, now)
     except TemporarySendError as error:
         return _retry(tenant, message, error, now)
     _sent(tenant, message, transport, provider_id, now)
@@ -274,6 +283,17 @@ def _sent(tenant: Tenant, message: Message, transport: Transport, provider_id: s
             Message.objects.filter(tenant=tenant, pk=message.pk, sent_at=None).update(sent_at=now)
         _event(tenant, message, "sent", now, attempt=message.attempts, **ids)
         _timeline(tenant, message, f"sent via {transport.name}", "sent", f"sent:{provider_id}")
+
+
+def _uncertain(tenant: Tenant, message: Message, error: SendError, now: datetime) -> str:
+    reason = f"{error.reason}: it may have been sent; check before sending again"
+    with transaction.atomic():
+        Message.objects.filter(tenant=tenant, pk=message.pk, status=S.SENDING).update(
+            status=S.UNCERTAIN, status_reason=reason[:500], updated_at=now)
+        _event(tenant, message, "uncertain", now, reason=reason, provider=error.provider,
+               attempt=message.attempts)
+    message.status, message.status_reason = S.UNCERTAIN, reason[:500]
+    return S.UNCERTAIN
 
 
 def _failed(tenant: Tenant, message: Message, error: SendError, now: datetime,

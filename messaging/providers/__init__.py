@@ -18,7 +18,7 @@ from django.conf import settings
 from tenants.models import Tenant
 from tenants.services import brand_get, credential_fields
 
-from .base import PermanentSendError, SendError, TemporarySendError, Transport
+from .base import PermanentSendError, SendError, TemporarySendError, Transport, UncertainSendError
 from .outbox import OutboxTransport
 from .sendgrid import SendGridTransport
 from .smtp import SmtpTransport
@@ -33,7 +33,7 @@ TRANSPORTS: dict[str, type[Transport]] = {
 
 __all__ = [
     "TRANSPORTS", "OutboxTransport", "PermanentSendError", "SendError", "SendGridTransport",
-    "SmtpTransport", "TemporarySendError", "Transport", "TwilioTransport",
+    "SmtpTransport", "TemporarySendError", "Transport", "TwilioTransport", "UncertainSendError",
     "email_transport_for", "sms_transport_for", "transport_for",
 ]
 

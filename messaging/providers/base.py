@@ -53,6 +53,14 @@ class TemporarySendError(SendError):
     permanent = False
 
 
+class UncertainSendError(SendError):
+    """The request went out but no answer came back (a read timeout): the provider may have
+    accepted it. Never retried automatically: the message becomes `uncertain` for a person to
+    check (DESIGN.md: exactly once to the shopper)."""
+
+    permanent = False
+
+
 class Transport:
     """One provider for one tenant. `name` lands in `Message.provider`; `rate_key` and
     `rate_per_second` describe the sender's cap (None: no cap beyond the tenant's)."""

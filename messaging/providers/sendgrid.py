@@ -28,7 +28,13 @@ from sendgrid.helpers.mail import (
 
 from messaging.models import Message
 
-from .base import PermanentSendError, TemporarySendError, Transport, provider_timeout
+from .base import (
+    PermanentSendError,
+    TemporarySendError,
+    Transport,
+    UncertainSendError,
+    provider_timeout,
+)
 from .email import email_envelope
 
 NAME = "sendgrid"
@@ -86,7 +92,12 @@ class SendGridTransport(Transport):
                                          status=exc.status_code) from exc
             raise PermanentSendError(detail, provider=NAME, code=exc.status_code,
                                      status=exc.status_code) from exc
-        except (OSError, http.client.HTTPException) as exc:  # URLError and timeouts are OSErrors
+        except (TimeoutError, http.client.HTTPException) as exc:
+            # Sent, but no (complete) answer: SendGrid may have accepted it.
+            raise UncertainSendError(f"no answer after sending: {exc}", provider=NAME) from exc
+        except OSError as exc:  # URLError: refused, unreachable, DNS — nothing was sent
+            if isinstance(getattr(exc, "reason", None), TimeoutError):
+                raise UncertainSendError(f"no answer after sending: {exc}", provider=NAME) from exc
             raise TemporarySendError(f"no answer: {exc}", provider=NAME) from exc
         # The id SendGrid repeats (before the first ".") in every event's sg_message_id.
         return response.headers.get("X-Message-Id") or ""

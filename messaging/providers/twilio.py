@@ -16,7 +16,13 @@ from twilio.rest import Client
 
 from messaging.models import Message
 
-from .base import PermanentSendError, TemporarySendError, Transport, provider_timeout
+from .base import (
+    PermanentSendError,
+    TemporarySendError,
+    Transport,
+    UncertainSendError,
+    provider_timeout,
+)
 
 NAME = "twilio"
 DEFAULT_BASE = "https://api.twilio.com"
@@ -76,6 +82,9 @@ class TwilioTransport(Transport):
             text = str(text).removeprefix("Unable to create record: ")
             error = TemporarySendError if status == 429 or status >= 500 else PermanentSendError
             raise error(text, provider=NAME, code=exc.code, status=status) from exc
-        except requests.RequestException as exc:
+        except requests.ReadTimeout as exc:
+            # Sent, but no answer: Twilio may have accepted it.
+            raise UncertainSendError(f"no answer after sending: {exc}", provider=NAME) from exc
+        except requests.RequestException as exc:  # refused, unreachable: nothing was sent
             raise TemporarySendError(f"no answer: {exc}", provider=NAME) from exc
         return created.sid

@@ -312,3 +312,21 @@ def test_a_rate_below_one_per_second_allows_one_send_per_longer_window():
     assert rate_take(key, 0.5, now=window_start + timedelta(seconds=1)) == 1.0
     assert rate_take(key, 0.5, now=window_start + timedelta(seconds=1)) == 3.0
     assert rate_take(key, 0.5, now=window_start + timedelta(seconds=2)) == 0.0
+
+
+def test_a_provider_that_takes_the_request_but_never_answers_leaves_it_uncertain(
+        personas, clock, run, fake_sendgrid, settings):
+    """A read timeout: the e-mail may be out already, so it is not retried; a person decides."""
+    settings.MESSAGING_PROVIDER_TIMEOUT = 1.0
+    tenant = personas.tenant_a
+    message = make_message(tenant, due_at=clock.now)
+    fake_sendgrid.hang_next(seconds=3)
+
+    run(tenant)
+    clock.now += timedelta(hours=3)
+    run(tenant)
+
+    message = reload(message)
+    assert message.status == S.UNCERTAIN
+    assert "may have been sent" in message.status_reason
+    assert len(fake_sendgrid.requests) == 1

@@ -102,12 +102,15 @@ def test_sendgrid_answers_map_to_temporary_or_permanent_errors(tenant, fake_send
     assert raised.value.reason.startswith(f"sendgrid {status}: ")
 
 
-def test_a_sendgrid_that_does_not_answer_is_a_temporary_error(tenant, fake_sendgrid):
+def test_a_sendgrid_that_does_not_answer_leaves_the_outcome_uncertain(tenant, fake_sendgrid):
+    """The request went out: SendGrid may have accepted it, so it must not be retried blindly."""
     from django.utils import timezone
+
+    from messaging.providers import UncertainSendError
 
     fake_sendgrid.hang_next(seconds=5)
 
-    with pytest.raises(TemporarySendError, match="no answer"):
+    with pytest.raises(UncertainSendError, match="no answer after sending"):
         send(tenant, make_message(tenant, due_at=timezone.now()))
 
 

@@ -71,10 +71,12 @@ def test_twilio_errors_map_to_temporary_or_permanent_with_twilios_code(
     assert raised.value.reason == f"twilio {code}: Attempt to send to unsubscribed recipient"
 
 
-def test_a_twilio_that_does_not_answer_is_a_temporary_error(personas, fake_twilio):
+def test_a_twilio_that_does_not_answer_leaves_the_outcome_uncertain(personas, fake_twilio):
+    from messaging.providers import UncertainSendError
+
     fake_twilio.hang_next(seconds=5)
 
-    with pytest.raises(TemporarySendError, match="no answer"):
+    with pytest.raises(UncertainSendError, match="no answer after sending"):
         send(personas.tenant_a, make_message(personas.tenant_a, "sms", due_at=timezone.now()))
 
 

@@ -64,4 +64,13 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
 TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 
+# Seconds to wait for a provider's answer; past it the outcome is uncertain (never resent).
+MESSAGING_PROVIDER_TIMEOUT = float(env_int("MESSAGING_PROVIDER_TIMEOUT", 10))
+# Sends per second: per tenant, per SMS from-number, per Twilio Messaging Service.
+MESSAGING_RATE_LIMITS = {
+    "tenant": float(env_int("MESSAGING_RATE_TENANT", 50)),
+    "sms_sender": float(env_int("MESSAGING_RATE_SMS_SENDER", 1)),
+    "sms_service": float(env_int("MESSAGING_RATE_SMS_SERVICE", 10)),
+}
+
 HEALTHZ_BROKER_TIMEOUT = 2 if PRODUCTION else 1

@@ -2,7 +2,7 @@
 """`make demo`: migrate, seed "Acme Outdoor", then run the web app and a Celery worker with
 beat, until Ctrl-C or SIGTERM stops them all.
 
-    demo.py ─┬─ manage.py migrate, manage.py seed_demo        (one after the other)
+    demo.py ─┬─ manage.py migrate, seed_demo, seed_demo_shipments  (one after the other)
              ├─ manage.py runserver 0.0.0.0:8000              (own process group)
              └─ celery -A config worker -B -Q …               (own process group)
 
@@ -168,6 +168,8 @@ def main() -> int:
         manage("migrate", "--noinput", "-v", "1")
         say("seeding the demo tenant")
         manage("seed_demo")
+        say("giving its fulfilled orders parcels (the worker then sends the milestone messages)")
+        manage("seed_demo_shipments")
         children["web"] = start("web", [sys.executable, "manage.py", "runserver",
                                         f"0.0.0.0:{PORT}"])
         children["worker"] = start("worker + beat", [

@@ -1,0 +1,762 @@
+#!/usr/bin/env python
+"""Messaging: how fast milestone messages are planned, claimed, rendered and "sent" through
+the real pipeline, what a render costs next to raw Jinja2, and that MJML compiles once per
+template version. Against a real PostgreSQL, Redis and Celery on loopback.
+
+    own database (doorstep_bench_messaging) ──migrate──► tenant (default journey + templates),
+        customers, orders (2 lines), shipments (2 items) per scenario round
+    celery -A bench._messaging_celery worker -Q messages -c 2   (scenario 1; Redis db 12)
+
+    1. pipeline  messages/s: messages_plan ("shipped", one per shipment) + messages_dispatch_due
+                 (SKIP LOCKED claims of 200, tasks of 20 ids) + the workers' message_send
+                 (checks, render, store, dev outbox "send", records) until all are `sent`
+                                          vs N no-op tasks, .delay() one per item, same workers
+    2. render    µs per render_message (links signed, open pixel) and without `message=`
+                                          vs the prepared HTML rendered raw by the same Jinja2
+    3. mjml      MJML compiles per saved template version, however many renders (exactly 1)
+
+Prints `scenario value baseline ratio` lines (comments start with `#`). Creates and drops its
+own PostgreSQL database and deletes the Redis keys it made; the worker is stopped, also on
+Ctrl-C. Bounded: about 2-3 minutes by default, under a minute with --quick.
+
+    .venv/bin/python bench/messaging.py [--quick] [--only pipeline,render,mjml] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import _harness as h  # noqa: E402
+
+DATABASE_URL = os.environ.get("BENCH_MESSAGING_DATABASE_URL",
+                              "postgres://postgres@127.0.0.1:5432/doorstep_bench_messaging")
+# Its own Redis database (ingest.py uses 14): the Celery queues there are this run's alone.
+REDIS_URL = os.environ.get("BENCH_MESSAGING_REDIS_URL", "redis://127.0.0.1:6379/12")
+CELERY_KEYS = ("ingest", "default", "messages", "analytics", "unacked", "unacked_index",
+               "unacked_mutex")
+SCENARIOS = ("pipeline", "render", "mjml")
+MILESTONE = "shipped"  # the default journey sends it by e-mail only: one message per shipment
+TERMINAL = ("sent", "failed", "suppressed", "uncertain", "bounced")
+PLACED_AT = datetime(2026, 3, 9, 10, 30, tzinfo=UTC)
+
+
+def bench_env() -> dict[str, str]:
+    """Production-like settings for every process of the run (this one included). No provider
+    credentials and no SMTP host: every message goes to the dev outbox (no network)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench._settings_messaging",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CACHE_KEY_PREFIX": "bench-messaging",
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "SENDGRID_API_KEY": "", "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "",
+        "EMAIL_HOST": "",
+    }
+
+
+def pg_dsn() -> str:
+    return DATABASE_URL.replace("postgres://", "postgresql://", 1)
+
+
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+# --- set-up ----------------------------------------------------------------------------
+
+class Fixture:
+    tenant_id: int
+    owner_id: int
+    counter: int = 0
+
+
+def setup() -> Fixture:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from tenants import services
+
+    began = time.monotonic()
+    call_command("migrate", "--noinput", verbosity=0)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+    fx = Fixture()
+    suffix = secrets.token_hex(4)
+    owner = get_user_model().objects.create_user(username=f"bench-{suffix}",
+                                                 email=f"bench-{suffix}@bench.invalid")
+    # tenant_created → default_journey_install: default templates (4 locales) and journey.
+    tenant = services.tenant_create(name=f"Bench {suffix}", owner=owner, slug=f"bench-{suffix}")
+    fx.tenant_id, fx.owner_id = tenant.pk, owner.pk
+    print(f"# set-up: migrate + tenant with default journey in {time.monotonic() - began:.1f} s",
+          flush=True)
+    return fx
+
+
+def tenant_of(fx: Fixture):
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(pk=fx.tenant_id)
+
+
+def shipments_create(fx: Fixture, count: int) -> list[int]:
+    """`count` consenting shoppers, each with an order of two lines (a tent with a how-to
+    link, a mat) and an in-transit DHL shipment carrying both; bulk-inserted, no signals (no
+    milestone is announced: the scenarios plan the messages themselves). Returns shipment ids."""
+    from orders.models import Customer, LineItem, Order, Product
+    from tenants.context import tenant_scope
+    from tracking.models import Shipment, ShipmentItem
+
+    tenant = tenant_of(fx)
+    base = fx.counter
+    fx.counter += count
+    with tenant_scope(tenant):
+        tent, mat = Product.objects.bulk_create([
+            Product(tenant=tenant, external_id=f"p-tent-{base}", sku=f"TENT-{base}",
+                    title="Trail 2 Tent", price=Decimal("249.00"), currency="EUR",
+                    category="Tents", url="https://shop.example.com/products/trail-2-tent",
+                    image_url="https://cdn.example.com/tent.jpg",
+                    content_links=[{"kind": "video", "title": "Pitch it in five minutes",
+                                    "url": "https://shop.example.com/how-to/tent"}]),
+            Product(tenant=tenant, external_id=f"p-mat-{base}", sku=f"MAT-{base}",
+                    title="Cloud Sleeping Mat", price=Decimal("39.50"), currency="EUR",
+                    category="Sleeping", url="https://shop.example.com/products/cloud-mat",
+                    image_url="https://cdn.example.com/mat.jpg")])
+        ids: list[int] = []
+        for start in range(base, base + count, 1000):
+            numbers = range(start, min(base + count, start + 1000))
+            customers = Customer.objects.bulk_create([
+                Customer(tenant=tenant, external_id=f"c-{n}", email=f"shopper{n}@example.com",
+                         first_name="Sam", last_name="Rivera", phone="+4915112345678")
+                for n in numbers])
+            orders = Order.objects.bulk_create([
+                Order(tenant=tenant, external_id=f"o-{n}", number=f"#{10000 + n}", customer=c,
+                      placed_at=PLACED_AT, currency="EUR", subtotal=Decimal("328.00"),
+                      shipping=Decimal("4.90"), total=Decimal("332.90"),
+                      promised_delivery_date=date(2026, 3, 12),
+                      shipping_address={"name": "Sam Rivera", "city": "Berlin",
+                                        "country_code": "DE"})
+                for n, c in zip(numbers, customers, strict=True)])
+            lines = LineItem.objects.bulk_create([
+                LineItem(tenant=tenant, order=o, position=position, product=product,
+                         sku=product.sku, title=product.title, quantity=1,
+                         unit_price=product.price)
+                for o in orders for position, product in ((1, tent), (2, mat))])
+            shipments = Shipment.objects.bulk_create([
+                Shipment(tenant=tenant, order=o, carrier="DHL",
+                         tracking_number=f"00340434{n:012d}", status="in_transit",
+                         carrier_estimated_delivery=date(2026, 3, 13),
+                         shipped_at=PLACED_AT + timedelta(days=1))
+                for n, o in zip(numbers, orders, strict=True)])
+            ShipmentItem.objects.bulk_create([
+                ShipmentItem(tenant=tenant, shipment=s, line_item=line, quantity=1)
+                for s, pair in zip(shipments, zip(lines[::2], lines[1::2], strict=True),
+                                   strict=True) for line in pair])
+            ids.extend(s.pk for s in shipments)
+    return ids
+
+
+def plan(fx: Fixture, shipment_ids: list[int]) -> list[int]:
+    """What the milestone receiver does per shipment: `messages_plan` in the announcing
+    transaction. Shipments (with order and customer) are read in one query first; the
+    receiver gets them from the milestone row. Returns the message ids, in order."""
+    from django.db import transaction
+
+    from messaging.journeys import messages_plan
+    from tenants.context import tenant_scope
+    from tracking.models import Shipment
+
+    tenant = tenant_of(fx)
+    now = datetime.now(UTC)
+    ids: list[int] = []
+    with tenant_scope(tenant):
+        shipments = list(Shipment.objects.filter(pk__in=shipment_ids)
+                         .select_related("order__customer").order_by("pk"))
+        for shipment in shipments:
+            with transaction.atomic():
+                messages = messages_plan(tenant, milestone=MILESTONE, order=shipment.order,
+                                         shipment=shipment, occurred_at=now)
+            ids.extend(m.pk for m in messages if m.status == "scheduled")
+    return ids
+
+
+# --- 1. pipeline vs trivial tasks ------------------------------------------------------
+
+def celery_ready(timeout: float = 60) -> None:
+    from bench._messaging_celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1.0):
+            return
+    raise SystemExit("the Celery worker did not answer a ping")
+
+
+def statuses(conn, fx: Fixture, lo: int, hi: int) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT status, count(*) FROM messaging_message WHERE tenant_id = %s "
+        "AND id BETWEEN %s AND %s GROUP BY status", (fx.tenant_id, lo, hi)).fetchall()
+    return dict(rows)
+
+
+def pipeline_round(fx: Fixture, shipment_ids: list[int], conn, timeout: float) -> dict:
+    """Timed from the first messages_plan to the moment every planned message is in a final
+    status (polled every 20 ms on a separate connection)."""
+    from messaging import dispatch
+    from tenants.context import tenant_scope
+
+    tenant = tenant_of(fx)
+    began = time.perf_counter()
+    ids = plan(fx, shipment_ids)
+    planned = time.perf_counter()
+    claimed = 0
+    with tenant_scope(tenant):
+        while n := dispatch.messages_dispatch_due(tenant, limit=200):
+            claimed += n
+    dispatched = time.perf_counter()
+    lo, hi = (min(ids), max(ids)) if ids else (0, -1)
+    deadline = time.monotonic() + timeout
+    done, counts = False, {}
+    while time.monotonic() < deadline:
+        counts = statuses(conn, fx, lo, hi)
+        if sum(counts.get(s, 0) for s in TERMINAL) >= len(ids):
+            done = True
+            break
+        time.sleep(0.02)
+    finished = time.perf_counter()
+    providers = dict(conn.execute(
+        "SELECT provider, count(*) FROM messaging_message WHERE tenant_id = %s "
+        "AND id BETWEEN %s AND %s GROUP BY provider", (fx.tenant_id, lo, hi)).fetchall())
+    return {"messages": len(ids), "claimed": claimed, "seconds": finished - began,
+            "plan": planned - began, "dispatch": dispatched - planned,
+            "drain": finished - dispatched, "done": done, "statuses": counts,
+            "providers": providers, "rate": len(ids) / (finished - began)}
+
+
+def baseline_round(count: int, redis, timeout: float) -> dict:
+    """`count` × bench_noop.delay(key) from this process, timed until the counter reaches
+    `count` (polled every 5 ms)."""
+    from bench._messaging_celery import bench_noop
+
+    key = f"bench:noop:{secrets.token_hex(4)}"
+    began = time.perf_counter()
+    for _ in range(count):
+        bench_noop.delay(key)
+    published = time.perf_counter()
+    deadline, done = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        done = int(redis.get(key) or 0)
+        if done >= count:
+            break
+        time.sleep(0.005)
+    finished = time.perf_counter()
+    redis.delete(key)
+    return {"count": count, "done": done, "seconds": finished - began,
+            "publish": published - began, "rate": done / (finished - began)}
+
+
+def scenario_pipeline(fx: Fixture, args, children: h.Children, redis) -> dict:
+    import psycopg
+
+    n, rounds = args.messages, args.rounds
+    warm = shipments_create(fx, args.warmup)
+    batches = [shipments_create(fx, n) for _ in range(rounds)]
+    with tempfile.TemporaryFile("w+") as log:
+        worker = children.spawn(
+            [str(h.BIN / "celery"), "-A", "bench._messaging_celery", "worker", "-Q", "messages",
+             "-c", str(args.concurrency), "--loglevel", "WARNING",
+             "-n", f"bench-messaging-{os.getpid()}@%h"],
+            env=bench_env(), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            celery_ready()
+            with psycopg.connect(pg_dsn(), autocommit=True) as conn:
+                # Warm-up: imports, connections, each pool process's prepared-template cache.
+                warm_b = baseline_round(args.warmup * 5, redis, args.timeout)
+                warm_p = pipeline_round(fx, warm, conn, args.timeout)
+                base, pipe = [], []
+                for shipment_ids in batches:  # interleaved: baseline, pipeline, baseline, …
+                    base.append(baseline_round(n, redis, args.timeout))
+                    pipe.append(pipeline_round(fx, shipment_ids, conn, args.timeout))
+                    if not (base[-1]["done"] >= n and pipe[-1]["done"]):
+                        break  # stuck: stay bounded, report what was measured
+        finally:
+            children.stop(worker, timeout=30)
+            log.seek(0)
+            worker_errors = [line.rstrip() for line in log
+                             if "Traceback" in line or "ERROR" in line or "CRITICAL" in line]
+    return {"baseline": base, "pipeline": pipe, "warm": (warm_b, warm_p),
+            "worker_errors": worker_errors}
+
+
+# --- 2. render cost --------------------------------------------------------------------
+
+def scenario_render(fx: Fixture, args) -> dict:
+    """In this process (the worker is stopped): M planned messages, contexts loaded in bulk
+    beforehand, then per round each of: raw Jinja2 over M, render_message(message=) over M,
+    render_message() over M."""
+    from messaging.models import JourneyRule, Message
+    from messaging.rendering import contexts_for_many, render_message, template_version_current
+    from messaging.rendering.environment import send_env
+    from messaging.rendering.render import _HEADER_SPLIT, prepared
+    from tenants.context import tenant_scope
+
+    tenant = tenant_of(fx)
+    ids = plan(fx, shipments_create(fx, args.render_messages))
+    with tenant_scope(tenant):
+        messages = list(Message.objects.filter(pk__in=ids).order_by("pk"))
+        for m in messages:
+            m.tenant = tenant
+        rule = JourneyRule.objects.select_related("template").get(trigger=MILESTONE,
+                                                                  channel="email")
+        version = template_version_current(rule.template, "en")
+        began = time.perf_counter()
+        contexts = contexts_for_many(tenant, messages)
+        context_s = time.perf_counter() - began
+    # The baseline: the same compiled HTML, compiled by the same sandboxed environment (so
+    # `date`, `money` exist), rendered with exactly the scope render_message gives the HTML
+    # (context + subject + preheader, rendered here beforehand).
+    raw = send_env.from_string(version.compiled_html)
+    parts = prepared(version)
+    scopes = []
+    for m in messages:
+        subject, _, preheader = parts.headers.render(contexts[m.pk]).partition(_HEADER_SPLIT)
+        scopes.append({**contexts[m.pk], "subject": " ".join(subject.split()),
+                       "preheader": " ".join(preheader.split())})
+    # Same HTML out of both sides when no message is given (no links rewritten, no pixel).
+    mismatched = sum(raw.render(s) != render_message(version, contexts[m.pk]).html
+                     for s, m in zip(scopes, messages, strict=True))
+    sample = render_message(version, contexts[messages[0].pk], message=messages[0])
+    samples: dict[str, list[float]] = {"raw": [], "message": [], "plain": []}
+    for _ in range(args.render_rounds):
+        began = time.perf_counter()
+        for scope in scopes:
+            raw.render(scope)
+        samples["raw"].append((time.perf_counter() - began) / len(scopes) * 1e6)
+        began = time.perf_counter()
+        for m in messages:
+            render_message(version, contexts[m.pk], message=m)
+        samples["message"].append((time.perf_counter() - began) / len(messages) * 1e6)
+        began = time.perf_counter()
+        for m in messages:
+            render_message(version, contexts[m.pk])
+        samples["plain"].append((time.perf_counter() - began) / len(messages) * 1e6)
+    steps = render_steps(version, messages, contexts) if args.profile else None
+    return {"samples": samples, "steps": steps, "messages": len(messages), "context_us": context_s
+            / len(messages) * 1e6, "mismatched": mismatched, "links": len(sample.links),
+            "html_kb": len(sample.html) / 1024, "template_kb": len(version.compiled_html) / 1024,
+            "version": f"{rule.template.key} v{version.number} ({version.locale})"}
+
+
+def render_steps(version, messages, contexts) -> dict[str, float]:
+    """µs per message of each step render_message takes with `message=` (the same calls in
+    the same order as messaging/rendering/render.py, timed one by one; --profile only)."""
+    from messaging import links as link_tokens
+    from messaging.rendering import render as r
+    from messaging.rendering.plaintext import tidy_text
+
+    parts = r.prepared(version)
+    steps = dict.fromkeys(("subject + preheader", "HTML", "text part + tidy_text",
+                           "rewrite HTML links (+ signing)", "rewrite text links",
+                           "open pixel (+ signing)"), 0.0)
+    names = list(steps)
+    clock = [0.0]
+
+    def lap(i: int) -> None:
+        now = time.perf_counter()
+        steps[names[i]] += now - clock[0]
+        clock[0] = now
+
+    for m in messages:
+        clock[0] = time.perf_counter()
+        context, found = contexts[m.pk], r._Links()
+        subject, _, preheader = parts.headers.render(context).partition(r._HEADER_SPLIT)
+        subject, preheader = " ".join(subject.split()), " ".join(preheader.split())
+        scope = {**context, "subject": subject, "preheader": preheader}
+        lap(0)
+        body = parts.html.render(scope)
+        lap(1)
+        text = tidy_text(parts.text.render(scope))
+        lap(2)
+        body = r._rewrite_html(body, found, m)
+        lap(3)
+        text = r._rewrite_text(text, found, m)
+        lap(4)
+        m.links = list(found)
+        r._add_pixel(body, link_tokens.open_pixel_url(m))
+        lap(5)
+    return {name: seconds / len(messages) * 1e6 for name, seconds in steps.items()}
+
+
+# --- 3. MJML once per version ----------------------------------------------------------
+
+def scenario_mjml(fx: Fixture, args) -> dict:
+    """K new versions of the shipped e-mail (each body a little different), saved through
+    template_version_save; each rendered R times as saved, then R times more as read back
+    from the database with the prepared-template cache emptied (what a fresh worker sees)."""
+    from django.contrib.auth import get_user_model
+
+    from messaging.models import JourneyRule, Message, TemplateVersion
+    from messaging.rendering import (
+        MJML_COMPILES,
+        contexts_for_many,
+        render_message,
+        template_version_current,
+        template_version_save,
+    )
+    from messaging.rendering.render import prepared_cache
+    from tenants.context import tenant_scope
+
+    tenant = tenant_of(fx)
+    owner = get_user_model().objects.get(pk=fx.owner_id)
+    ids = plan(fx, shipments_create(fx, 1))
+    with tenant_scope(tenant):
+        message = Message.objects.get(pk=ids[0])
+        message.tenant = tenant
+        context = contexts_for_many(tenant, [message])[message.pk]
+        template = JourneyRule.objects.select_related("template").get(
+            trigger=MILESTONE, channel="email").template
+        base = template_version_current(template, "en")
+        MJML_COMPILES.reset()
+        began = time.perf_counter()
+        versions = []
+        for k in range(args.mjml_versions):
+            body = base.body.replace("</mj-text>", f" <br>Edit {k}.</mj-text>", 1)
+            versions.append(template_version_save(
+                tenant, template, locale="en", subject=f"{base.subject} ({k})",
+                preheader=base.preheader, body=body, text_body=base.text_body, actor=owner))
+        save_s = time.perf_counter() - began
+        after_save = MJML_COMPILES.total
+        renders, began = 0, time.perf_counter()
+        for version in versions:
+            for _ in range(args.mjml_renders):
+                render_message(version, context, message=message)
+                renders += 1
+        prepared_cache.clear()
+        for version in versions:
+            again = TemplateVersion.objects.select_related("template").get(pk=version.pk)
+            for _ in range(args.mjml_renders):
+                render_message(again, context, message=message)
+                renders += 1
+        render_s = time.perf_counter() - began
+    return {"versions": len(versions), "compiles": MJML_COMPILES.total,
+            "after_save": after_save, "renders": renders, "save_ms": save_s / len(versions) * 1e3,
+            "render_us": render_s / renders * 1e6}
+
+
+# --- profile ---------------------------------------------------------------------------
+
+# (label, "module:function") timed around each call while messages_send runs; labels that
+# start with a space are parts of the one before (not added to the total again).
+SEND_PARTS = (
+    ("checks (_suppression_reason)", "messaging.dispatch:_suppression_reason"),
+    ("  of which message_relevance", "messaging.dispatch:_relevance"),
+    ("_render", "messaging.dispatch:_render"),
+    ("  of which context_for", "messaging.rendering:context_for"),
+    ("  template_version_current", "messaging.rendering:template_version_current"),
+    ("  render_message", "messaging.rendering:render_message"),
+    ("transport_for", "messaging.dispatch:transport_for"),
+    ("_rate_wait (Redis)", "messaging.dispatch:_rate_wait"),
+    ("_update", "messaging.dispatch:_update"),
+    ("_sent (+ event, timeline)", "messaging.dispatch:_sent"),
+)
+
+
+@contextlib.contextmanager
+def timed_parts():
+    """Seconds spent in each SEND_PARTS function (wrapped for the duration; `_update` is
+    counted at every call, the one inside `_render` too)."""
+    import importlib
+
+    totals = {label: 0.0 for label, _ in SEND_PARTS}
+    saved = []
+    for label, target in SEND_PARTS:
+        module_name, name = target.split(":")
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+
+        def wrapper(*args, _original=original, _label=label, **kwargs):
+            began = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                totals[_label] += time.perf_counter() - began
+
+        saved.append((module, name, original))
+        setattr(module, name, wrapper)
+    try:
+        yield totals
+    finally:
+        for module, name, original in saved:
+            setattr(module, name, original)
+
+
+def profile_pipeline(fx: Fixture, args) -> None:
+    """In this process: the statements a planned message and a sent one cost, by table, and a
+    cProfile of `dispatch.messages_send` over claimed batches of 20 (what one
+    messages_send_batch task runs): where a worker's time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+
+    from messaging import dispatch
+    from messaging.models import Message
+    from tenants.context import tenant_scope
+
+    count = 100 if args.quick else 400
+    tenant = tenant_of(fx)
+    shipment_ids = shipments_create(fx, count)
+    counts: dict[str, dict[str, int]] = {"plan": {}, "send": {}}
+    phase = ["plan"]
+
+    def counting(execute, sql, params, many, context):
+        words = sql.replace('"', " ").split()
+        table = next((w for w in words if "_" in w and w.split("_")[0] in (
+            "messaging", "orders", "tracking", "tenants")), "")
+        verb = words[0].upper()
+        if verb == "SELECT" and "FOR UPDATE" in sql:
+            verb = "SELECT…FOR UPDATE"
+        key = f"{verb} {table}".strip()
+        bucket = counts[phase[0]]
+        bucket[key] = bucket.get(key, 0) + 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counting):
+        began = time.perf_counter()
+        ids = plan(fx, shipment_ids)
+        plan_s = time.perf_counter() - began
+    with tenant_scope(tenant):
+        # Claimed as the dispatcher does, without queueing tasks: sent right here.
+        Message.objects.filter(pk__in=ids).update(status="queued")
+    # The first half timed plain (no profiler, no statement counting), the second half
+    # counted and profiled: cProfile slows pure-Python code more than waiting on PostgreSQL.
+    half = len(ids) // 2 // dispatch.TASK_BATCH * dispatch.TASK_BATCH
+    batches = [ids[i:i + dispatch.TASK_BATCH] for i in range(0, len(ids), dispatch.TASK_BATCH)]
+    profiler = cProfile.Profile()
+    phase[0] = "send"
+    with tenant_scope(tenant):
+        with timed_parts() as parts:
+            began = time.perf_counter()
+            for batch in batches[:half // dispatch.TASK_BATCH]:
+                dispatch.messages_send(tenant, batch)
+            plain_s = time.perf_counter() - began
+        with connection.execute_wrapper(counting):
+            began = time.perf_counter()
+            profiler.enable()
+            for batch in batches[half // dispatch.TASK_BATCH:]:
+                dispatch.messages_send(tenant, batch)
+            profiler.disable()
+            send_s = time.perf_counter() - began
+    n = len(ids)
+    print(f"# profile: {n} messages planned (messages_plan per shipment, one transaction "
+          f"each), then claimed (status set to queued) and sent in-process by "
+          f"dispatch.messages_send in batches of {dispatch.TASK_BATCH}, as one task does; no "
+          "other load")
+    print(f"# profile send, plain: {half} messages in {plain_s:.2f} s = "
+          f"{plain_s / max(1, half) * 1e3:.2f} ms/message in one process, of which (ms/message):")
+    accounted = sum(parts[name] for name, _ in SEND_PARTS if not name.startswith(" "))
+    print("#   " + ", ".join(f"{label.strip()} {parts[label] / half * 1e3:.2f}"
+                              for label, _ in SEND_PARTS)
+          + f"; the rest (row lock, commits, loop) {(plain_s - accounted) / half * 1e3:.2f}")
+    for name, seconds, count in (("plan", plan_s, n), ("send, profiled", send_s, n - half)):
+        bucket = counts[name.split(",")[0]]
+        total = sum(bucket.values())
+        print(f"# profile {name}: {count} messages in {seconds:.2f} s = "
+              f"{seconds / count * 1e3:.2f} ms/message, {total / count:.1f} statements/message:")
+        print("#   " + ", ".join(f"{k} {v / count:.2f}" for k, v in
+                                  sorted(bucket.items(), key=lambda kv: -kv[1])))
+    for order, pattern, limit in (
+            ("cumulative", r"(messaging|orders/services|tenants/services|django/core/(cache|"
+                           r"signing)|jinja2/environment|psycopg/cursor)", 28),
+            ("tottime", "", 14)):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats(order)
+        stats.print_stats(pattern, limit) if pattern else stats.print_stats(limit)
+        print(f"# profile send, by {order}:")
+        for line in out.getvalue().splitlines():
+            if line.strip() and not line.startswith(("   Ordered", "   List", "   Random")):
+                print("#   " + line.replace(str(h.ROOT) + "/", "").replace(
+                    ".venv/lib/python3.11/site-packages/", ""))
+
+
+# --- main ------------------------------------------------------------------------------
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="CI: 300 messages x 1 round, smaller render and MJML runs")
+    parser.add_argument("--only", default=",".join(SCENARIOS),
+                        help=f"comma-separated subset of {','.join(SCENARIOS)}")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile planning + sending in-process (prints # lines)")
+    parser.add_argument("--messages", type=int, help="N per pipeline round [1000]")
+    parser.add_argument("--rounds", type=int, help="interleaved pipeline/baseline rounds [3]")
+    parser.add_argument("--warmup", type=int, default=40, help="messages in the warm-up round")
+    parser.add_argument("--concurrency", type=int, default=2, help="celery -c (both sides)")
+    parser.add_argument("--timeout", type=float, default=90,
+                        help="most seconds one round may take to drain")
+    parser.add_argument("--render-messages", type=int, help="M [500]")
+    parser.add_argument("--render-rounds", type=int, help="[5]")
+    parser.add_argument("--mjml-versions", type=int, help="K [10]")
+    parser.add_argument("--mjml-renders", type=int, help="renders per version, twice [50]")
+    args = parser.parse_args()
+    quick = args.quick
+    defaults = {"messages": 300 if quick else 1000, "rounds": 1 if quick else 3,
+                "render_messages": 200 if quick else 500, "render_rounds": 3 if quick else 5,
+                "mjml_versions": 3 if quick else 10, "mjml_renders": 20 if quick else 50}
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.only) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def report(args, results: dict) -> int:
+    status = 0
+    print(f"# database: PostgreSQL {DATABASE_URL.rsplit('/', 1)[-1]} (created and dropped), "
+          f"broker + cache: {REDIS_URL}, DEBUG off, send-rate caps lifted, no provider "
+          f"credentials (dev outbox), {os.cpu_count()} CPUs, load average "
+          f"{results['load_before']} before, {results['load_after']} after")
+    lines = []
+    if "pipeline" in results:
+        r = results["pipeline"]
+        base, pipe = r["baseline"], r["pipeline"]
+        print(f"# pipeline: {args.rounds} interleaved rounds of N={args.messages} (after a "
+              f"{args.warmup}-message warm-up), celery -A bench._messaging_celery worker "
+              f"-Q messages -c {args.concurrency} (late acks, prefetch 1) serving both sides")
+        print("# pipeline side, timed from the first messages_plan to the last message `sent`: "
+              f"messages_plan('{MILESTONE}') per shipment in its own transaction (this "
+              "process; 1 rule matches: 1 Message row each) + messages_dispatch_due(limit=200) "
+              "until nothing is due (SKIP LOCKED claim, tasks of 20 ids queued on commit) + "
+              "the workers' messages_send_batch: lock, suppression/consent/preference/"
+              "relevance checks, context_for, render_message (links signed, pixel), content "
+              "stored, rate-limit counters (Redis), `sending` committed, dev outbox transport, "
+              "`sent` + MessageEvent + order timeline row")
+        print("# baseline side: N x bench_noop.delay(key) from this process (one task per item, "
+              "queue `messages`, same broker and workers), timed until the task's Redis INCR "
+              "counter reaches N")
+        for i, (b, p) in enumerate(zip(base, pipe, strict=True), 1):
+            print(f"# round {i}: baseline {b['done']}/{b['count']} in {b['seconds']:.2f} s "
+                  f"(publish {b['publish']:.2f} s) = {b['rate']:.0f}/s; pipeline "
+                  f"{p['messages']} msgs in {p['seconds']:.2f} s = {p['rate']:.1f}/s (plan "
+                  f"{p['plan']:.2f} s, dispatch {p['dispatch']:.2f} s, drain after dispatch "
+                  f"{p['drain']:.2f} s; from the first claim: "
+                  f"{p['messages'] / (p['dispatch'] + p['drain']):.1f}/s); statuses "
+                  f"{p['statuses']}; providers {p['providers']}")
+        if len(pipe) < args.rounds:
+            print(f"# pipeline: stopped after round {len(pipe)}: a round did not drain within "
+                  f"--timeout {args.timeout:g} s")
+            status = 1
+        wrong = [p for p in pipe + [r["warm"][1]]
+                 if not p["done"] or p["statuses"].get("sent", 0) != p["messages"]
+                 or p["messages"] != p["claimed"] or set(p["providers"]) != {"outbox"}]
+        short = [b for b in base if b["done"] < b["count"]]
+        if wrong or short:
+            print(f"# pipeline: WRONG: {len(wrong)} pipeline rounds not all sent via the outbox "
+                  f"(or claimed != planned), {len(short)} baseline rounds not drained")
+            status = 1
+        if r["worker_errors"]:
+            print(f"# pipeline: worker log has {len(r['worker_errors'])} error lines, first: "
+                  f"{r['worker_errors'][0]}")
+            status = 1
+        print("# pipeline: target ratio >= 5 (tasks carry 20 messages each)")
+        lines.append(("pipeline_msgs_per_s", h.median(p["rate"] for p in pipe),
+                      h.median(b["rate"] for b in base), 1))
+    if "render" in results:
+        r = results["render"]
+        s = r["samples"]
+        print(f"# render: {r['messages']} messages x {args.render_rounds} interleaved rounds, "
+              f"{r['version']}: compiled template {r['template_kb']:.1f} kB, rendered e-mail "
+              f"{r['html_kb']:.1f} kB with {r['links']} tracked links; contexts loaded "
+              f"beforehand by contexts_for_many ({r['context_us']:.0f} us/message, not in "
+              "either side)")
+        print("# render side: render_message(version, context, message=m): subject+preheader, "
+              "HTML, text part (+ tidy), links rewritten to signed click URLs, open pixel; "
+              "render_no_message: the same without message= (no signing, no pixel)")
+        print("# baseline side: the version's compiled HTML compiled once by the same sandboxed "
+              "send_env (filters date, money), .render() of the same scope; raw HTML is "
+              f"byte-identical to render_message()'s in {r['messages'] - r['mismatched']}/"
+              f"{r['messages']} messages")
+        print("# render: per-round us/message raw " + " ".join(f"{x:.0f}" for x in s["raw"])
+              + "; with message " + " ".join(f"{x:.0f}" for x in s["message"])
+              + "; without " + " ".join(f"{x:.0f}" for x in s["plain"]))
+        if r["steps"]:
+            print("# profile render_message(message=), us/message: " + ", ".join(
+                f"{name} {us:.0f}" for name, us in r["steps"].items()))
+        if r["mismatched"]:
+            status = 1
+        print("# render: target ratio <= 3")
+        raw = h.median(s["raw"])
+        lines.append(("render_us_per_msg", h.median(s["message"]), raw, 0))
+        lines.append(("render_no_message_us_per_msg", h.median(s["plain"]), raw, 0))
+    if "mjml" in results:
+        r = results["mjml"]
+        print(f"# mjml: MJML_COMPILES reset, {r['versions']} versions saved with "
+              f"template_version_save ({r['save_ms']:.0f} ms each: check + compile + CSS "
+              f"inline), {r['after_save']} compiles after saving; then {r['renders']} renders "
+              f"({args.mjml_renders} per version as saved, {args.mjml_renders} more read back "
+              f"with the prepared cache emptied; {r['render_us']:.0f} us each): "
+              f"{r['compiles']} compiles in all; must be exactly 1 per version")
+        if r["compiles"] != r["versions"]:
+            status = 1
+        lines.append(("mjml_compiles_per_version", r["compiles"] / r["versions"], 1.0, 3))
+    h.print_header()
+    for name, value, base, digits in lines:
+        h.print_line(name, value, base, digits)
+    return status
+
+
+def main() -> int:
+    args = parse_args()
+    h.sigterm_as_interrupt()
+    os.environ.update(bench_env())
+    results: dict = {"load_before": load_average()}
+    with h.redis_run_lock(REDIS_URL, "messaging") as redis, h.Children() as children:
+        redis.delete(*CELERY_KEYS)
+        h.database_create(DATABASE_URL)
+        try:
+            fx = setup()
+            if "pipeline" in args.only:
+                results["pipeline"] = scenario_pipeline(fx, args, children, redis)
+            children.stop_all()  # the CPUs to this process alone
+            if "render" in args.only:
+                results["render"] = scenario_render(fx, args)
+            if "mjml" in args.only:
+                results["mjml"] = scenario_mjml(fx, args)
+            if args.profile:
+                profile_pipeline(fx, args)
+        finally:
+            children.stop_all()
+            from django.db import connections
+
+            connections.close_all()
+            h.database_drop(DATABASE_URL)
+    results["load_after"] = load_average()
+    return report(args, results)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,6 +25,7 @@ The contract with the views (messaging/views.py) that serve these paths:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -46,7 +47,14 @@ class InvalidLinkToken(NotFound):
 def _signer(kind: str) -> signing.Signer:
     if kind not in KINDS:
         raise ValueError(f"unknown link token kind {kind!r}; expected one of {KINDS}")
-    return signing.Signer(salt=f"doorstep.messaging.links.{kind}")
+    return _cached_signer(kind, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=16)
+def _cached_signer(kind: str, key: str) -> signing.Signer:
+    # Building a Signer derives its key each time: a render signs 3-4 links, so reuse one
+    # per kind (keyed by the secret too, so a changed SECRET_KEY never signs with the old).
+    return signing.Signer(key=key, salt=f"doorstep.messaging.links.{kind}")
 
 
 def _b36(number: int) -> str:

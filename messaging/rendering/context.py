@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch
 
+from recommendations.selectors import complementary_products
 from tenants.context import tenant_scope
 
 from .locales import DELAY_APOLOGY, STATUS_LABELS, shopper_locale
@@ -254,8 +255,9 @@ def _assemble(tenant, job: _Job, brand, brand_dict, orders, shipments, customers
         "delayed": delayed,
         "delay_apology": DELAY_APOLOGY[locale] if delayed else "",
         "include_marketing": job.include_marketing,
-        # Promotional blocks: filled by recommendations/ later, and only with consent.
-        "recommendations": [],
+        # Promotional blocks only with marketing consent (the caller sets include_marketing).
+        "recommendations": (complementary_products(order) if job.include_marketing and order
+                            else []),
         "preferences_url": preferences,
         "unsubscribe_url": f"{preferences}?action=unsubscribe",
     }

@@ -9,7 +9,7 @@ The contract with the views (messaging/views.py) that serve these paths:
     /u/<token>/                       "prefs"  (tenant_id, message_id, None)
     /u/<token>/one-click/ (POST)      "unsub"  (tenant_id, message_id, None)
 
-- A token is `django.core.signing` over "<tenant_id>.<message_id>[.<url_index>]" (base 36),
+- A token is a truncated HMAC-SHA256 (`salted_hmac`) over "<tenant_id>.<message_id>[.<url_index>]" (base 36),
   salted per kind, so a token of one kind never opens another (an open pixel token is not an
   unsubscribe). Tokens do not expire: a shopper may open an e-mail years later. Rotating
   SECRET_KEY (with SECRET_KEY_FALLBACKS) revokes them.
@@ -25,11 +25,11 @@ The contract with the views (messaging/views.py) that serve these paths:
 
 from __future__ import annotations
 
-from functools import lru_cache
+import base64
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core import signing
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from config.errors import NotFound
 
@@ -44,17 +44,15 @@ class InvalidLinkToken(NotFound):
     default_message = "This link is not valid."
 
 
-def _signer(kind: str) -> signing.Signer:
-    if kind not in KINDS:
-        raise ValueError(f"unknown link token kind {kind!r}; expected one of {KINDS}")
-    return _cached_signer(kind, settings.SECRET_KEY)
+# 128 bits of HMAC-SHA256, base64url: unguessable, and 21 characters shorter than Django's
+# Signer, which keeps the German "out for delivery" SMS in one segment.
+SIGNATURE_LENGTH = 22
 
 
-@lru_cache(maxsize=16)
-def _cached_signer(kind: str, key: str) -> signing.Signer:
-    # Building a Signer derives its key each time: a render signs 3-4 links, so reuse one
-    # per kind (keyed by the secret too, so a changed SECRET_KEY never signs with the old).
-    return signing.Signer(key=key, salt=f"doorstep.messaging.links.{kind}")
+def _signature(kind: str, value: str, secret: str) -> str:
+    mac = salted_hmac(f"doorstep.messaging.links.{kind}", value, secret=secret,
+                      algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(mac).decode()[:SIGNATURE_LENGTH]
 
 
 def _b36(number: int) -> str:
@@ -69,18 +67,26 @@ def _b36(number: int) -> str:
 
 
 def token_make(kind: str, tenant_id: int, message_id: int, extra: int | None = None) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"unknown link token kind {kind!r}; expected one of {KINDS}")
     parts = [tenant_id, message_id] + ([] if extra is None else [extra])
-    return _signer(kind).sign(".".join(_b36(part) for part in parts))
+    value = ".".join(_b36(part) for part in parts)
+    return f"{value}:{_signature(kind, value, settings.SECRET_KEY)}"
 
 
 def token_load(kind: str, token: str) -> tuple[int, int, int | None]:
     """(tenant_id, message_id, extra) from a token of `kind`; extra is the URL index for
     clicks, None otherwise. Raises InvalidLinkToken for anything not signed by us as `kind`."""
-    signer = _signer(kind)
+    if kind not in KINDS:
+        raise ValueError(f"unknown link token kind {kind!r}; expected one of {KINDS}")
+    value, sep, signature = token.rpartition(":")
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if not sep or not any(constant_time_compare(signature, _signature(kind, value, secret))
+                          for secret in secrets):
+        raise InvalidLinkToken()
     try:
-        value = signer.unsign(token)
         parts = [int(part, 36) for part in value.split(".")]
-    except (signing.BadSignature, ValueError) as error:
+    except ValueError as error:
         raise InvalidLinkToken() from error
     expected = 3 if kind == "click" else 2
     if len(parts) != expected:

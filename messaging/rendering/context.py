@@ -256,11 +256,17 @@ def _assemble(tenant, job: _Job, brand, brand_dict, orders, shipments, customers
         "delay_apology": DELAY_APOLOGY[locale] if delayed else "",
         "include_marketing": job.include_marketing,
         # Promotional blocks only with marketing consent (the caller sets include_marketing).
-        "recommendations": (complementary_products(order) if job.include_marketing and order
-                            else []),
+        "recommendations": _recommendations(tenant, order) if job.include_marketing else [],
         "preferences_url": preferences,
         "unsubscribe_url": f"{preferences}?action=unsubscribe",
     }
+
+
+def _recommendations(tenant, order) -> list[dict]:
+    if order is None:
+        return []
+    with tenant_scope(tenant):  # callers may load contexts outside a request's scope
+        return complementary_products(order)
 
 
 def sample_context(tenant=None, *, locale: str = "en", milestone: str = "shipped",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
 from orders.models import ImportJob
 from tenants.context import tenant_scope
 from tenants.models import Tenant
+from tenants.outbox import outbox_announce
 from tenants.tasks import tenant_task
 
 from . import services
@@ -30,19 +30,7 @@ def inbound_process(tenant_id: int, inbound_id: int) -> None:
 def milestones_announce(tenant_id: int) -> int:
     """Announce every milestone not yet announced (the outbox), once each: the row is locked
     and marked in the same transaction as the signal's receivers write their work."""
-    tenant = Tenant.objects.get(pk=tenant_id)
-    count = 0
-    while True:
-        with transaction.atomic():
-            batch = list(ShipmentMilestone.objects.select_for_update(skip_locked=True)
-                         .filter(announced_at=None).order_by("pk")[:100])
-            for row in batch:
-                milestone_reached.send(sender=ShipmentMilestone, tenant=tenant, milestone=row)
-                row.announced_at = timezone.now()
-                row.save(update_fields=["announced_at"])
-            count += len(batch)
-        if len(batch) < 100:
-            return count
+    return outbox_announce(Tenant.objects.get(pk=tenant_id), ShipmentMilestone, milestone_reached)
 
 
 @shared_task(name="tracking.tasks.tracking_sweep")

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.models import Tenant
+from tenants.outbox import outbox_announce
 
 from ..models import OrderEvent, OrderMilestone
 from ..signals import order_milestone_reached
@@ -61,16 +62,5 @@ def order_milestone_record(tenant: Tenant, order_id: int, milestone: str,
 
 
 def order_milestones_announce(tenant: Tenant) -> int:
-    """Announce unannounced order milestones once each (locked, marked in one transaction)."""
-    count = 0
-    while True:
-        with transaction.atomic():
-            batch = list(OrderMilestone.objects.select_for_update(skip_locked=True)
-                         .filter(announced_at=None).order_by("pk")[:100])
-            for row in batch:
-                order_milestone_reached.send(sender=OrderMilestone, tenant=tenant, milestone=row)
-                row.announced_at = timezone.now()
-                row.save(update_fields=["announced_at"])
-            count += len(batch)
-        if len(batch) < 100:
-            return count
+    """Announce unannounced order milestones once each (the outbox)."""
+    return outbox_announce(tenant, OrderMilestone, order_milestone_reached)

@@ -1,0 +1,32 @@
+"""The announcement half of an outbox: rows written with a state change (milestones) are
+announced once each through a signal, then marked. The row is locked (SKIP LOCKED, so two
+workers share the work) and marked in the same transaction in which the signal's receivers
+write theirs: a receiver that fails rolls the mark back and the sweep tries again."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Model
+from django.dispatch import Signal
+from django.utils import timezone
+
+from .models import Tenant
+
+BATCH = 100
+
+
+def outbox_announce(tenant: Tenant, model: type[Model], signal: Signal) -> int:
+    """Send `signal(sender=model, tenant, milestone=row)` for every row of `model` (in the
+    tenant in scope) with `announced_at` unset; returns how many were announced."""
+    count = 0
+    while True:
+        with transaction.atomic():
+            batch = list(model.objects.select_for_update(skip_locked=True)
+                         .filter(announced_at=None).order_by("pk")[:BATCH])
+            for row in batch:
+                signal.send(sender=model, tenant=tenant, milestone=row)
+                row.announced_at = timezone.now()
+                row.save(update_fields=["announced_at"])
+            count += len(batch)
+        if len(batch) < BATCH:
+            return count

@@ -19,7 +19,8 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,7 @@ from orders.services import order_event_record, order_events_record_many
 from tenants.models import Tenant
 from tenants.services import credential_fields
 
+from . import bulk
 from .carriers import ADAPTERS, PayloadError, get_adapter
 from .carriers.base import NormalizedEvent, NormalizedUpdate
 from .carriers.generic import GenericEventParser
@@ -115,7 +117,7 @@ class _Fold:
     last_event_at: datetime | None = None
     estimated_delivery: object = None
     # The events that moved the status, in order: each step goes on the order's timeline.
-    transitions: list[TrackingEvent] = field(default_factory=list)
+    transitions: list[_Scan] = field(default_factory=list)
 
 
 def shipment_recompute(tenant: Tenant, shipment_id: int, *,
@@ -124,7 +126,18 @@ def shipment_recompute(tenant: Tenant, shipment_id: int, *,
     return shipments_recompute(tenant, [shipment_id], announce=announce)
 
 
-def _fold(events: list[TrackingEvent]) -> tuple[_Fold, list[tuple[str, datetime]]]:
+class _Scan(NamedTuple):
+    """What the fold reads of a stored event."""
+
+    occurred_at: datetime
+    status: str
+    message: str
+    exception_cause: str
+    estimated_delivery: date | None
+    source: str
+
+
+def _fold(events: list[_Scan]) -> tuple[_Fold, list[tuple[str, datetime]]]:
     """Apply events in time order through the monotonic-status rule."""
     fold = _Fold()
     reached: list[tuple[str, datetime]] = []
@@ -165,11 +178,11 @@ def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
     # No savepoint: an error rolls back the caller's whole unit of work, which is what we want.
     with transaction.atomic(savepoint=False):
         shipments = list(Shipment.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-        events: dict[int, list[TrackingEvent]] = {pk: [] for pk in ids}
-        for event in TrackingEvent.objects.filter(shipment_id__in=ids).order_by(
-                "occurred_at", "pk").only("shipment_id", "occurred_at", "status", "message",
-                                          "exception_cause", "estimated_delivery", "source"):
-            events[event.shipment_id].append(event)
+        events: dict[int, list[_Scan]] = {pk: [] for pk in ids}
+        # Tuples, not model instances: a batch reads every event of 50 shipments.
+        for shipment_id, *scan in TrackingEvent.objects.filter(shipment_id__in=ids).order_by(
+                "occurred_at", "pk").values_list("shipment_id", *_Scan._fields):
+            events[shipment_id].append(_Scan(*scan))
         existing: dict[int, set[str]] = {pk: set() for pk in ids}
         for shipment_id, milestone in ShipmentMilestone.objects.filter(
                 shipment_id__in=ids).values_list("shipment_id", "milestone"):
@@ -214,11 +227,12 @@ def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
             first_reached = dict(reversed(reached))  # the earliest time each was reached
             new += [ShipmentMilestone(tenant=tenant, shipment=shipment, milestone=m, occurred_at=at)
                     for m, at in first_reached.items() if m not in existing[shipment.pk]]
-        # One small UPDATE per changed row: Django's bulk_update builds a CASE per field and
-        # row, which measured 20x slower than this for a 50-shipment batch.
-        for shipment, fields in changed:
-            Shipment.objects.filter(pk=shipment.pk).update(
-                **{name: getattr(shipment, name) for name in fields})
+        # One statement for every changed row (the rows are locked, so writing the fields that
+        # did not change writes back what is there).
+        if changed:
+            names = [n for n in [*_RECOMPUTED_FIELDS, "updated_at"]
+                     if any(n in fields for _, fields in changed)]
+            bulk.shipments_update(tenant, [shipment for shipment, _ in changed], names)
         if timeline:
             order_events_record_many(tenant, timeline)
         # The unique constraint is the guard; `existing` only spares needless inserts.
@@ -290,42 +304,52 @@ def _find_shipments(updates: list[NormalizedUpdate]) -> dict[tuple[str, str], Sh
 def updates_apply(tenant: Tenant, updates: Iterable[NormalizedUpdate], *,
                   inbound: InboundWebhook | None = None) -> int:
     """Store every event once and bring each affected shipment up to date, in one
-    transaction; returns how many events were new (an upper bound when the same events are
-    applied concurrently: the unique constraint, not this count, is the guard).
+    transaction; returns how many events this call stored (events already stored, or stored
+    meanwhile by a concurrent batch, are not counted)."""
+    return sum(updates_apply_many(tenant, [(inbound, list(updates))]).values())
+
+
+def updates_apply_many(tenant: Tenant, batches: list[tuple[InboundWebhook | None,
+                                                           list[NormalizedUpdate]]]) -> dict[int | None, int]:
+    """`updates_apply` for several bodies at once, in one transaction: one insert for all
+    their events, one recompute for all their shipments. Returns the events each body (by
+    inbound id; None for updates with no stored body) added.
 
     Lock order keeps concurrent batches from deadlocking: events are inserted sorted by dedup
     key (a shared key makes the later batch wait before it holds anything the earlier one
     needs), and shipments are locked in id order."""
-    updates = list(updates)
-    if not updates:
-        return 0
+    every = [update for _, updates in batches for update in updates]
+    if not every:
+        return {}
     with transaction.atomic():
-        shipments = _find_shipments(updates)
+        shipments = _find_shipments(every)
         rows: dict[str, TrackingEvent] = {}
         eta: dict[int, object] = {}
-        for update in updates:
-            shipment = shipments.get((update.tracking_number, update.carrier))
-            candidates = [_event_row(tenant, update.source, update, e, shipment, inbound)
-                          for e in update.events]
-            summary = _summary_event(tenant, update, shipment, inbound)
-            if summary is not None:
-                candidates.append(summary)
-            for row in candidates:
-                rows.setdefault(row.dedup_key, row)
-            if shipment is not None and update.estimated_delivery and \
-                    not shipment.carrier_estimated_delivery:
-                eta[shipment.pk] = update.estimated_delivery
-        stored = set(TrackingEvent.objects.filter(dedup_key__in=list(rows)).values_list(
-            "dedup_key", flat=True))
-        new_rows = [rows[key] for key in sorted(rows) if key not in stored]
-        TrackingEvent.objects.bulk_create(new_rows, ignore_conflicts=True, batch_size=1000)
+        for inbound, updates in batches:
+            for update in updates:
+                shipment = shipments.get((update.tracking_number, update.carrier))
+                candidates = [_event_row(tenant, update.source, update, e, shipment, inbound)
+                              for e in update.events]
+                summary = _summary_event(tenant, update, shipment, inbound)
+                if summary is not None:
+                    candidates.append(summary)
+                for row in candidates:
+                    rows.setdefault(row.dedup_key, row)
+                if shipment is not None and update.estimated_delivery and \
+                        not shipment.carrier_estimated_delivery:
+                    eta[shipment.pk] = update.estimated_delivery
+        inserted = bulk.events_insert(tenant, [rows[key] for key in sorted(rows)], timezone.now())
+        new_rows = [rows[key] for key in sorted(inserted)]
         for shipment_id, estimated in eta.items():
             Shipment.objects.filter(pk=shipment_id, carrier_estimated_delivery=None).update(
                 carrier_estimated_delivery=estimated)
         touched = {row.shipment_id for row in new_rows if row.shipment_id}
         if shipments_recompute(tenant, touched, announce=False):
             _announce_after_commit(tenant)  # once per batch, not once per shipment
-    return len(new_rows)
+    created: dict[int | None, int] = {inbound.pk if inbound else None: 0 for inbound, _ in batches}
+    for row in new_rows:
+        created[row.inbound_id] = created.get(row.inbound_id, 0) + 1
+    return created
 
 
 # --- inbound webhooks ------------------------------------------------------------------

@@ -138,3 +138,28 @@ def test_every_default_email_renders_with_real_data(personas, locale):
         assert shipment.order.number in rendered.subject + rendered.html, (key, locale)
         assert "{{" not in rendered.html and "{%" not in rendered.html, (key, locale)
         assert "Sam" in rendered.text or milestone == "review_request" or "Sam" in rendered.html
+
+
+def test_jinja_globals_work_in_every_part_of_an_email(personas):
+    """Renders share one scope that starts from the environment's globals (range, namespace…)."""
+    tenant = personas.tenant_a
+    with tenant_scope(tenant):
+        template = Template.objects.create(key="globals-email", name="Globals", channel="email")
+    version = template_version_save(
+        tenant, template, locale="en", subject="{% for i in range(2) %}{{ i }}{% endfor %}",
+        preheader="{{ range(3)|list|length }}",
+        body="<mj-section><mj-column><mj-text>{% for i in range(3) %}[{{ i }}]{% endfor %}"
+             "</mj-text></mj-column></mj-section>",
+        text_body="{% set ns = namespace(n=4) %}n={{ ns.n }} {{ customer.first_name }}")
+    rendered = render_message(version, {"customer": {"first_name": "Sam"}})
+    assert (rendered.subject, rendered.preheader) == ("01", "3")
+    assert "[0][1][2]" in rendered.html
+    assert rendered.text == "n=4 Sam"
+
+
+def test_the_plain_text_part_is_tidied_whatever_the_template_leaves():
+    from messaging.rendering.plaintext import tidy_text
+
+    messy = "  Hi  Sam,\t \n\n\n\n  your parcel \u00a0is here. \n \n\n\nTrack it \r\n\n"
+    assert tidy_text(messy) == "Hi Sam,\n\nyour parcel is here.\n\nTrack it"
+    assert tidy_text("one line  only ") == "one line only"

@@ -22,7 +22,7 @@ from django.db.models import Field, Model
 
 from tenants.models import Tenant
 
-from .models import Shipment, TrackingEvent
+from .models import TrackingEvent
 
 
 def _insert_fields(model: type[Model]) -> list[Field]:
@@ -60,7 +60,8 @@ def events_insert(tenant: Tenant, rows: Sequence[TrackingEvent], now: datetime) 
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     arrays = ", ".join(f"%s::{_array_type(f)}[]" for f in fields)
     table = connection.ops.quote_name(TrackingEvent._meta.db_table)
-    sql = (f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "
+    # Identifiers come from the model, values travel as parameters.
+    sql = (f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) "  # noqa: S608
            "ON CONFLICT (tenant_id, dedup_key) DO NOTHING RETURNING dedup_key")
     with connection.cursor() as cursor:
         cursor.execute(sql, _columns(fields, rows, now))
@@ -76,26 +77,25 @@ def _events_insert_orm(tenant: Tenant, rows: Sequence[TrackingEvent]) -> set[str
     return {row.dedup_key for row in new}
 
 
-def shipments_update(tenant: Tenant, shipments: Sequence[Shipment], field_names: Sequence[str]) -> None:
-    """Write `field_names` of each shipment (rows the caller has locked) in one statement."""
-    if not shipments:
+def rows_update(model: type[Model], tenant: Tenant, objs: Sequence[Model],
+                field_names: Sequence[str]) -> None:
+    """Write `field_names` of each row (rows the caller has locked) in one statement."""
+    if not objs:
         return
-    if connection.vendor != "postgresql" or len(shipments) == 1:
-        for shipment in shipments:
-            Shipment.objects.unscoped(reason="rows of the caller's tenant, locked by it").filter(
-                tenant=tenant, pk=shipment.pk).update(
-                **{name: getattr(shipment, name) for name in field_names})
+    if connection.vendor != "postgresql" or len(objs) == 1:
+        for obj in objs:
+            model.objects.unscoped(reason="rows of the caller's tenant, locked by it").filter(
+                tenant=tenant, pk=obj.pk).update(**{name: getattr(obj, name) for name in field_names})
         return
-    fields = [Shipment._meta.get_field(name) for name in field_names]
+    fields = [model._meta.get_field(name) for name in field_names]
     quote = connection.ops.quote_name
     arrays = ", ".join(["%s::int8[]", *(f"%s::{_array_type(f)}[]" for f in fields)])
     aliases = ", ".join(["id", *(quote(f.column) for f in fields)])
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
-    table = quote(Shipment._meta.db_table)
-    sql = (f"UPDATE {table} AS s SET {assignments} FROM unnest({arrays}) AS v({aliases}) "
-           "WHERE s.id = v.id AND s.tenant_id = %s")
-    params = [[s.pk for s in shipments]]
-    params += [[f.get_db_prep_save(getattr(s, f.attname), connection) for s in shipments]
+    sql = (f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608
+           f"FROM unnest({arrays}) AS v({aliases}) WHERE t.id = v.id AND t.tenant_id = %s")
+    params = [[obj.pk for obj in objs]]
+    params += [[f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs]
                for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, tenant.pk])

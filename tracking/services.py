@@ -232,7 +232,7 @@ def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
         if changed:
             names = [n for n in [*_RECOMPUTED_FIELDS, "updated_at"]
                      if any(n in fields for _, fields in changed)]
-            bulk.shipments_update(tenant, [shipment for shipment, _ in changed], names)
+            bulk.rows_update(Shipment, tenant, [shipment for shipment, _ in changed], names)
         if timeline:
             order_events_record_many(tenant, timeline)
         # The unique constraint is the guard; `existing` only spares needless inserts.
@@ -389,8 +389,11 @@ class _Decision:
 
 
 def _decide(tenant: Tenant, source: str, body: bytes, headers: Mapping[str, str], query: str,
-            *, truncated: bool = False, exclude_id: int | None = None) -> _Decision:
-    """Verify and parse a body in memory: what its stored row's status will be."""
+            *, truncated: bool = False, exclude_id: int | None = None,
+            check_duplicate: bool = True) -> _Decision:
+    """Verify and parse a body in memory: what its stored row's status will be. The webhook
+    path leaves redeliveries to the drain (`check_duplicate=False`): one query less while the
+    provider waits, and the drain sees them in batches."""
     from django.http import QueryDict
 
     if truncated:
@@ -409,7 +412,7 @@ def _decide(tenant: Tenant, source: str, body: bytes, headers: Mapping[str, str]
     if not updates:
         return _Decision(InboundWebhook.Status.IGNORED, "Not a kind of event we process.")
     event_id = next((u.provider_event_id for u in updates if u.provider_event_id), "")[:128]
-    if event_id and InboundWebhook.objects.filter(
+    if check_duplicate and event_id and InboundWebhook.objects.filter(
             source=source, provider_event_id=event_id,
             status__in=[InboundWebhook.Status.QUEUED, InboundWebhook.Status.PROCESSED],
     ).exclude(pk=exclude_id).exists():
@@ -419,9 +422,11 @@ def _decide(tenant: Tenant, source: str, body: bytes, headers: Mapping[str, str]
 
 
 def _queue_processing(tenant: Tenant, inbound: InboundWebhook) -> None:
-    from .tasks import inbound_process
+    """After commit, make sure a drain (drain.py) will apply the body: usually one Redis
+    SET NX, not a Celery message per body."""
+    from .drain import drain_kick
 
-    transaction.on_commit(lambda: _enqueue(inbound_process, tenant.pk, inbound.pk), robust=True)
+    transaction.on_commit(lambda: drain_kick(tenant.pk), robust=True)
 
 
 def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
@@ -432,7 +437,8 @@ def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping
     still stored before anything processes it and before the provider gets its 2xx; if the
     checks themselves fail unexpectedly, the body is stored first and the error raised."""
     try:
-        decision = _decide(tenant, source, body, headers, query, truncated=truncated)
+        decision = _decide(tenant, source, body, headers, query, truncated=truncated,
+                           check_duplicate=False)
     except Exception:
         inbound_store(tenant, source=source, body=body, headers=headers, query=query,
                       remote_addr=remote_addr, truncated=truncated)
@@ -526,7 +532,5 @@ def generic_events_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
         raise
     count = sum(len(u.events) for u in updates)
     receipt = _finish(inbound, InboundWebhook.Status.QUEUED, details={"events": count})
-    from .tasks import inbound_process
-
-    transaction.on_commit(lambda: _enqueue(inbound_process, tenant.pk, inbound.pk), robust=True)
+    _queue_processing(tenant, inbound)
     return Receipt(receipt.status, f"{count} event(s) accepted.", {"events": count})

@@ -14,6 +14,7 @@ from tenants.outbox import outbox_announce
 from tenants.tasks import tenant_task
 
 from . import services
+from .drain import DRAINED_SOURCES
 from .models import InboundWebhook, ShipmentMilestone
 from .signals import milestone_reached
 
@@ -24,6 +25,14 @@ SWEEP_AFTER = timedelta(minutes=2)
 @tenant_task(name="tracking.tasks.inbound_process")
 def inbound_process(tenant_id: int, inbound_id: int) -> None:
     services.inbound_process(Tenant.objects.get(pk=tenant_id), inbound_id)
+
+
+@tenant_task(name="tracking.tasks.inbound_drain")
+def inbound_drain(tenant_id: int, slot: int = 0) -> int:
+    """Apply this tenant's queued carrier and API bodies, many per transaction (drain.py)."""
+    from .drain import inbound_drain as drain
+
+    return drain(Tenant.objects.get(pk=tenant_id), slot=slot)
 
 
 @tenant_task(name="tracking.tasks.milestones_announce")
@@ -40,9 +49,13 @@ def tracking_sweep() -> int:
     for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE):
         with tenant_scope(tenant):
             stale = InboundWebhook.objects.filter(
-                status=InboundWebhook.Status.QUEUED, received_at__lt=timezone.now() - SWEEP_AFTER,
-            ).values_list("pk", flat=True)[:1000]
-            for inbound_id in stale:
+                status=InboundWebhook.Status.QUEUED, received_at__lt=timezone.now() - SWEEP_AFTER)
+            if stale.filter(source__in=DRAINED_SOURCES).exists():
+                inbound_drain.delay(tenant.pk)  # not through the flag: a lost kick may hold it
+                queued += 1
+            # Shopify bodies, one task each (some wait for their order: shopify/processing.py).
+            for inbound_id in stale.exclude(source__in=DRAINED_SOURCES).values_list(
+                    "pk", flat=True)[:1000]:
                 inbound_process.delay(tenant.pk, inbound_id)
                 queued += 1
             if ShipmentMilestone.objects.filter(announced_at=None).exists():

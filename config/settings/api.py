@@ -14,6 +14,9 @@ REST_FRAMEWORK = {
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # Largest inbound webhook body we keep and process (carriers send whole histories).
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
+# Drain tasks applying one store's queued webhook and API bodies at once (tracking/drain.py):
+# a second one starts only while bodies keep waiting.
+INGEST_DRAINS_PER_TENANT = env_int("INGEST_DRAINS_PER_TENANT", 2)
 # Requests per key per window; both from the environment so operators can tune them.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 1200)
 API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60)

@@ -13,6 +13,10 @@ from django.utils import timezone
 from .models import Tenant
 
 BATCH = 100
+# Sent once per batch, just before the batch's per-row signals and in the same transaction:
+# `rows_announced(sender=model, tenant, rows=[…], row_signal=<the per-row signal>)`, for
+# receivers that do their work for many rows at once (a query per batch, not per row).
+rows_announced = Signal()
 
 
 def outbox_announce(tenant: Tenant, model: type[Model], signal: Signal) -> int:
@@ -23,6 +27,8 @@ def outbox_announce(tenant: Tenant, model: type[Model], signal: Signal) -> int:
         with transaction.atomic():
             batch = list(model.objects.select_for_update(skip_locked=True)
                          .filter(announced_at=None).order_by("pk")[:BATCH])
+            if batch:
+                rows_announced.send(sender=model, tenant=tenant, rows=batch, row_signal=signal)
             for row in batch:
                 signal.send(sender=model, tenant=tenant, milestone=row)
                 row.announced_at = timezone.now()

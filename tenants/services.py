@@ -318,6 +318,24 @@ def credential_fields(tenant: Tenant, name: str) -> dict[str, str] | None:
     return creds.decrypt_fields(row.ciphertext) if row else None
 
 
+def tenant_credential_by_slug(slug: str, name: str) -> tuple[Tenant | None, dict[str, str] | None]:
+    """The active tenant a webhook URL names, with its decrypted fields for `name` (None when
+    not set), in one statement. Written out because it runs for every webhook: the ORM took
+    four times longer to build this join than PostgreSQL took to answer it."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"t.{quote(f.column)}" for f in Tenant._meta.concrete_fields)
+    sql = (f"SELECT {columns}, c.ciphertext AS credential_ciphertext "  # noqa: S608
+           f"FROM {quote(Tenant._meta.db_table)} t LEFT JOIN {quote(Credential._meta.db_table)} c "
+           "ON c.tenant_id = t.id AND c.name = %s WHERE t.slug = %s AND t.status = %s")
+    found = list(Tenant.objects.raw(sql, [name, slug, Tenant.Status.ACTIVE]))
+    if not found:
+        return None, None
+    ciphertext = found[0].credential_ciphertext
+    return found[0], (creds.decrypt_fields(ciphertext) if ciphertext else None)
+
+
 @transaction.atomic
 def credential_set(tenant: Tenant, name: str, fields: object, *, merge: bool = False,
                    actor: AbstractBaseUser | None = None) -> dict[str, str]:

@@ -390,7 +390,7 @@ class _Decision:
 
 def _decide(tenant: Tenant, source: str, body: bytes, headers: Mapping[str, str], query: str,
             *, truncated: bool = False, exclude_id: int | None = None,
-            check_duplicate: bool = True) -> _Decision:
+            check_duplicate: bool = True, secrets: Mapping[str, str] | None = None) -> _Decision:
     """Verify and parse a body in memory: what its stored row's status will be. The webhook
     path leaves redeliveries to the drain (`check_duplicate=False`): one query less while the
     provider waits, and the drain sees them in batches."""
@@ -399,7 +399,7 @@ def _decide(tenant: Tenant, source: str, body: bytes, headers: Mapping[str, str]
     if truncated:
         return _Decision(InboundWebhook.Status.INVALID, "The body was larger than we accept.")
     adapter = get_adapter(source)
-    secrets = credential_fields(tenant, source) or {}
+    secrets = secrets or credential_fields(tenant, source) or {}
     lowered = {k.lower(): v for k, v in headers.items()}
     if not adapter.verify(body, lowered, QueryDict(query), secrets):
         reason = ("No webhook secret is configured for this source." if not secrets else
@@ -430,24 +430,24 @@ def _queue_processing(tenant: Tenant, inbound: InboundWebhook) -> None:
 
 
 def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
-                   query: str = "", remote_addr: str | None = None,
-                   truncated: bool = False) -> tuple[InboundWebhook, Receipt]:
+                   query: str = "", remote_addr: str | None = None, truncated: bool = False,
+                   secrets: Mapping[str, str] | None = None) -> tuple[InboundWebhook, Receipt]:
     """The webhook endpoint's path: verify and parse in memory, then store the body with its
     outcome in ONE write (a commit is the expensive part of answering a webhook). The body is
     still stored before anything processes it and before the provider gets its 2xx; if the
     checks themselves fail unexpectedly, the body is stored first and the error raised."""
     try:
         decision = _decide(tenant, source, body, headers, query, truncated=truncated,
-                           check_duplicate=False)
+                           check_duplicate=False, secrets=secrets)
     except Exception:
         inbound_store(tenant, source=source, body=body, headers=headers, query=query,
                       remote_addr=remote_addr, truncated=truncated)
         raise
     kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
-    inbound = InboundWebhook.objects.create(
+    inbound = bulk.row_insert(InboundWebhook(
         tenant=tenant, source=source, body=body, headers=kept, query=query[:2000],
         remote_addr=remote_addr, body_truncated=truncated, status=decision.status,
-        error=decision.error, provider_event_id=decision.event_id)
+        error=decision.error, provider_event_id=decision.event_id))
     if decision.status == InboundWebhook.Status.QUEUED:
         _queue_processing(tenant, inbound)
     return inbound, Receipt(decision.status, decision.error, decision.details)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from config.api.errors import error_body
 from tenants.context import activate_tenant
 from tenants.models import Tenant
+from tenants.services import tenant_credential_by_slug
 
 from . import services
 from .models import InboundWebhook
@@ -28,7 +29,7 @@ _ANSWERS = {
 @csrf_exempt
 @require_POST
 def carrier_webhook(request, tenant_slug: str, source: str):
-    tenant = Tenant.objects.filter(slug=tenant_slug, status=Tenant.Status.ACTIVE).first()
+    tenant, secrets = tenant_credential_by_slug(tenant_slug, source)
     if tenant is None:
         return JsonResponse(error_body("not_found", f"No store {tenant_slug!r}."), status=404)
     activate_tenant(tenant)
@@ -48,7 +49,8 @@ def carrier_webhook(request, tenant_slug: str, source: str):
                             status=413)
     inbound, receipt = services.inbound_accept(
         tenant, source=source, body=body, headers=dict(request.headers),
-        query=request.META.get("QUERY_STRING", ""), remote_addr=request.META.get("REMOTE_ADDR"))
+        query=request.META.get("QUERY_STRING", ""), remote_addr=request.META.get("REMOTE_ADDR"),
+        secrets=secrets)
     if receipt.status in _ANSWERS:
         status, code = _ANSWERS[receipt.status]
         return JsonResponse(error_body(code, receipt.message, receipt.details), status=status)

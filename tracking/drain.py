@@ -26,7 +26,6 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -51,12 +50,36 @@ DRAINED_SOURCES = frozenset([*ADAPTERS, GENERIC_SOURCE])  # Shopify bodies have 
 
 
 def _flag(tenant_id: int, slot: int) -> str:
-    return f"tracking:drain:{tenant_id}:{slot}"
+    prefix = settings.CACHES["default"].get("KEY_PREFIX") or "doorstep"
+    return f"{prefix}:tracking:drain:{tenant_id}:{slot}"
 
 
 def _shared_flags() -> bool:
-    """Coalescing needs one cache for web and workers; process memory is not that."""
+    """Coalescing needs one store for web and workers: Redis, not process memory."""
     return bool(settings.REDIS_URL)
+
+
+_client = None
+
+
+def _redis():
+    """One client per process (Django's cache builds a client per call, which cost more than
+    the SET itself on the webhook path); redis-py's pool reconnects after a fork."""
+    global _client
+    if _client is None:
+        import redis
+
+        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2,
+                                       socket_connect_timeout=2)
+    return _client
+
+
+def _flag_take(key: str) -> bool:
+    return bool(_redis().set(key, 1, nx=True, ex=FLAG_SECONDS))
+
+
+def _flag_drop(key: str) -> None:
+    _redis().delete(key)
 
 
 def drain_kick(tenant_id: int) -> None:
@@ -66,14 +89,14 @@ def drain_kick(tenant_id: int) -> None:
 
     flag = _flag(tenant_id, 0)
     try:
-        if _shared_flags() and not cache.add(flag, 1, timeout=FLAG_SECONDS):
+        if _shared_flags() and not _flag_take(flag):
             return  # a drain is queued or running, and looks again before it stops
         inbound_drain.delay(tenant_id)
     except Exception:  # noqa: BLE001 - any cache or broker failure; the sweep is the safety net
         logger.warning("could not queue the ingest drain; the sweep will", exc_info=True,
                        extra={"tenant_id": tenant_id})
-        with contextlib.suppress(Exception):  # the cache itself is down: the flag expires
-            cache.delete(flag)  # so the next body tries again
+        with contextlib.suppress(Exception):  # Redis itself is down: the flag expires
+            _flag_drop(flag)  # so the next body tries again
 
 
 def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECONDS,
@@ -94,20 +117,20 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                 if not helped and handled > count:
                     helped = _ask_for_help(tenant, slot)  # bodies keep waiting: share the work
                 if _shared_flags():
-                    cache.touch(flag, FLAG_SECONDS)
+                    _redis().expire(flag, FLAG_SECONDS)
                 continue
             if slot != 0 or not _shared_flags():
                 return handled
-            cache.delete(flag)
+            _flag_drop(flag)
             # Committed before the flag was cleared? Its kick found the flag set.
             count = inbound_drain_batch(tenant, limit=limit)
             handled += count
-            if not count or not cache.add(flag, 1, timeout=FLAG_SECONDS):
+            if not count or not _flag_take(flag):
                 flag = ""  # cleared, or another (kicked) drain holds it now
                 return handled
     finally:
         if flag and _shared_flags():
-            cache.delete(flag)
+            _flag_drop(flag)
 
 
 def _hand_over(tenant: Tenant, slot: int) -> None:
@@ -123,7 +146,7 @@ def _ask_for_help(tenant: Tenant, slot: int) -> bool:
     helper = slot + 1
     if helper >= settings.INGEST_DRAINS_PER_TENANT or not _shared_flags():
         return False
-    if not cache.add(_flag(tenant.pk, helper), 1, timeout=FLAG_SECONDS):
+    if not _flag_take(_flag(tenant.pk, helper)):
         return True  # already helping
     _hand_over(tenant, helper)
     return True

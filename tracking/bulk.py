@@ -20,6 +20,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Field, Model
 
+from config.db import execute_prepared
 from tenants.models import Tenant
 
 from .models import TrackingEvent
@@ -112,8 +113,6 @@ def row_insert(obj: Model) -> Model:
            f"({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
            f"RETURNING {quote(model._meta.pk.column)}")
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        obj.pk = cursor.fetchone()[0]
+    obj.pk = execute_prepared(sql, values)[0][0]
     obj._state.adding, obj._state.db = False, connection.alias
     return obj

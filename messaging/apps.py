@@ -5,17 +5,17 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
-        from orders.signals import customer_redacted, order_milestone_reached
+        from orders.signals import customer_redacted
+        from tenants.outbox import rows_announced
         from tenants.signals import tenant_created
-        from tracking.signals import milestone_reached
 
         from . import signals_receivers as receivers
 
         # dispatch_uid: connecting twice (tests that re-run ready) must not plan twice.
-        milestone_reached.connect(receivers.on_shipment_milestone_reached,
-                                  dispatch_uid="messaging.shipment_milestone")
-        order_milestone_reached.connect(receivers.on_order_milestone_reached,
-                                        dispatch_uid="messaging.order_milestone")
+        # Shipment and order milestones (tracking's milestone_reached, orders'
+        # order_milestone_reached) arrive a batch at a time through the outbox's batch signal.
+        rows_announced.connect(receivers.on_rows_announced,
+                               dispatch_uid="messaging.milestones_announced")
         tenant_created.connect(receivers.on_tenant_created,
                                dispatch_uid="messaging.tenant_created")
         customer_redacted.connect(receivers.on_customer_redacted,

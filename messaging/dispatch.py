@@ -1,24 +1,25 @@
 """The outbox's dispatcher: due Message rows → providers, exactly once to the shopper.
 
-    every 10 s, per tenant                      per message (a `messages` worker)
-    messages_dispatch_due ── FOR UPDATE ──▶ queued ──▶ message_send
-      SKIP LOCKED: scheduled & due                      ├ still wanted? (suppression list, consent,
-      (batched tasks after commit)                      │  preferences, journeys.message_relevance)
-                                                        │     no ─▶ suppressed + reason
-                                                        ├ render once (rendering/), store content
-                                                        ├ rate limits (tenant, sender)
-                                                        │     over ─▶ scheduled a moment later
-                                                        ├ sending ── COMMIT ── provider.send()
-                                                        │     ok ─▶ sent + provider id
-                                                        │     temporary ─▶ scheduled, backoff
-                                                        │                  (failed after MAX)
-                                                        │     permanent ─▶ failed + reason
-                                                        └ crash after `sending` ─▶ messages_sweep
-                                                              finds it later ─▶ uncertain
-                                                              (never resent automatically)
+    every 10 s per tenant, and after          a send task (`messages` worker), per batch
+    each milestone batch is planned
+    messages_dispatch_due ── FOR UPDATE       messages_send(ids)
+      SKIP LOCKED: scheduled & due, ≤ 200       ├ lock the rows; still wanted? (one batch of
+      ├ still wanted? (preparing.py: one         │  checks: a STOP or unsubscribe since the claim)
+      │  batch of checks)  no ─▶ suppressed      │     no ─▶ suppressed + reason
+      ├ render the batch (contexts loaded        ├ rate limits (tenant, sender: one INCRBY each)
+      │  together, prepared template)            │     over ─▶ scheduled a moment later
+      ├ content + `queued`, one UPDATE           ├ per message: queued → sending (committed)
+      └ after commit: send tasks of ≤ 100 ids    │     ── provider.send()
+                                                 │     ok ─▶ recorded with the batch: sent +
+                                                 │           provider id, event, timeline
+                                                 │     temporary ─▶ scheduled, backoff
+                                                 │                  (failed after MAX)
+                                                 │     permanent ─▶ failed + reason
+                                                 └ crash after `sending` ─▶ messages_sweep finds
+                                                   it later ─▶ uncertain (never resent)
 
-A message only moves forward from `queued` under its row lock, so a task delivered twice, a
-re-queue by the sweep, or two dispatchers at once cannot send it twice.
+A message only moves from `queued` to `sending` through one conditional UPDATE, so a task
+delivered twice, a re-queue by the sweep, or two dispatchers at once cannot send it twice.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from orders.services.timeline import order_event_record
 from tenants.models import Tenant
 
-from .models import Channel, Message, MessageEvent, MessagePreference, Suppression
+from .models import Message, Suppression
+from .outcomes import Outcome, events_record, messages_finish, timeline_record
+from .preparing import RENDERED_FIELDS, is_rendered, messages_check, messages_render
 from .providers import (
     PermanentSendError,
     SendError,
@@ -43,7 +45,7 @@ from .providers import (
     UncertainSendError,
     transport_for,
 )
-from .ratelimit import rate_limits, rate_take
+from .ratelimit import rate_limits, rate_take_many
 
 logger = logging.getLogger(__name__)
 S = Message.Status
@@ -55,8 +57,9 @@ RETRY_CAP = timedelta(hours=2)
 # after this was left by a crash between the provider's answer and our record.
 SENDING_STUCK_AFTER = timedelta(minutes=10)
 QUEUED_STUCK_AFTER = timedelta(minutes=5)  # queued, but its task never ran (broker outage)
-TASK_BATCH = 20  # message ids per send task: fewer broker round trips, still parallel
-SUPPRESSION_REASON_WORDS = dict(Suppression.Reason.choices)
+# Message ids per send task: one task per claimed batch would leave one of the workers idle;
+# a hundred keeps the per-task work (a lock, the checks, the records) well spread.
+TASK_BATCH = 100
 # Twilio error codes that put the number on the tenant's suppression list.
 TWILIO_SUPPRESS = {"21610": Suppression.Reason.SMS_STOP}
 
@@ -77,19 +80,31 @@ def retry_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> t
 # --- claiming due messages -------------------------------------------------------------
 
 def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit: int = 200) -> int:
-    """Claim up to `limit` due messages (scheduled → queued) and queue their sends after
-    commit. Concurrent dispatchers skip each other's rows (PostgreSQL); returns the count."""
+    """Claim up to `limit` due messages, check and render them as one batch (preparing.py),
+    store them `queued` (or `suppressed`/`failed` with the reason) and queue their send tasks
+    after commit. Concurrent dispatchers skip each other's rows (PostgreSQL); returns how
+    many were claimed."""
     now = now or _now()
     with transaction.atomic():
         due = (Message.objects.filter(tenant=tenant, status=S.SCHEDULED, due_at__lte=now)
                .order_by("due_at", "pk"))
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
+        claimed = list(due[:limit])
+        if not claimed:
+            return 0
+        for message in claimed:
+            message.tenant = tenant
+        wanted, outcomes = messages_check(tenant, claimed, pending_counts=True)
+        ready, failed = messages_render(tenant, wanted)
+        for message in ready:
+            message.status, message.updated_at = S.QUEUED, now
+        Message.objects.bulk_update(ready, ["status", "updated_at", *RENDERED_FIELDS])
+        messages_finish(tenant, outcomes + failed, now)
+        ids = [m.pk for m in ready]
         if ids:
-            Message.objects.filter(tenant=tenant, pk__in=ids).update(status=S.QUEUED, updated_at=now)
             transaction.on_commit(lambda: _enqueue(tenant.pk, ids), robust=True)
-    return len(ids)
+    return len(claimed)
 
 
 def _enqueue(tenant_id: int, ids: list[int]) -> None:
@@ -104,36 +119,88 @@ def _enqueue(tenant_id: int, ids: list[int]) -> None:
             return
 
 
-# --- sending one message ---------------------------------------------------------------
+# --- sending ---------------------------------------------------------------------------
 
 def message_send(tenant: Tenant, message_id: int) -> str:
-    """Send one queued message; returns the status it ends in. Anything not `queued` is left
-    alone (already handled by another task), which makes the task safe to run twice."""
+    """Send one queued message; returns the status it ends in (see messages_send)."""
+    return _send(tenant, [message_id])[message_id]
+
+
+def messages_send(tenant: Tenant, message_ids: list[int]) -> dict[str, int]:
+    """Send a batch of queued messages (one send task); returns how many ended in each
+    status. Anything not `queued` is left alone (handled by another task already), which
+    makes the task safe to run twice."""
+    outcomes: dict[str, int] = {}
+    for status in _send(tenant, message_ids).values():
+        outcomes[status] = outcomes.get(status, 0) + 1
+    return outcomes
+
+
+def _send(tenant: Tenant, message_ids: list[int]) -> dict[int, str]:
     now = _now()
+    statuses: dict[int, str] = dict.fromkeys(message_ids, "missing")
     with transaction.atomic():
-        message = (Message.objects.select_for_update()
-                   .filter(tenant=tenant, pk=message_id).first())
-        if message is None or message.status != S.QUEUED:
-            return message.status if message else "missing"
-        message.tenant = tenant
-        reason = _suppression_reason(message)
-        if reason:
-            _finish(tenant, message, S.SUPPRESSED, reason, kind="suppressed", now=now)
-            return S.SUPPRESSED
-        if not (message.text_body or message.html_body):
-            problem = _render(tenant, message, now)
-            if problem:
-                _finish(tenant, message, S.FAILED, problem, kind="failed", now=now)
-                return S.FAILED
-        transport = transport_for(tenant, message.channel)
-        wait = _rate_wait(tenant, transport, now)
-        if wait:
-            due = now + timedelta(seconds=wait + random.uniform(0, 0.25))
-            _update(message, now, status=S.SCHEDULED, due_at=due,
-                    status_reason="Waiting for the sender's rate limit.")
-            return S.SCHEDULED
-        _update(message, now, status=S.SENDING, attempts=message.attempts + 1,
-                provider=transport.name, status_reason="")
+        # Rows locked in id order (no deadlock with a duplicate task); the checks and rate
+        # limits below are the batch's, and nothing here calls a provider.
+        rows = list(Message.objects.select_for_update()
+                    .filter(tenant=tenant, pk__in=message_ids).order_by("pk"))
+        for message in rows:
+            message.tenant = tenant
+            statuses[message.pk] = message.status
+        queued = [m for m in rows if m.status == S.QUEUED]
+        if not queued:
+            return statuses
+        wanted, dropped = messages_check(tenant, queued, pending_counts=False)
+        # Queued by an older dispatcher, or rows written by hand: render them here.
+        ready, failed = messages_render(tenant, wanted)
+        unrendered = [m for m in ready if m.pk in {w.pk for w in wanted if not is_rendered(w)}]
+        if unrendered:
+            Message.objects.bulk_update(unrendered, RENDERED_FIELDS)
+        messages_finish(tenant, dropped + failed, now)
+        for outcome in dropped + failed:
+            statuses[outcome.message.pk] = outcome.status
+        transports = {channel: transport_for(tenant, channel)
+                      for channel in {m.channel for m in ready}}
+        waits = _rate_waits(tenant, ready, transports, now)
+        waiting = [m for m in ready if waits.get(m.pk)]
+        for message in waiting:
+            message.status, message.updated_at = S.SCHEDULED, now
+            message.due_at = now + timedelta(seconds=waits[message.pk] + random.uniform(0, 0.25))
+            message.status_reason = "Waiting for the sender's rate limit."
+            statuses[message.pk] = S.SCHEDULED
+        Message.objects.bulk_update(waiting, ["status", "updated_at", "due_at", "status_reason"])
+        to_send = [m for m in ready if not waits.get(m.pk)]
+    sent: list[tuple[Message, Transport, str]] = []
+    for message in to_send:
+        try:
+            statuses[message.pk] = _send_one(tenant, message, transports[message.channel],
+                                             now, sent)
+        except Exception:  # noqa: BLE001 - left `sending` (→ uncertain); the rest still go
+            logger.exception("message send crashed", extra={"message_id": message.pk})
+            statuses[message.pk] = "crashed"
+    if sent:
+        try:
+            _sent(tenant, sent, now)
+        except Exception:  # noqa: BLE001 - left `sending`: the sweep makes them `uncertain`
+            logger.exception("recording sent messages crashed",
+                             extra={"message_ids": [m.pk for m, _, _ in sent]})
+            for message, _, _ in sent:
+                statuses[message.pk] = "crashed"
+    return statuses
+
+
+def _send_one(tenant: Tenant, message: Message, transport: Transport, now: datetime,
+              sent: list) -> str:
+    """`queued → sending` committed on its own (the only way to `sending`), then the provider."""
+    moved = Message.objects.filter(tenant=tenant, pk=message.pk, status=S.QUEUED).update(
+        status=S.SENDING, attempts=message.attempts + 1, provider=transport.name,
+        status_reason="", updated_at=now)
+    if not moved:  # another task got there first (a duplicate delivery, the sweep)
+        current = Message.objects.filter(tenant=tenant, pk=message.pk).values_list(
+            "status", flat=True).first()
+        return current or "missing"
+    message.status, message.attempts = S.SENDING, message.attempts + 1
+    message.provider, message.status_reason = transport.name, ""
     # Committed: from here on a crash leaves `sending`, which the sweep makes `uncertain`.
     try:
         provider_id = transport.send(message)
@@ -143,146 +210,60 @@ def message_send(tenant: Tenant, message_id: int) -> str:
         return _uncertain(tenant, message, error, now)
     except TemporarySendError as error:
         return _retry(tenant, message, error, now)
-    _sent(tenant, message, transport, provider_id, now)
+    sent.append((message, transport, provider_id))
     return S.SENT
 
 
-def messages_send(tenant: Tenant, message_ids: list[int]) -> dict[str, int]:
-    """A batch from one dispatch: each message on its own (one failure stops nothing)."""
-    outcomes: dict[str, int] = {}
-    for message_id in message_ids:
-        try:
-            status = message_send(tenant, message_id)
-        except Exception:  # noqa: BLE001 - left `sending` (→ uncertain) or `queued` (→ re-queued)
-            logger.exception("message send crashed", extra={"message_id": message_id})
-            status = "crashed"
-        outcomes[status] = outcomes.get(status, 0) + 1
-    return outcomes
-
-
-def _update(message: Message, now: datetime, **fields) -> None:
-    """Write a transition with an explicit `updated_at` (the sweep's clock reads it)."""
-    Message.objects.filter(tenant_id=message.tenant_id, pk=message.pk).update(updated_at=now, **fields)
-    for name, value in fields.items():
-        setattr(message, name, value)
-
-
-def _suppression_reason(message: Message) -> str | None:
-    address = message.recipient.lower() if message.channel == Channel.EMAIL else message.recipient
-    listed = Suppression.objects.filter(tenant_id=message.tenant_id, channel=message.channel,
-                                        address=address).first()
-    if listed:
-        return (f"{address} is on the suppression list "
-                f"({SUPPRESSION_REASON_WORDS.get(listed.reason, listed.reason).lower()}).")
-    customer = message.customer
-    if customer is not None:
-        if not getattr(customer, f"transactional_{message.channel}_consent", False):
-            return f"The shopper has not agreed to receive {message.get_channel_display()} messages."
-        conditions = message.rule.conditions if message.rule_id and message.rule else {}
-        if (isinstance(conditions, dict) and conditions.get("marketing_consent")
-                and not _marketing_consent(message)):
-            return "The shopper has not agreed to marketing messages."
-        if MessagePreference.objects.filter(
-                tenant_id=message.tenant_id, customer=customer, milestone=message.milestone,
-                channel=message.channel, enabled=False).exists():
-            return "The shopper turned these messages off on the preferences page."
-    return _relevance(message)
-
-
-def _relevance(message: Message) -> str | None:
-    import importlib
-
-    journeys = importlib.import_module("messaging.journeys")
-    relevance = getattr(journeys, "message_relevance", None)
-    return relevance(message) if relevance else None
-
-
-def _marketing_consent(message: Message) -> bool:
-    customer = message.customer
-    return bool(customer and getattr(customer, f"marketing_{message.channel}_consent", False))
-
-
-def _render(tenant: Tenant, message: Message, now: datetime) -> str | None:
-    """Render and store the content on the row (in the claiming transaction); returns a
-    problem to fail the message with, or None. Retries reuse what was rendered here."""
-    from . import rendering
-
-    version = message.template_version
-    template = version.template if version else (message.rule.template if message.rule else None)
-    if template is None:
-        return "There is no template to render this message with (its journey rule is gone)."
-    if version is None:
-        customer = message.customer
-        locale = message.locale or (customer.locale if customer else "") or tenant.default_locale
-        version = rendering.template_version_current(template, locale)
-        if version is None:
-            return f"The template “{template.name}” has no version to send."
-    include_marketing = bool(template.has_marketing_content and _marketing_consent(message))
-    message.includes_marketing = include_marketing
-    try:
-        with transaction.atomic():
-            context = rendering.context_for(
-                tenant, milestone=message.milestone, order=message.order,
-                shipment=message.shipment, customer=message.customer, message=message,
-                include_marketing=include_marketing)
-            rendered = rendering.render_message(version, context, message=message)
-    except Exception as error:  # noqa: BLE001 - any template problem fails this message, visibly
-        logger.warning("message render failed", exc_info=True, extra={"message_id": message.pk})
-        return f"The template could not be rendered: {error}"[:500]
-    _update(message, now, template_version=version,
-            locale=version.locale, subject=rendered.subject[:300],
-            preheader=(rendered.preheader or "")[:300], html_body=rendered.html or "",
-            text_body=rendered.text or "", links=list(rendered.links or []),
-            includes_marketing=include_marketing)
-    return None
-
-
-def _rate_wait(tenant: Tenant, transport: Transport, now: datetime) -> float:
-    wait = rate_take(f"tenant:{tenant.pk}", rate_limits()["tenant"], now=now)
-    if not wait and transport.rate_key and transport.rate_per_second:
-        wait = rate_take(transport.rate_key, transport.rate_per_second, now=now)
-    return wait
+def _rate_waits(tenant: Tenant, messages: list[Message], transports: dict[str, Transport],
+                now: datetime) -> dict[int, float]:
+    """Seconds each message must wait for the tenant's cap, then its sender's (0: send now);
+    one counter increment per cap for the whole batch."""
+    waits: dict[int, float] = {}
+    tenant_waits = rate_take_many(f"tenant:{tenant.pk}", rate_limits()["tenant"], len(messages),
+                                  now=now)
+    passed: dict[str, list[Message]] = {}
+    for message, wait in zip(messages, tenant_waits, strict=True):
+        if wait:
+            waits[message.pk] = wait
+        else:
+            passed.setdefault(message.channel, []).append(message)
+    for channel, group in passed.items():
+        transport = transports[channel]
+        if transport.rate_key and transport.rate_per_second:
+            for message, wait in zip(group, rate_take_many(
+                    transport.rate_key, transport.rate_per_second, len(group), now=now),
+                    strict=True):
+                waits[message.pk] = wait
+    return waits
 
 
 # --- recording outcomes ----------------------------------------------------------------
 
-def _event(tenant: Tenant, message: Message, kind: str, now: datetime, **data) -> None:
-    MessageEvent.objects.create(tenant=tenant, message=message, kind=kind, occurred_at=now,
-                                source="dispatcher", data=data)
-
-
-def _timeline(tenant: Tenant, message: Message, words: str, kind: str, dedup: str) -> None:
-    if message.order_id:
-        order_event_record(
-            tenant, message.order_id, "message",
-            # No address here: the timeline outlives a shopper's erasure (Message rows do not).
-            f"{message.get_channel_display()} “{message.milestone}”: {words}",
-            actor="dispatcher", data={"message_id": message.pk, "kind": kind},
-            dedup_key=f"message:{message.pk}:{dedup}")
-
-
-def _finish(tenant: Tenant, message: Message, status: str, reason: str, *, kind: str,
-            now: datetime, **data) -> None:
-    """A final outcome decided before any provider call (in the claiming transaction)."""
-    _update(message, now, status=status, status_reason=reason[:500])
-    _event(tenant, message, kind, now, reason=reason, **data)
-    _timeline(tenant, message, reason, kind, f"{kind}:{message.attempts}")
-
-
-def _sent(tenant: Tenant, message: Message, transport: Transport, provider_id: str,
-          now: datetime) -> None:
+def _sent(tenant: Tenant, sent: list[tuple[Message, Transport, str]], now: datetime) -> None:
+    """Record the provider's acceptance of a batch: three UPDATEs, an event and a timeline
+    line each, in one transaction."""
+    ids = [message.pk for message, _, _ in sent]
     with transaction.atomic():
-        ids = {"provider": transport.name, "provider_message_id": provider_id[:100]}
         # `uncertain` too: if the sweep got there first, we now know it was accepted.
-        moved = Message.objects.filter(
-            tenant=tenant, pk=message.pk, status__in=(S.SENDING, S.UNCERTAIN)).update(
-            status=S.SENT, sent_at=now, status_reason="", updated_at=now, **ids)
-        if not moved:
-            # A provider callback (delivered, opened…) was recorded first: keep its status.
-            Message.objects.filter(tenant=tenant, pk=message.pk).update(updated_at=now, **ids)
-            Message.objects.filter(tenant=tenant, pk=message.pk, sent_at=None).update(sent_at=now)
-        _event(tenant, message, "sent", now, attempt=message.attempts, **ids)
-        _timeline(tenant, message, f"sent via {transport.name}", "sent", f"sent:{provider_id}")
+        Message.objects.filter(tenant=tenant, pk__in=ids, status__in=(S.SENDING, S.UNCERTAIN)
+                               ).update(status=S.SENT, sent_at=now, status_reason="",
+                                        updated_at=now)
+        # A provider callback (delivered, opened…) recorded first keeps its status; every
+        # row gets the provider's id and a send time.
+        for message, transport, provider_id in sent:
+            message.provider, message.provider_message_id = transport.name, provider_id[:100]
+            message.updated_at = now
+        Message.objects.bulk_update([m for m, _, _ in sent],
+                                    ["provider", "provider_message_id", "updated_at"])
+        Message.objects.filter(tenant=tenant, pk__in=ids, sent_at=None).update(sent_at=now)
+        events_record(tenant, [
+            (message, "sent", {"attempt": message.attempts, "provider": transport.name,
+                               "provider_message_id": provider_id[:100]})
+            for message, transport, provider_id in sent], now)
+        timeline_record(tenant, [(message, f"sent via {transport.name}", "sent",
+                                  f"sent:{provider_id}") for message, transport, provider_id in sent])
+    for message, _, _ in sent:
+        message.status = S.SENT
 
 
 def _uncertain(tenant: Tenant, message: Message, error: SendError, now: datetime) -> str:
@@ -290,8 +271,8 @@ def _uncertain(tenant: Tenant, message: Message, error: SendError, now: datetime
     with transaction.atomic():
         Message.objects.filter(tenant=tenant, pk=message.pk, status=S.SENDING).update(
             status=S.UNCERTAIN, status_reason=reason[:500], updated_at=now)
-        _event(tenant, message, "uncertain", now, reason=reason, provider=error.provider,
-               attempt=message.attempts)
+        events_record(tenant, [(message, "uncertain", {
+            "reason": reason, "provider": error.provider, "attempt": message.attempts})], now)
     message.status, message.status_reason = S.UNCERTAIN, reason[:500]
     return S.UNCERTAIN
 
@@ -309,9 +290,11 @@ def _failed(tenant: Tenant, message: Message, error: SendError, now: datetime,
             Suppression.objects.bulk_create([Suppression(
                 tenant=tenant, channel=message.channel, address=message.recipient,
                 reason=suppress, source=error.provider)], ignore_conflicts=True)
-        _event(tenant, message, "failed", now, reason=reason, code=error.code,
-               provider=error.provider, attempt=message.attempts, permanent=error.permanent)
-        _timeline(tenant, message, f"not sent ({reason})", "failed", f"failed:{message.attempts}")
+        events_record(tenant, [(message, "failed", {
+            "reason": reason, "code": error.code, "provider": error.provider,
+            "attempt": message.attempts, "permanent": error.permanent})], now)
+        timeline_record(tenant, [(message, f"not sent ({reason})", "failed",
+                                  f"failed:{message.attempts}")])
     message.status, message.status_reason = S.FAILED, reason[:500]
     return S.FAILED
 
@@ -325,8 +308,9 @@ def _retry(tenant: Tenant, message: Message, error: TemporarySendError, now: dat
         Message.objects.filter(tenant=tenant, pk=message.pk, status=S.SENDING).update(
             status=S.SCHEDULED, due_at=due, status_reason=f"Will retry: {error.reason}"[:500],
             updated_at=now)
-        _event(tenant, message, "retry", now, reason=error.reason, code=error.code,
-               provider=error.provider, attempt=message.attempts, due_at=due.isoformat())
+        events_record(tenant, [(message, "retry", {
+            "reason": error.reason, "code": error.code, "provider": error.provider,
+            "attempt": message.attempts, "due_at": due.isoformat()})], now)
     message.status, message.due_at = S.SCHEDULED, due
     return S.SCHEDULED
 
@@ -350,7 +334,8 @@ def messages_sweep(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
         stuck = list(stuck[:500])
         for message in stuck:
             message.tenant = tenant
-            _finish(tenant, message, S.UNCERTAIN, UNCERTAIN_REASON, kind="uncertain", now=now)
+        messages_finish(tenant, [Outcome(m, S.UNCERTAIN, UNCERTAIN_REASON, "uncertain")
+                                 for m in stuck], now)
     with transaction.atomic():
         lost = list(Message.objects.filter(tenant=tenant, status=S.QUEUED,
                                            updated_at__lt=now - QUEUED_STUCK_AFTER)

@@ -26,8 +26,15 @@ def rate_limits() -> dict[str, float]:
 
 def rate_take(key: str, per_second: float, *, now: datetime) -> float:
     """Take one send from `key`'s budget at `now`: 0.0 when allowed, else seconds to wait."""
-    if per_second <= 0:
-        return 0.0
+    return rate_take_many(key, per_second, 1, now=now)[0]
+
+
+def rate_take_many(key: str, per_second: float, count: int, *, now: datetime) -> list[float]:
+    """Take `count` sends from `key`'s budget at once (one INCRBY for a batch): per send, in
+    order, 0.0 when allowed, else seconds to wait (each over-budget send one place further
+    back in the queue, exactly as `count` single takes in a row would say)."""
+    if per_second <= 0 or count <= 0:
+        return [0.0] * max(0, count)
     window = max(1.0, 1.0 / per_second)
     budget = max(1, math.floor(per_second * window))
     ts = now.timestamp()
@@ -35,12 +42,15 @@ def rate_take(key: str, per_second: float, *, now: datetime) -> float:
     counter = f"msg-rate:{key}:{slot}"
     cache.add(counter, 0, timeout=int(window) + 60)
     try:
-        used = cache.incr(counter)
+        used = cache.incr(counter, count)
     except ValueError:  # evicted between add and incr: count from here
-        cache.add(counter, 1, timeout=int(window) + 60)
-        used = 1
-    if used <= budget:
-        return 0.0
+        cache.add(counter, count, timeout=int(window) + 60)
+        used = count
     until_next = (slot + 1) * window - ts
-    windows_ahead = (used - budget - 1) // budget
-    return until_next + windows_ahead * window
+    waits = []
+    for place in range(used - count + 1, used + 1):
+        if place <= budget:
+            waits.append(0.0)
+        else:
+            waits.append(until_next + (place - budget - 1) // budget * window)
+    return waits

@@ -1,7 +1,8 @@
 """What messaging does when a lower app announces something (connected in apps.py).
 
-Receivers only dispatch (STYLE.md): the work is in journeys/. Milestone receivers run inside
-the announcing transaction, so the Message rows commit together with the milestone's
+Receivers only dispatch (STYLE.md): the work is in journeys/. Milestones come a batch at a
+time (`tenants.outbox.rows_announced`, up to 100 rows) and are planned together, inside the
+announcing transaction, so the Message rows commit together with the milestones'
 `announced_at` (the outbox); if planning fails the announcement rolls back and the sweep
 tries again, so no milestone is marked announced without its messages. Dispatch is queued
 after commit; the periodic dispatcher is the safety net when the broker is down.
@@ -18,27 +19,38 @@ from django.utils import timezone
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 
-from .journeys import default_journey_install, messages_plan
+from .journeys import default_journey_install
+from .journeys.planning import MilestoneReached, messages_plan_many
 from .models import Message
 
 logger = logging.getLogger(__name__)
 DUE_SOON = timedelta(minutes=1)
 
 
-def on_shipment_milestone_reached(sender, *, tenant: Tenant, milestone, **kwargs) -> None:
-    """tracking.signals.milestone_reached: `milestone` is a tracking.ShipmentMilestone."""
-    with tenant_scope(tenant):
-        shipment = milestone.shipment
-        messages = messages_plan(tenant, milestone=milestone.milestone, order=shipment.order,
-                                 shipment=shipment, occurred_at=milestone.occurred_at)
-    _dispatch_after_commit(tenant, messages)
+def on_rows_announced(sender, *, tenant: Tenant, rows: list, row_signal, **kwargs) -> None:
+    """tenants.outbox.rows_announced: a batch of shipment milestones (tracking's
+    `milestone_reached`) or order milestones (orders' `order_milestone_reached`), planned
+    together: their shipments, orders and shoppers in one query, then `messages_plan_many`."""
+    from orders.models import Order
+    from orders.signals import order_milestone_reached
+    from tracking.models import Shipment
+    from tracking.signals import milestone_reached
 
-
-def on_order_milestone_reached(sender, *, tenant: Tenant, milestone, **kwargs) -> None:
-    """orders.signals.order_milestone_reached: `milestone` is an orders.OrderMilestone."""
     with tenant_scope(tenant):
-        messages = messages_plan(tenant, milestone=milestone.milestone, order=milestone.order,
-                                 occurred_at=milestone.occurred_at)
+        if row_signal is milestone_reached:
+            shipments = Shipment.objects.select_related("order__customer").in_bulk(
+                {row.shipment_id for row in rows})
+            reached = [MilestoneReached(row.milestone, shipments[row.shipment_id].order,
+                                        shipments[row.shipment_id], row.occurred_at)
+                       for row in rows]
+        elif row_signal is order_milestone_reached:
+            orders = Order.objects.select_related("customer").in_bulk(
+                {row.order_id for row in rows})
+            reached = [MilestoneReached(row.milestone, orders[row.order_id], None,
+                                        row.occurred_at) for row in rows]
+        else:
+            return
+        messages = messages_plan_many(tenant, reached)
     _dispatch_after_commit(tenant, messages)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -15,7 +16,7 @@ from tracking.statuses import Milestone
 from ..models import JourneyRule, Message
 from .conditions import Facts, conditions_match, conditions_problems
 from .quiet_hours import quiet_hours_release, recipient_timezone
-from .recipients import RecipientChecks
+from .recipients import RecipientChecks, RecipientFacts, recipient_address
 
 # Rules with these triggers are scheduled off the `delivered` milestone: due at the delivery
 # time plus the rule's delay (review_request: 3 days by default).
@@ -39,6 +40,16 @@ def message_dedup_key(rule_id: int, milestone: str, *, order_id: int | None,
     return f"rule:{rule_id}:order:{order_id}:{milestone}"
 
 
+@dataclass(frozen=True)
+class MilestoneReached:
+    """One milestone to plan messages for (what the announcement hands over)."""
+
+    milestone: str
+    order: Order | None
+    shipment: Shipment | None
+    occurred_at: datetime
+
+
 def messages_plan(tenant: Tenant, *, milestone: str, order: Order | None = None,
                   shipment: Shipment | None = None, occurred_at: datetime,
                   now: datetime | None = None) -> list[Message]:
@@ -54,55 +65,91 @@ def messages_plan(tenant: Tenant, *, milestone: str, order: Order | None = None,
 
     `now` is for a controlled clock in tests; it defaults to the current time.
     """
-    if order is None and shipment is not None:
-        order = shipment.order
-    for owned in (order, shipment):
-        if owned is not None and owned.tenant_id != tenant.pk:
-            raise ValueError(f"{type(owned).__name__} {owned.pk} is not tenant {tenant.pk}'s")
-    if order is None and shipment is None:
-        raise ValueError("messages_plan needs an order or a shipment")
+    return messages_plan_many(
+        tenant, [MilestoneReached(milestone, order, shipment, occurred_at)], now=now)
+
+
+def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
+                       now: datetime | None = None) -> list[Message]:
+    """`messages_plan` for many milestones at once (an announcement batch): the rules, the
+    shoppers' preferences and suppressions are read once, all rows go in one INSERT and come
+    back in one SELECT, so a batch costs about five queries however large it is. Load each
+    milestone's order with its customer beforehand (select_related) to keep it that way."""
+    items = []
+    for item in reached:
+        order = item.order
+        if order is None and item.shipment is not None:
+            order = item.shipment.order
+        for owned in (order, item.shipment):
+            if owned is not None and owned.tenant_id != tenant.pk:
+                raise ValueError(f"{type(owned).__name__} {owned.pk} is not tenant {tenant.pk}'s")
+        if order is None and item.shipment is None:
+            raise ValueError("messages_plan needs an order or a shipment")
+        items.append(MilestoneReached(item.milestone, order, item.shipment, item.occurred_at))
+    if not items:
+        return []
     now = now or timezone.now()
     with tenant_scope(tenant):
-        rules = list(JourneyRule.objects.filter(
-            enabled=True, journey__enabled=True, trigger__in=triggers_for(milestone),
-        ).order_by("journey_id", "position"))
-        if not rules:
+        triggers = {t for item in items for t in triggers_for(item.milestone)}
+        rules_by_trigger: dict[str, list[JourneyRule]] = {}
+        for rule in JourneyRule.objects.filter(
+                enabled=True, journey__enabled=True, trigger__in=triggers,
+        ).order_by("journey_id", "position"):
+            rules_by_trigger.setdefault(rule.trigger, []).append(rule)
+        if not rules_by_trigger:
             return []
-        facts = Facts(order=order, shipment=shipment)
-        customer = facts.customer
-        checks = RecipientChecks(customer, channels={rule.channel for rule in rules})
-        zone = recipient_timezone(customer.timezone if customer else None, tenant.timezone)
-        locale = (customer.locale if customer else "") or tenant.default_locale
+        facts_of = [Facts(order=item.order, shipment=item.shipment) for item in items]
+        customers = [facts.customer for facts in facts_of]
+        channels = {rule.channel for rules in rules_by_trigger.values() for rule in rules}
+        loaded = RecipientFacts(customers, [
+            recipient_address(customer, channel) for customer in customers if customer
+            for channel in channels])
         rows = []
-        for rule in rules:
-            problems = conditions_problems(rule.conditions)
-            if problems:
-                reason = "The rule's conditions cannot be read: " + "; ".join(
-                    f"{key}: {' '.join(texts)}" for key, texts in problems.items())
-            elif not conditions_match(rule.conditions, facts):
-                continue  # the rule is not for this order: nobody was meant to be told
-            else:
-                reason = checks.block_reason(
-                    rule.trigger, rule.channel,
-                    marketing_required=bool(rule.conditions.get("marketing_consent")))
-            # Never due in the past: a milestone announced late is sent now, and quiet hours
-            # apply to when it actually goes out, not to when the parcel moved.
-            due_at = max(occurred_at + timedelta(minutes=rule.delay_minutes), now)
-            due_at = quiet_hours_release(due_at, zone, rule.quiet_hours_start,
-                                         rule.quiet_hours_end)
-            rows.append(Message(
-                tenant=tenant, rule=rule, channel=rule.channel, milestone=rule.trigger,
-                order=order, shipment=shipment, customer=customer,
-                recipient=checks.addresses.get(rule.channel, ""),
-                dedup_key=message_dedup_key(
-                    rule.pk, rule.trigger, order_id=order.pk if order else None,
-                    shipment_id=shipment.pk if shipment else None),
-                status=Message.Status.SUPPRESSED if reason else Message.Status.SCHEDULED,
-                status_reason=(reason or "")[:500], due_at=due_at, locale=locale,
-            ))
+        for item, facts, customer in zip(items, facts_of, customers, strict=True):
+            rules = [rule for trigger in triggers_for(item.milestone)
+                     for rule in rules_by_trigger.get(trigger, [])]
+            if rules:
+                rows += _rows_for(tenant, item, facts, customer, rules, loaded, now)
         if not rows:
             return []
         Message.objects.bulk_create(rows, ignore_conflicts=True)
         # ON CONFLICT DO NOTHING returns no ids: read back the rows, new and earlier alike.
         return list(Message.objects.filter(dedup_key__in=[row.dedup_key for row in rows])
                     .order_by("pk"))
+
+
+def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, rules,
+              loaded: RecipientFacts, now: datetime) -> list[Message]:
+    order, shipment = item.order, item.shipment
+    # Rules come back in (journey, position) order whatever their trigger: keep that order.
+    rules = sorted(rules, key=lambda rule: (rule.journey_id, rule.position))
+    checks = RecipientChecks(customer, channels={rule.channel for rule in rules}, loaded=loaded)
+    zone = recipient_timezone(customer.timezone if customer else None, tenant.timezone)
+    locale = (customer.locale if customer else "") or tenant.default_locale
+    rows = []
+    for rule in rules:
+        problems = conditions_problems(rule.conditions)
+        if problems:
+            reason = "The rule's conditions cannot be read: " + "; ".join(
+                f"{key}: {' '.join(texts)}" for key, texts in problems.items())
+        elif not conditions_match(rule.conditions, facts):
+            continue  # the rule is not for this order: nobody was meant to be told
+        else:
+            reason = checks.block_reason(
+                rule.trigger, rule.channel,
+                marketing_required=bool(rule.conditions.get("marketing_consent")))
+        # Never due in the past: a milestone announced late is sent now, and quiet hours
+        # apply to when it actually goes out, not to when the parcel moved.
+        due_at = max(item.occurred_at + timedelta(minutes=rule.delay_minutes), now)
+        due_at = quiet_hours_release(due_at, zone, rule.quiet_hours_start, rule.quiet_hours_end)
+        rows.append(Message(
+            tenant=tenant, rule=rule, channel=rule.channel, milestone=rule.trigger,
+            order=order, shipment=shipment, customer=customer,
+            recipient=checks.addresses.get(rule.channel, ""),
+            dedup_key=message_dedup_key(
+                rule.pk, rule.trigger, order_id=order.pk if order else None,
+                shipment_id=shipment.pk if shipment else None),
+            status=Message.Status.SUPPRESSED if reason else Message.Status.SCHEDULED,
+            status_reason=(reason or "")[:500], due_at=due_at, locale=locale,
+        ))
+    return rows

@@ -27,6 +27,7 @@ MARKETING_MILESTONES: frozenset[str] = frozenset(
     {Milestone.REVIEW_REQUEST, Milestone.REPLENISH, Milestone.UPSELL}
 )
 CHANNEL_WORDS = {Channel.EMAIL: "e-mail", Channel.SMS: "SMS"}
+REASON_LABELS = dict(Suppression.Reason.choices)
 
 
 def consent_needed(milestone: str, channel: str, *, marketing_required: bool = False) -> list[str]:
@@ -53,20 +54,48 @@ def milestone_label(milestone: str) -> str:
     return Milestone(milestone).label if milestone in Milestone.values else milestone
 
 
+class RecipientFacts:
+    """Preferences turned off and suppressed addresses for many shoppers at once: two queries
+    for a whole batch (planning or dispatching), however many shoppers are in it."""
+
+    def __init__(self, customers: Iterable[Customer], addresses: Iterable[str]) -> None:
+        ids = {customer.pk for customer in customers if customer is not None}
+        self.turned_off: dict[int, set[tuple[str, str]]] = {}
+        if ids:
+            for customer_id, milestone, channel in MessagePreference.objects.filter(
+                    customer_id__in=ids, enabled=False).values_list(
+                    "customer_id", "milestone", "channel"):
+                self.turned_off.setdefault(customer_id, set()).add((milestone, channel))
+        wanted = {address for address in addresses if address}
+        self.suppressed: dict[tuple[str, str], str] = {}
+        self.suppression_reasons: dict[tuple[str, str], str] = {}
+        if wanted:
+            for channel, address, reason in Suppression.objects.filter(
+                    address__in=wanted).values_list("channel", "address", "reason"):
+                self.suppression_reasons[channel, address] = reason
+                self.suppressed[channel, address] = str(REASON_LABELS.get(reason, reason))
+
+
 class RecipientChecks:
     """The checks for one shopper, with their preferences and suppressions loaded once (two
     queries) however many rules ask."""
 
     def __init__(self, customer: Customer | None, *, channels: Iterable[str],
-                 addresses: dict[str, str] | None = None):
+                 addresses: dict[str, str] | None = None,
+                 loaded: RecipientFacts | None = None):
         """`addresses` overrides the shopper's current ones (a planned message keeps the
-        address it was planned for, and that is the one that must not be suppressed)."""
+        address it was planned for, and that is the one that must not be suppressed).
+        `loaded`: preferences and suppressions read for a whole batch (no queries here)."""
         self.customer = customer
         self.addresses = {channel: recipient_address(customer, channel) for channel in channels}
         self.addresses.update(addresses or {})
         self.turned_off: set[tuple[str, str]] = set()
         self.suppressed: dict[tuple[str, str], str] = {}
         if customer is None:
+            return
+        if loaded is not None:
+            self.turned_off = loaded.turned_off.get(customer.pk, set())
+            self.suppressed = loaded.suppressed
             return
         self.turned_off = {(p.milestone, p.channel) for p in MessagePreference.objects.filter(
             customer=customer, enabled=False)}

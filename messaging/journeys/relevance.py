@@ -23,8 +23,14 @@ from tracking.statuses import (
     TrackingStatus,
 )
 
-from ..models import JourneyRule, Message
-from .recipients import MARKETING_MILESTONES, RecipientChecks, milestone_label
+from ..models import Channel, JourneyRule, Message
+from .recipients import (
+    MARKETING_MILESTONES,
+    REASON_LABELS,
+    RecipientChecks,
+    RecipientFacts,
+    milestone_label,
+)
 
 S = TrackingStatus
 # The shipment status each shipment milestone stands for, to compare ranks with.
@@ -52,12 +58,136 @@ CANCELLED_ORDER_MILESTONES = frozenset({Milestone.ORDER_CONFIRMED, *MARKETING_MI
 def message_relevance(message: Message) -> str | None:
     """A reason not to send `message` now, or None to send it. Reads fresh rows (the
     shipment may have moved since the message was planned); a handful of queries."""
-    with tenant_scope(message.tenant):
+    return MessageFacts(message.tenant, [message]).relevance(message)
+
+
+def messages_block_reasons(tenant, messages: list[Message], *,
+                           pending_counts: bool = False) -> dict[int, str | None]:
+    """For a batch about to be sent (or rendered for sending): per message id, the reason not
+    to send it, or None. First what the shopper said (suppression list, consent, marketing
+    consent a rule asks for, preferences), then `message_relevance`, all from one set of
+    reads (about eight queries for the whole batch).
+
+    Review requests and their kind go once per order and channel: one that passes here
+    counts as sent for the rest of the batch; with `pending_counts`, rows already `queued`
+    (rendered by an earlier batch, not yet sent) count too."""
+    facts = MessageFacts(tenant, messages, pending_counts=pending_counts)
+    reasons: dict[int, str | None] = {}
+    for message in messages:
+        reason = facts.shopper_reason(message) or facts.relevance(message)
+        reasons[message.pk] = reason
+        if reason is None:
+            facts.count_as_reached(message)
+    return reasons
+
+
+class MessageFacts:
+    """Fresh rows for a batch of messages (rules with journeys, orders, shipments, shoppers,
+    preferences, suppressions, earlier review requests): each kind in one query."""
+
+    def __init__(self, tenant, messages: list[Message], *, pending_counts: bool = False):
+        with tenant_scope(tenant):
+            rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
+            self.rules = ({r.pk: r for r in JourneyRule.objects.filter(pk__in=rule_ids)
+                           .select_related("journey")} if rule_ids else {})
+            order_ids = {m.order_id for m in messages if m.order_id is not None}
+            self.orders = ({o.pk: o for o in Order.objects.filter(pk__in=order_ids)}
+                           if order_ids else {})
+            shipment_ids = {m.shipment_id for m in messages if m.shipment_id is not None}
+            self.shipments = ({s.pk: s for s in Shipment.objects.filter(pk__in=shipment_ids)}
+                              if shipment_ids else {})
+            customer_ids = {m.customer_id for m in messages if m.customer_id is not None}
+            self.customers = ({c.pk: c for c in Customer.objects.filter(pk__in=customer_ids)}
+                              if customer_ids else {})
+            self.recipients = RecipientFacts(
+                self.customers.values(),
+                [a for m in messages for a in (_listed_address(m), m.recipient)])
+            self.reached: dict[tuple[int, str, str], set[int]] = {}
+            repeat = {m.order_id for m in messages
+                      if m.milestone in MARKETING_MILESTONES and m.order_id is not None}
+            if repeat:
+                statuses = (*REACHED_STATUSES, Message.Status.QUEUED) if pending_counts \
+                    else REACHED_STATUSES
+                for pk, order_id, milestone, channel in Message.objects.filter(
+                        order_id__in=repeat, milestone__in=MARKETING_MILESTONES,
+                        status__in=statuses).values_list("pk", "order_id", "milestone",
+                                                         "channel"):
+                    self.reached.setdefault((order_id, milestone, channel), set()).add(pk)
+
+    def count_as_reached(self, message: Message) -> None:
+        if message.milestone in MARKETING_MILESTONES and message.order_id is not None:
+            key = (message.order_id, message.milestone, message.channel)
+            self.reached.setdefault(key, set()).add(message.pk)
+
+    def shopper_reason(self, message: Message) -> str | None:
+        """The checks the dispatcher always made first, in its own words."""
+        address = _listed_address(message)
+        listed = self.recipients.suppression_reasons.get((message.channel, address))
+        if listed:
+            return (f"{address} is on the suppression list "
+                    f"({str(REASON_LABELS.get(listed, listed)).lower()}).")
+        customer = self.customers.get(message.customer_id)
+        if customer is None:
+            return None
+        if not getattr(customer, f"transactional_{message.channel}_consent", False):
+            return (f"The shopper has not agreed to receive {message.get_channel_display()} "
+                    "messages.")
+        rule = self.rules.get(message.rule_id)
+        if (rule is not None and _marketing_required(rule)
+                and not getattr(customer, f"marketing_{message.channel}_consent", False)):
+            return "The shopper has not agreed to marketing messages."
+        turned_off = self.recipients.turned_off.get(customer.pk, set())
+        if (message.milestone, message.channel) in turned_off:
+            return "The shopper turned these messages off on the preferences page."
+        return None
+
+    def relevance(self, message: Message) -> str | None:
+        rule = self.rules.get(message.rule_id) if message.rule_id is not None else None
         # No rule: a test send from the dashboard, or the rule was deleted since.
-        rule = (JourneyRule.objects.filter(pk=message.rule_id).select_related("journey").first()
-                if message.rule_id is not None else None)
-        return (_rule_reason(rule) or _order_reason(message) or _shipment_reason(message)
-                or _repeat_reason(message) or _recipient_reason(message, rule))
+        return (_rule_reason(rule) or self._order_reason(message)
+                or self._shipment_reason(message) or self._repeat_reason(message)
+                or self._recipient_reason(message, rule))
+
+    def _order_reason(self, message: Message) -> str | None:
+        if message.order_id is None:
+            return None
+        return _order_reason(message, self.orders.get(message.order_id))
+
+    def _shipment_reason(self, message: Message) -> str | None:
+        if message.shipment_id is None:
+            tracked = message.milestone in MILESTONE_STATUS or message.milestone in FLAG_MILESTONES
+            return "The shipment no longer exists." if tracked else None
+        return _shipment_reason(message, self.shipments.get(message.shipment_id))
+
+    def _repeat_reason(self, message: Message) -> str | None:
+        """An order in several parcels is delivered several times; the shopper is asked for a
+        review (or offered a refill) once per order and channel."""
+        if message.milestone not in MARKETING_MILESTONES or message.order_id is None:
+            return None
+        earlier = self.reached.get((message.order_id, message.milestone, message.channel),
+                                   set()) - {message.pk}
+        if earlier:
+            return f"A “{milestone_label(message.milestone)}” for this order was already sent."
+        return None
+
+    def _recipient_reason(self, message: Message, rule: JourneyRule | None) -> str | None:
+        customer = (self.customers.get(message.customer_id)
+                    if message.customer_id is not None else None)
+        addresses = {message.channel: message.recipient} if message.recipient else None
+        checks = RecipientChecks(customer, channels=[message.channel], addresses=addresses,
+                                 loaded=self.recipients)
+        return checks.block_reason(message.milestone, message.channel,
+                                   marketing_required=_marketing_required(rule))
+
+
+def _listed_address(message: Message) -> str:
+    """The address as the suppression list keeps it (e-mail lower-cased)."""
+    return message.recipient.lower() if message.channel == Channel.EMAIL else message.recipient
+
+
+def _marketing_required(rule: JourneyRule | None) -> bool:
+    return bool(rule is not None and isinstance(rule.conditions, dict)
+                and rule.conditions.get("marketing_consent"))
 
 
 def _rule_reason(rule: JourneyRule | None) -> str | None:
@@ -70,10 +200,7 @@ def _rule_reason(rule: JourneyRule | None) -> str | None:
     return None
 
 
-def _order_reason(message: Message) -> str | None:
-    if message.order_id is None:
-        return None
-    order = Order.objects.filter(pk=message.order_id).first()
+def _order_reason(message: Message, order: Order | None) -> str | None:
     if order is None:
         return "The order no longer exists."
     cancelled = (order.fulfillment_status == Order.FulfillmentStatus.CANCELLED
@@ -86,11 +213,7 @@ def _order_reason(message: Message) -> str | None:
     return None
 
 
-def _shipment_reason(message: Message) -> str | None:
-    tracked = message.milestone in MILESTONE_STATUS or message.milestone in FLAG_MILESTONES
-    if message.shipment_id is None:
-        return "The shipment no longer exists." if tracked else None
-    shipment = Shipment.objects.filter(pk=message.shipment_id).first()
+def _shipment_reason(message: Message, shipment: Shipment | None) -> str | None:
     if shipment is None:
         return "The shipment no longer exists."
     current = TrackingStatus(shipment.status)
@@ -115,26 +238,3 @@ def _shipment_reason(message: Message) -> str | None:
             and STATUS_RANK[current] >= STATUS_RANK[S.OUT_FOR_DELIVERY]):
         return f"{already}, not “{label}”."
     return None
-
-
-def _repeat_reason(message: Message) -> str | None:
-    """An order in several parcels is delivered several times; the shopper is asked for a
-    review (or offered a refill) once per order and channel."""
-    if message.milestone not in MARKETING_MILESTONES or message.order_id is None:
-        return None
-    earlier = (Message.objects.filter(order_id=message.order_id, milestone=message.milestone,
-                                      channel=message.channel, status__in=REACHED_STATUSES)
-               .exclude(pk=message.pk).exists())
-    if earlier:
-        return f"A “{milestone_label(message.milestone)}” for this order was already sent."
-    return None
-
-
-def _recipient_reason(message: Message, rule: JourneyRule | None) -> str | None:
-    customer = (Customer.objects.filter(pk=message.customer_id).first()
-                if message.customer_id is not None else None)
-    marketing = bool(rule is not None and isinstance(rule.conditions, dict)
-                     and rule.conditions.get("marketing_consent"))
-    addresses = {message.channel: message.recipient} if message.recipient else None
-    checks = RecipientChecks(customer, channels=[message.channel], addresses=addresses)
-    return checks.block_reason(message.milestone, message.channel, marketing_required=marketing)

@@ -91,7 +91,7 @@ def test_a_milestone_whose_planning_fails_stays_unannounced_for_the_sweep(
     def broken(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(signals_receivers, "messages_plan", broken)
+    monkeypatch.setattr(signals_receivers, "messages_plan_many", broken)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         milestones_announce(store.pk)
 

@@ -318,32 +318,6 @@ def credential_fields(tenant: Tenant, name: str) -> dict[str, str] | None:
     return creds.decrypt_fields(row.ciphertext) if row else None
 
 
-def tenant_credential_by_slug(slug: str, name: str) -> tuple[Tenant | None, dict[str, str] | None]:
-    """The active tenant a webhook URL names, with its decrypted fields for `name` (None when
-    not set), in one prepared statement: it runs for every webhook, and the ORM took four
-    times longer to build this join than PostgreSQL took to answer it."""
-    from django.db import connection
-
-    from config.db import execute_prepared
-
-    quote = connection.ops.quote_name
-    fields = Tenant._meta.concrete_fields
-    sql = (f"SELECT {', '.join(f't.{quote(f.column)}' for f in fields)}, c.ciphertext "  # noqa: S608
-           f"FROM {quote(Tenant._meta.db_table)} t LEFT JOIN {quote(Credential._meta.db_table)} c "
-           "ON c.tenant_id = t.id AND c.name = %s WHERE t.slug = %s AND t.status = %s")
-    params = [name, slug, Tenant.Status.ACTIVE]
-    if connection.vendor != "postgresql":  # the embedded SQLite: its converters, via the ORM
-        found = list(Tenant.objects.raw(sql.replace("c.ciphertext", "c.ciphertext AS secret"), params))
-        rows = [(found[0], found[0].secret)] if found else []
-    else:
-        rows = [(Tenant.from_db(connection.alias, [f.attname for f in fields], row[:-1]), row[-1])
-                for row in execute_prepared(sql, params)]
-    if not rows:
-        return None, None
-    tenant, ciphertext = rows[0]
-    return tenant, (creds.decrypt_fields(ciphertext) if ciphertext else None)
-
-
 @transaction.atomic
 def credential_set(tenant: Tenant, name: str, fields: object, *, merge: bool = False,
                    actor: AbstractBaseUser | None = None) -> dict[str, str]:

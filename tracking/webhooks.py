@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from config.api.errors import error_body
 from tenants.context import activate_tenant
 from tenants.models import Tenant
-from tenants.services import tenant_credential_by_slug
+from tenants.webhook_tenants import tenant_credential_by_slug
 
 from . import services
 from .models import InboundWebhook

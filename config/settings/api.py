@@ -14,6 +14,9 @@ REST_FRAMEWORK = {
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # Largest inbound webhook body we keep and process (carriers send whole histories).
 WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
+# Seconds a web process keeps which store and secret a webhook URL names (tenants/
+# webhook_tenants.py); changes made elsewhere reach it within this time. 0 turns it off.
+WEBHOOK_TENANT_CACHE_SECONDS = env_int("WEBHOOK_TENANT_CACHE_SECONDS", 5)
 # Drain tasks applying one store's queued webhook and API bodies at once (tracking/drain.py):
 # a second one starts only while bodies keep waiting.
 INGEST_DRAINS_PER_TENANT = env_int("INGEST_DRAINS_PER_TENANT", 2)

@@ -1,7 +1,7 @@
 """Writes of the tracking app: shipments, inbound webhooks, events, status and milestones.
 
-    inbound_store ──▶ inbound_receive (verify, parse) ──▶ [task] inbound_process
-                                                              └─ updates_apply
+    inbound_accept (verify, parse, store) ──▶ drain_kick ──▶ [task] inbound_drain (drain.py)
+                                                              └─ updates_apply_many
                                                                    ├─ events: INSERT … ON CONFLICT DO NOTHING
                                                                    └─ shipment_recompute (row lock)
                                                                         ├─ fold events in time order

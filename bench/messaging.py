@@ -7,9 +7,10 @@ template version. Against a real PostgreSQL, Redis and Celery on loopback.
         customers, orders (2 lines), shipments (2 items) per scenario round
     celery -A bench._messaging_celery worker -Q messages -c 2   (scenario 1; Redis db 12)
 
-    1. pipeline  messages/s: messages_plan ("shipped", one per shipment) + messages_dispatch_due
-                 (SKIP LOCKED claims of 200, tasks of 20 ids) + the workers' message_send
-                 (checks, render, store, dev outbox "send", records) until all are `sent`
+    1. pipeline  messages/s: N `shipped` milestones announced through the outbox (batches of
+                 100, messages planned per batch) + the workers' messages_dispatch_due (SKIP
+                 LOCKED claims of 200, checked, rendered, stored `queued`, send tasks of 100
+                 ids published) until all are `queued`; and on until all are `sent` (info)
                                           vs N no-op tasks, .delay() one per item, same workers
     2. render    µs per render_message (links signed, open pixel) and without `message=`
                                           vs the prepared HTML rendered raw by the same Jinja2
@@ -25,7 +26,6 @@ Ctrl-C. Bounded: about 2-3 minutes by default, under a minute with --quick.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import secrets
 import subprocess
@@ -73,6 +73,12 @@ def bench_env() -> dict[str, str]:
 
 def pg_dsn() -> str:
     return DATABASE_URL.replace("postgres://", "postgresql://", 1)
+
+
+def dispatch_task_batch() -> int:
+    from messaging import dispatch
+
+    return dispatch.TASK_BATCH
 
 
 def load_average() -> str:
@@ -176,27 +182,37 @@ def shipments_create(fx: Fixture, count: int) -> list[int]:
 
 
 def plan(fx: Fixture, shipment_ids: list[int]) -> list[int]:
-    """What the milestone receiver does per shipment: `messages_plan` in the announcing
-    transaction. Shipments (with order and customer) are read in one query first; the
-    receiver gets them from the milestone row. Returns the message ids, in order."""
+    """Messages for the scenarios that do not time planning (render, mjml, profile): what the
+    milestone receiver does for a batch, `messages_plan_many`, in one transaction. Returns
+    the ids of the scheduled messages, in order."""
     from django.db import transaction
 
-    from messaging.journeys import messages_plan
+    from messaging.journeys.planning import MilestoneReached, messages_plan_many
     from tenants.context import tenant_scope
     from tracking.models import Shipment
 
     tenant = tenant_of(fx)
     now = datetime.now(UTC)
-    ids: list[int] = []
-    with tenant_scope(tenant):
+    with tenant_scope(tenant), transaction.atomic():
         shipments = list(Shipment.objects.filter(pk__in=shipment_ids)
                          .select_related("order__customer").order_by("pk"))
-        for shipment in shipments:
-            with transaction.atomic():
-                messages = messages_plan(tenant, milestone=MILESTONE, order=shipment.order,
-                                         shipment=shipment, occurred_at=now)
-            ids.extend(m.pk for m in messages if m.status == "scheduled")
-    return ids
+        messages = messages_plan_many(tenant, [
+            MilestoneReached(MILESTONE, s.order, s, now) for s in shipments])
+    return [m.pk for m in messages if m.status == "scheduled"]
+
+
+def milestones_create(fx: Fixture, shipment_ids: list[int]) -> None:
+    """Each shipment's `shipped` milestone row, not yet announced: what tracking writes in the
+    transaction that moves the shipment (bulk-inserted here; ingestion is bench/ingest.py's)."""
+    from tenants.context import tenant_scope
+    from tracking.models import ShipmentMilestone
+
+    tenant = tenant_of(fx)
+    now = datetime.now(UTC)
+    with tenant_scope(tenant):
+        ShipmentMilestone.objects.bulk_create([
+            ShipmentMilestone(tenant=tenant, shipment_id=pk, milestone=MILESTONE, occurred_at=now)
+            for pk in shipment_ids])
 
 
 # --- 1. pipeline vs trivial tasks ------------------------------------------------------
@@ -211,45 +227,55 @@ def celery_ready(timeout: float = 60) -> None:
     raise SystemExit("the Celery worker did not answer a ping")
 
 
-def statuses(conn, fx: Fixture, lo: int, hi: int) -> dict[str, int]:
+def statuses(conn, fx: Fixture, shipment_ids: list[int]) -> dict[str, int]:
     rows = conn.execute(
         "SELECT status, count(*) FROM messaging_message WHERE tenant_id = %s "
-        "AND id BETWEEN %s AND %s GROUP BY status", (fx.tenant_id, lo, hi)).fetchall()
+        "AND shipment_id BETWEEN %s AND %s GROUP BY status",
+        (fx.tenant_id, min(shipment_ids), max(shipment_ids))).fetchall()
     return dict(rows)
 
 
 def pipeline_round(fx: Fixture, shipment_ids: list[int], conn, timeout: float) -> dict:
-    """Timed from the first messages_plan to the moment every planned message is in a final
-    status (polled every 20 ms on a separate connection)."""
-    from messaging import dispatch
+    """N unannounced `shipped` milestones (written beforehand, untimed), then timed: the
+    outbox announcement in this process (tracking's milestones_announce: batches of 100
+    milestones, messages planned per batch, a dispatch task queued after each commit), and
+    the workers' messages_dispatch_due (claim, check, render, store `queued`, send tasks
+    published after commit). `queued` is when every message is past `scheduled`; `sent`
+    when every one is in a final status. Polled every 10 ms on a separate connection."""
     from tenants.context import tenant_scope
+    from tenants.outbox import outbox_announce
+    from tracking.models import ShipmentMilestone
+    from tracking.signals import milestone_reached
 
+    n = len(shipment_ids)
+    milestones_create(fx, shipment_ids)
     tenant = tenant_of(fx)
     began = time.perf_counter()
-    ids = plan(fx, shipment_ids)
-    planned = time.perf_counter()
-    claimed = 0
     with tenant_scope(tenant):
-        while n := dispatch.messages_dispatch_due(tenant, limit=200):
-            claimed += n
-    dispatched = time.perf_counter()
-    lo, hi = (min(ids), max(ids)) if ids else (0, -1)
+        announced = outbox_announce(tenant, ShipmentMilestone, milestone_reached)
+    announced_at = time.perf_counter()
     deadline = time.monotonic() + timeout
-    done, counts = False, {}
+    queued_at = sent_at = None
+    counts: dict[str, int] = {}
     while time.monotonic() < deadline:
-        counts = statuses(conn, fx, lo, hi)
-        if sum(counts.get(s, 0) for s in TERMINAL) >= len(ids):
-            done = True
+        counts = statuses(conn, fx, shipment_ids)
+        now = time.perf_counter()
+        if queued_at is None and sum(counts.values()) >= n and not counts.get("scheduled"):
+            queued_at = now
+        if sum(counts.get(s, 0) for s in TERMINAL) >= n:
+            sent_at = now
             break
-        time.sleep(0.02)
-    finished = time.perf_counter()
+        time.sleep(0.01)
     providers = dict(conn.execute(
         "SELECT provider, count(*) FROM messaging_message WHERE tenant_id = %s "
-        "AND id BETWEEN %s AND %s GROUP BY provider", (fx.tenant_id, lo, hi)).fetchall())
-    return {"messages": len(ids), "claimed": claimed, "seconds": finished - began,
-            "plan": planned - began, "dispatch": dispatched - planned,
-            "drain": finished - dispatched, "done": done, "statuses": counts,
-            "providers": providers, "rate": len(ids) / (finished - began)}
+        "AND shipment_id BETWEEN %s AND %s GROUP BY provider",
+        (fx.tenant_id, min(shipment_ids), max(shipment_ids))).fetchall())
+    queued_s = (queued_at or time.perf_counter()) - began
+    sent_s = (sent_at or time.perf_counter()) - began
+    return {"messages": n, "announced": announced, "done": sent_at is not None,
+            "announce": announced_at - began, "queued_s": queued_s, "sent_s": sent_s,
+            "statuses": counts, "providers": providers, "rate": n / queued_s,
+            "sent_rate": n / sent_s}
 
 
 def baseline_round(count: int, redis, timeout: float) -> dict:
@@ -464,55 +490,11 @@ def scenario_mjml(fx: Fixture, args) -> dict:
 
 # --- profile ---------------------------------------------------------------------------
 
-# (label, "module:function") timed around each call while messages_send runs; labels that
-# start with a space are parts of the one before (not added to the total again).
-SEND_PARTS = (
-    ("checks (_suppression_reason)", "messaging.dispatch:_suppression_reason"),
-    ("  of which message_relevance", "messaging.dispatch:_relevance"),
-    ("_render", "messaging.dispatch:_render"),
-    ("  of which context_for", "messaging.rendering:context_for"),
-    ("  template_version_current", "messaging.rendering:template_version_current"),
-    ("  render_message", "messaging.rendering:render_message"),
-    ("transport_for", "messaging.dispatch:transport_for"),
-    ("_rate_wait (Redis)", "messaging.dispatch:_rate_wait"),
-    ("_update", "messaging.dispatch:_update"),
-    ("_sent (+ event, timeline)", "messaging.dispatch:_sent"),
-)
-
-
-@contextlib.contextmanager
-def timed_parts():
-    """Seconds spent in each SEND_PARTS function (wrapped for the duration; `_update` is
-    counted at every call, the one inside `_render` too)."""
-    import importlib
-
-    totals = {label: 0.0 for label, _ in SEND_PARTS}
-    saved = []
-    for label, target in SEND_PARTS:
-        module_name, name = target.split(":")
-        module = importlib.import_module(module_name)
-        original = getattr(module, name)
-
-        def wrapper(*args, _original=original, _label=label, **kwargs):
-            began = time.perf_counter()
-            try:
-                return _original(*args, **kwargs)
-            finally:
-                totals[_label] += time.perf_counter() - began
-
-        saved.append((module, name, original))
-        setattr(module, name, wrapper)
-    try:
-        yield totals
-    finally:
-        for module, name, original in saved:
-            setattr(module, name, original)
-
-
 def profile_pipeline(fx: Fixture, args) -> None:
-    """In this process: the statements a planned message and a sent one cost, by table, and a
-    cProfile of `dispatch.messages_send` over claimed batches of 20 (what one
-    messages_send_batch task runs): where a worker's time goes."""
+    """In this process, the pipeline's three stages one after the other: the announcement
+    (planning), the dispatch (claim, check, render, store `queued`; send tasks collected, not
+    published) and the sends (dispatch.messages_send per task's ids, as a worker does).
+    Per stage: ms and SQL statements per message by table; then a cProfile of the dispatch."""
     import cProfile
     import io
     import pstats
@@ -520,14 +502,18 @@ def profile_pipeline(fx: Fixture, args) -> None:
     from django.db import connection
 
     from messaging import dispatch
-    from messaging.models import Message
     from tenants.context import tenant_scope
+    from tenants.outbox import outbox_announce
+    from tracking.models import ShipmentMilestone
+    from tracking.signals import milestone_reached
 
-    count = 100 if args.quick else 400
+    count = 200 if args.quick else 600
     tenant = tenant_of(fx)
     shipment_ids = shipments_create(fx, count)
-    counts: dict[str, dict[str, int]] = {"plan": {}, "send": {}}
-    phase = ["plan"]
+    milestones_create(fx, shipment_ids)
+    counts: dict[str, dict[str, int]] = {"announce": {}, "dispatch": {}, "send": {}}
+    seconds: dict[str, float] = {}
+    phase = ["announce"]
 
     def counting(execute, sql, params, many, context):
         words = sql.replace('"', " ").split()
@@ -541,58 +527,50 @@ def profile_pipeline(fx: Fixture, args) -> None:
         bucket[key] = bucket.get(key, 0) + 1
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(counting):
-        began = time.perf_counter()
-        ids = plan(fx, shipment_ids)
-        plan_s = time.perf_counter() - began
-    with tenant_scope(tenant):
-        # Claimed as the dispatcher does, without queueing tasks: sent right here.
-        Message.objects.filter(pk__in=ids).update(status="queued")
-    # The first half timed plain (no profiler, no statement counting), the second half
-    # counted and profiled: cProfile slows pure-Python code more than waiting on PostgreSQL.
-    half = len(ids) // 2 // dispatch.TASK_BATCH * dispatch.TASK_BATCH
-    batches = [ids[i:i + dispatch.TASK_BATCH] for i in range(0, len(ids), dispatch.TASK_BATCH)]
+    queued: list[list[int]] = []
+    original_enqueue = dispatch._enqueue
+    dispatch._enqueue = lambda tenant_id, ids: queued.append(ids)
     profiler = cProfile.Profile()
-    phase[0] = "send"
-    with tenant_scope(tenant):
-        with timed_parts() as parts:
+    try:
+        with tenant_scope(tenant), connection.execute_wrapper(counting):
             began = time.perf_counter()
-            for batch in batches[:half // dispatch.TASK_BATCH]:
-                dispatch.messages_send(tenant, batch)
-            plain_s = time.perf_counter() - began
-        with connection.execute_wrapper(counting):
+            outbox_announce(tenant, ShipmentMilestone, milestone_reached)
+            seconds["announce"] = time.perf_counter() - began
+            phase[0] = "dispatch"
             began = time.perf_counter()
             profiler.enable()
-            for batch in batches[half // dispatch.TASK_BATCH:]:
-                dispatch.messages_send(tenant, batch)
+            while dispatch.messages_dispatch_due(tenant, limit=200):
+                pass
             profiler.disable()
-            send_s = time.perf_counter() - began
-    n = len(ids)
-    print(f"# profile: {n} messages planned (messages_plan per shipment, one transaction "
-          f"each), then claimed (status set to queued) and sent in-process by "
-          f"dispatch.messages_send in batches of {dispatch.TASK_BATCH}, as one task does; no "
-          "other load")
-    print(f"# profile send, plain: {half} messages in {plain_s:.2f} s = "
-          f"{plain_s / max(1, half) * 1e3:.2f} ms/message in one process, of which (ms/message):")
-    accounted = sum(parts[name] for name, _ in SEND_PARTS if not name.startswith(" "))
-    print("#   " + ", ".join(f"{label.strip()} {parts[label] / half * 1e3:.2f}"
-                              for label, _ in SEND_PARTS)
-          + f"; the rest (row lock, commits, loop) {(plain_s - accounted) / half * 1e3:.2f}")
-    for name, seconds, count in (("plan", plan_s, n), ("send, profiled", send_s, n - half)):
-        bucket = counts[name.split(",")[0]]
+            seconds["dispatch"] = time.perf_counter() - began
+            phase[0] = "send"
+            began = time.perf_counter()
+            for ids in queued:
+                for start in range(0, len(ids), dispatch.TASK_BATCH):
+                    dispatch.messages_send(tenant, ids[start:start + dispatch.TASK_BATCH])
+            seconds["send"] = time.perf_counter() - began
+    finally:
+        dispatch._enqueue = original_enqueue
+    n = len(shipment_ids)
+    print(f"# profile: {n} `shipped` milestones in-process, no other load: announced "
+          "(outbox, planned per batch of 100), dispatched (claims of 200: checked, rendered, "
+          f"stored `queued`; send tasks not published), then sent by dispatch.messages_send "
+          f"per task's ids ({dispatch.TASK_BATCH}); the dispatch under cProfile (slower)")
+    for name in ("announce", "dispatch", "send"):
+        bucket = counts[name]
         total = sum(bucket.values())
-        print(f"# profile {name}: {count} messages in {seconds:.2f} s = "
-              f"{seconds / count * 1e3:.2f} ms/message, {total / count:.1f} statements/message:")
-        print("#   " + ", ".join(f"{k} {v / count:.2f}" for k, v in
-                                  sorted(bucket.items(), key=lambda kv: -kv[1])))
+        print(f"# profile {name}: {seconds[name] / n * 1e3:.3f} ms/message, "
+              f"{total / n:.2f} statements/message: " + ", ".join(
+                  f"{k} {v / n:.3f}" for k, v in sorted(bucket.items(), key=lambda kv: -kv[1])))
     for order, pattern, limit in (
-            ("cumulative", r"(messaging|orders/services|tenants/services|django/core/(cache|"
-                           r"signing)|jinja2/environment|psycopg/cursor)", 28),
-            ("tottime", "", 14)):
+            ("cumulative", r"(messaging|orders/services|tenants/services|recommendations|"
+                           r"django/db/models/(query|base)|jinja2/environment|psycopg/cursor)",
+             30),
+            ("tottime", "", 16)):
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out).sort_stats(order)
         stats.print_stats(pattern, limit) if pattern else stats.print_stats(limit)
-        print(f"# profile send, by {order}:")
+        print(f"# profile dispatch, by {order}:")
         for line in out.getvalue().splitlines():
             if line.strip() and not line.startswith(("   Ordered", "   List", "   Random")):
                 print("#   " + line.replace(str(h.ROOT) + "/", "").replace(
@@ -608,7 +586,7 @@ def parse_args():
     parser.add_argument("--only", default=",".join(SCENARIOS),
                         help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument("--profile", action="store_true",
-                        help="also profile planning + sending in-process (prints # lines)")
+                        help="also profile announce, dispatch, send in-process (# lines)")
     parser.add_argument("--messages", type=int, help="N per pipeline round [1000]")
     parser.add_argument("--rounds", type=int, help="interleaved pipeline/baseline rounds [3]")
     parser.add_argument("--warmup", type=int, default=40, help="messages in the warm-up round")
@@ -647,44 +625,49 @@ def report(args, results: dict) -> int:
         print(f"# pipeline: {args.rounds} interleaved rounds of N={args.messages} (after a "
               f"{args.warmup}-message warm-up), celery -A bench._messaging_celery worker "
               f"-Q messages -c {args.concurrency} (late acks, prefetch 1) serving both sides")
-        print("# pipeline side, timed from the first messages_plan to the last message `sent`: "
-              f"messages_plan('{MILESTONE}') per shipment in its own transaction (this "
-              "process; 1 rule matches: 1 Message row each) + messages_dispatch_due(limit=200) "
-              "until nothing is due (SKIP LOCKED claim, tasks of 20 ids queued on commit) + "
-              "the workers' messages_send_batch: lock, suppression/consent/preference/"
-              "relevance checks, context_for, render_message (links signed, pixel), content "
-              "stored, rate-limit counters (Redis), `sending` committed, dev outbox transport, "
-              "`sent` + MessageEvent + order timeline row")
+        print("# pipeline side: N unannounced `shipped` milestones written beforehand "
+              "(untimed); timed from the start of the outbox announcement (this process, as "
+              "an ingest worker: batches of 100 milestones, messages_plan_many per batch, one "
+              "Message row each, a messages_dispatch_due task queued after each commit) until "
+              "every message is `queued`: the workers' dispatch claimed it (SKIP LOCKED, 200 a "
+              "round), checked the batch (suppression, consent, preferences, relevance), "
+              "loaded contexts with contexts_for_many, rendered with the prepared template "
+              "(links signed, pixel), stored content + `queued` in one UPDATE, and published "
+              f"its send task ({dispatch_task_batch()} ids) after commit. The send tasks run "
+              "on the same workers meanwhile (late ones count in `sent`)")
         print("# baseline side: N x bench_noop.delay(key) from this process (one task per item, "
               "queue `messages`, same broker and workers), timed until the task's Redis INCR "
               "counter reaches N")
         for i, (b, p) in enumerate(zip(base, pipe, strict=True), 1):
             print(f"# round {i}: baseline {b['done']}/{b['count']} in {b['seconds']:.2f} s "
                   f"(publish {b['publish']:.2f} s) = {b['rate']:.0f}/s; pipeline "
-                  f"{p['messages']} msgs in {p['seconds']:.2f} s = {p['rate']:.1f}/s (plan "
-                  f"{p['plan']:.2f} s, dispatch {p['dispatch']:.2f} s, drain after dispatch "
-                  f"{p['drain']:.2f} s; from the first claim: "
-                  f"{p['messages'] / (p['dispatch'] + p['drain']):.1f}/s); statuses "
-                  f"{p['statuses']}; providers {p['providers']}")
+                  f"{p['messages']} msgs: announced (planned) in {p['announce']:.2f} s, all "
+                  f"queued at {p['queued_s']:.2f} s = {p['rate']:.1f}/s, all sent at "
+                  f"{p['sent_s']:.2f} s = {p['sent_rate']:.1f}/s; statuses {p['statuses']}; "
+                  f"providers {p['providers']}")
         if len(pipe) < args.rounds:
             print(f"# pipeline: stopped after round {len(pipe)}: a round did not drain within "
                   f"--timeout {args.timeout:g} s")
             status = 1
         wrong = [p for p in pipe + [r["warm"][1]]
                  if not p["done"] or p["statuses"].get("sent", 0) != p["messages"]
-                 or p["messages"] != p["claimed"] or set(p["providers"]) != {"outbox"}]
+                 or p["announced"] != p["messages"] or set(p["providers"]) != {"outbox"}]
         short = [b for b in base if b["done"] < b["count"]]
         if wrong or short:
             print(f"# pipeline: WRONG: {len(wrong)} pipeline rounds not all sent via the outbox "
-                  f"(or claimed != planned), {len(short)} baseline rounds not drained")
+                  f"(or announced != N), {len(short)} baseline rounds not drained")
             status = 1
         if r["worker_errors"]:
             print(f"# pipeline: worker log has {len(r['worker_errors'])} error lines, first: "
                   f"{r['worker_errors'][0]}")
             status = 1
-        print("# pipeline: target ratio >= 5 (tasks carry 20 messages each)")
-        lines.append(("pipeline_msgs_per_s", h.median(p["rate"] for p in pipe),
-                      h.median(b["rate"] for b in base), 1))
+        print("# pipeline: target ratio >= 5 for pipeline_msgs_per_s (milestones to messages "
+              "rendered and queued); pipeline_to_sent_msgs_per_s is information: the same rounds "
+              "timed until every message is `sent` through the dev outbox")
+        baseline = h.median(b["rate"] for b in base)
+        lines.append(("pipeline_msgs_per_s", h.median(p["rate"] for p in pipe), baseline, 1))
+        lines.append(("pipeline_to_sent_msgs_per_s", h.median(p["sent_rate"] for p in pipe),
+                      baseline, 1))
     if "render" in results:
         r = results["render"]
         s = r["samples"]

@@ -35,7 +35,7 @@ from django.utils import timezone
 from tenants.models import Tenant
 
 from .models import Message, Suppression
-from .outcomes import Outcome, events_record, messages_finish, timeline_record
+from .outcomes import Outcome, events_record, messages_finish, messages_update, timeline_record
 from .preparing import RENDERED_FIELDS, is_rendered, messages_check, messages_render
 from .providers import (
     PermanentSendError,
@@ -99,7 +99,7 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
         ready, failed = messages_render(tenant, wanted)
         for message in ready:
             message.status, message.updated_at = S.QUEUED, now
-        Message.objects.bulk_update(ready, ["status", "updated_at", *RENDERED_FIELDS])
+        messages_update(tenant, ready, ["status", "updated_at", *RENDERED_FIELDS])
         messages_finish(tenant, outcomes + failed, now)
         ids = [m.pk for m in ready]
         if ids:
@@ -155,7 +155,7 @@ def _send(tenant: Tenant, message_ids: list[int]) -> dict[int, str]:
         ready, failed = messages_render(tenant, wanted)
         unrendered = [m for m in ready if m.pk in {w.pk for w in wanted if not is_rendered(w)}]
         if unrendered:
-            Message.objects.bulk_update(unrendered, RENDERED_FIELDS)
+            messages_update(tenant, unrendered, RENDERED_FIELDS)
         messages_finish(tenant, dropped + failed, now)
         for outcome in dropped + failed:
             statuses[outcome.message.pk] = outcome.status
@@ -168,7 +168,7 @@ def _send(tenant: Tenant, message_ids: list[int]) -> dict[int, str]:
             message.due_at = now + timedelta(seconds=waits[message.pk] + random.uniform(0, 0.25))
             message.status_reason = "Waiting for the sender's rate limit."
             statuses[message.pk] = S.SCHEDULED
-        Message.objects.bulk_update(waiting, ["status", "updated_at", "due_at", "status_reason"])
+        messages_update(tenant, waiting, ["status", "updated_at", "due_at", "status_reason"])
         to_send = [m for m in ready if not waits.get(m.pk)]
     sent: list[tuple[Message, Transport, str]] = []
     for message in to_send:
@@ -253,8 +253,8 @@ def _sent(tenant: Tenant, sent: list[tuple[Message, Transport, str]], now: datet
         for message, transport, provider_id in sent:
             message.provider, message.provider_message_id = transport.name, provider_id[:100]
             message.updated_at = now
-        Message.objects.bulk_update([m for m, _, _ in sent],
-                                    ["provider", "provider_message_id", "updated_at"])
+        messages_update(tenant, [m for m, _, _ in sent],
+                        ["provider", "provider_message_id", "updated_at"])
         Message.objects.filter(tenant=tenant, pk__in=ids, sent_at=None).update(sent_at=now)
         events_record(tenant, [
             (message, "sent", {"attempt": message.attempts, "provider": transport.name,

@@ -198,35 +198,59 @@ def _contexts(tenant, jobs: list[_Job]) -> dict[Any, dict[str, Any]]:
     with tenant_scope(tenant):
         brand = Brand.objects.filter().first()
         shipment_ids = {job.shipment_id for job in jobs if job.shipment_id}
-        items = Prefetch("items", queryset=ShipmentItem.objects.select_related("line_item__product"))
-        shipments = ({s.pk: s for s in Shipment.objects.filter(pk__in=shipment_ids)
-                      .prefetch_related(items)} if shipment_ids else {})
+        shipments = ({s.pk: s for s in Shipment.objects.filter(pk__in=shipment_ids)}
+                     if shipment_ids else {})
+        # A parcel's items name lines of its order, which are loaded anyway: plain tuples
+        # here, the lines (with their products) once, from the orders' prefetch.
+        items: dict[int, list[tuple[int, int]]] = {}
+        if shipment_ids:
+            for shipment_id, line_id, quantity in (
+                    ShipmentItem.objects.filter(shipment_id__in=shipment_ids).order_by("pk")
+                    .values_list("shipment_id", "line_item_id", "quantity")):
+                items.setdefault(shipment_id, []).append((line_id, quantity))
         order_ids = {job.order_id for job in jobs if job.order_id}
         order_ids |= {s.order_id for s in shipments.values() if s.order_id}
         lines = Prefetch("lines", queryset=LineItem.objects.select_related("product"))
         orders = ({o.pk: o for o in Order.objects.filter(pk__in=order_ids)
                    .select_related("customer").prefetch_related(lines)} if order_ids else {})
+        line_by_id = {line.pk: line for order in orders.values() for line in order.lines.all()}
+        strays = {line_id for pairs in items.values() for line_id, _ in pairs} - set(line_by_id)
+        if strays:  # an item of a line outside the shipment's order: not expected, still shown
+            line_by_id.update(LineItem.objects.select_related("product").in_bulk(strays))
         known = {o.customer_id for o in orders.values() if o.customer_id}
         loose = {job.customer_id for job in jobs if job.customer_id} - known
         customers = {o.customer_id: o.customer for o in orders.values() if o.customer_id}
         if loose:
             customers.update({c.pk: c for c in Customer.objects.filter(pk__in=loose)})
     brand_dict = brand_data(tenant, brand)
-    return {job.key: _assemble(tenant, job, brand, brand_dict, orders, shipments, customers)
-            for job in jobs}
+    loaded = _Loaded(brand, brand_dict, orders, shipments, customers, items, line_by_id)
+    return {job.key: _assemble(tenant, job, loaded) for job in jobs}
 
 
-def _assemble(tenant, job: _Job, brand, brand_dict, orders, shipments, customers) -> dict[str, Any]:
+@dataclass
+class _Loaded:
+    brand: Any
+    brand_dict: dict[str, Any]
+    orders: dict[int, Any]
+    shipments: dict[int, Any]
+    customers: dict[int, Any]
+    items: dict[int, list[tuple[int, int]]]  # shipment id → (line id, quantity), in order
+    lines: dict[int, Any]
+
+
+def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
     from messaging import links
 
-    shipment = shipments.get(job.shipment_id)
-    order = orders.get(job.order_id or (shipment.order_id if shipment else None))
-    customer = customers.get(job.customer_id or (order.customer_id if order else None))
+    brand, brand_dict = loaded.brand, loaded.brand_dict
+    shipment = loaded.shipments.get(job.shipment_id)
+    order = loaded.orders.get(job.order_id or (shipment.order_id if shipment else None))
+    customer = loaded.customers.get(job.customer_id or (order.customer_id if order else None))
     locale = shopper_locale(job.locale or (customer.locale if customer else None)
                             or tenant.default_locale)
     order_lines = [line_data(line) for line in order.lines.all()] if order else []
-    if shipment is not None and shipment.items.all():
-        line_items = [line_data(item.line_item, item.quantity) for item in shipment.items.all()]
+    parcel = loaded.items.get(shipment.pk, []) if shipment is not None else []
+    if parcel:
+        line_items = [line_data(loaded.lines[line_id], quantity) for line_id, quantity in parcel]
     else:
         line_items = order_lines
     shipment_dict = shipment_data(shipment, brand, locale) if shipment else None

@@ -530,11 +530,13 @@ def profile_pipeline(fx: Fixture, args) -> None:
     queued: list[list[int]] = []
     original_enqueue = dispatch._enqueue
     dispatch._enqueue = lambda tenant_id, ids: queued.append(ids)
-    profiler = cProfile.Profile()
+    profiler, announcing = cProfile.Profile(), cProfile.Profile()
     try:
         with tenant_scope(tenant), connection.execute_wrapper(counting):
             began = time.perf_counter()
+            announcing.enable()
             outbox_announce(tenant, ShipmentMilestone, milestone_reached)
+            announcing.disable()
             seconds["announce"] = time.perf_counter() - began
             phase[0] = "dispatch"
             began = time.perf_counter()
@@ -555,22 +557,25 @@ def profile_pipeline(fx: Fixture, args) -> None:
     print(f"# profile: {n} `shipped` milestones in-process, no other load: announced "
           "(outbox, planned per batch of 100), dispatched (claims of 200: checked, rendered, "
           f"stored `queued`; send tasks not published), then sent by dispatch.messages_send "
-          f"per task's ids ({dispatch.TASK_BATCH}); the dispatch under cProfile (slower)")
+          f"per task's ids ({dispatch.TASK_BATCH}); announce and dispatch under cProfile "
+          "(slower)")
     for name in ("announce", "dispatch", "send"):
         bucket = counts[name]
         total = sum(bucket.values())
         print(f"# profile {name}: {seconds[name] / n * 1e3:.3f} ms/message, "
               f"{total / n:.2f} statements/message: " + ", ".join(
                   f"{k} {v / n:.3f}" for k, v in sorted(bucket.items(), key=lambda kv: -kv[1])))
-    for order, pattern, limit in (
-            ("cumulative", r"(messaging|orders/services|tenants/services|recommendations|"
-                           r"django/db/models/(query|base)|jinja2/environment|psycopg/cursor)",
+    for name, prof, order, pattern, limit in (
+            ("announce", announcing, "cumulative", r"(messaging|tenants/outbox|"
+             r"django/db/models/(query|base)|celery/app/task|psycopg/cursor)", 16),
+            ("dispatch", profiler, "cumulative", r"(messaging|orders/services|tenants/services|"
+             r"recommendations|django/db/models/(query|base)|jinja2/environment|psycopg/cursor)",
              30),
-            ("tottime", "", 16)):
+            ("dispatch", profiler, "tottime", "", 16)):
         out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).sort_stats(order)
+        stats = pstats.Stats(prof, stream=out).sort_stats(order)
         stats.print_stats(pattern, limit) if pattern else stats.print_stats(limit)
-        print(f"# profile dispatch, by {order}:")
+        print(f"# profile {name}, by {order}:")
         for line in out.getvalue().splitlines():
             if line.strip() and not line.startswith(("   Ordered", "   List", "   Random")):
                 print("#   " + line.replace(str(h.ROOT) + "/", "").replace(

@@ -169,3 +169,25 @@ def test_the_fast_path_asks_the_dispatcher_for_this_store(store, monkeypatch):
     signals_receivers.dispatch_queue(store.pk)
 
     assert asked == [store.pk]
+
+
+def test_a_batch_of_milestones_is_planned_in_the_same_queries_as_one(
+        store, dispatches, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_rule(store, "shipped")
+    make_rule(store, "shipped", "sms")
+
+    def announce(count: int) -> int:
+        for _ in range(count):
+            reach(store, make_shipment(store, make_order(store, make_customer(store))), "shipped")
+        with CaptureQueriesContext(connection) as queries, \
+                django_capture_on_commit_callbacks(execute=True):
+            assert milestones_announce(store.pk) == count
+        return len(queries)
+
+    assert announce(1) == announce(8)
+    messages = messages_of(store)
+    assert len(messages) == 18 and {m.status for m in messages} == {"scheduled"}
+    assert dispatches == [store.pk, store.pk]  # one dispatch asked per announced batch

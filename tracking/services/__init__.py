@@ -1,0 +1,46 @@
+"""Writes of the tracking app: shipments, inbound webhooks, events, status and milestones.
+
+    inbound_accept (verify, parse, store) ──▶ drain_kick ──▶ [task] inbound_drain (drain.py)
+                                                              └─ updates_apply_many
+                                                                   ├─ events: INSERT … ON CONFLICT DO NOTHING
+                                                                   └─ shipment_recompute (row lock)
+                                                                        ├─ fold events in time order
+                                                                        │   through status_transition_allowed
+                                                                        └─ milestones: ON CONFLICT DO NOTHING,
+                                                                           announced after commit
+
+Recomputing the shipment from all of its stored events, in event-time order, is what makes
+duplicates and out-of-order deliveries harmless: the result depends only on the set of events.
+"""
+
+from .events import updates_apply, updates_apply_many
+from .inbound import (
+    GENERIC_SOURCE,
+    REPLAYERS,
+    SHOPIFY_SOURCE,
+    Receipt,
+    _finish,
+    _parser,
+    generic_events_receive,
+    inbound_accept,
+    inbound_process,
+    inbound_receive,
+    inbound_replay,
+    inbound_replayer_register,
+    inbound_store,
+)
+from .shipments import (
+    _enqueue,
+    shipment_create,
+    shipment_get_or_create,
+    shipment_recompute,
+    shipments_recompute,
+)
+
+__all__ = [
+    "GENERIC_SOURCE", "REPLAYERS", "SHOPIFY_SOURCE", "Receipt", "_enqueue", "_finish", "_parser",
+    "generic_events_receive", "inbound_accept", "inbound_process", "inbound_receive",
+    "inbound_replay", "inbound_replayer_register", "inbound_store", "shipment_create",
+    "shipment_get_or_create", "shipment_recompute", "shipments_recompute", "updates_apply",
+    "updates_apply_many",
+]

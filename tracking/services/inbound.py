@@ -1,0 +1,205 @@
+"""Inbound webhook bodies: accepted (verified, parsed, stored in one write), replayed, processed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.models import Tenant
+from tenants.services import credential_fields
+
+from .. import bulk
+from ..carriers import ADAPTERS, PayloadError, get_adapter
+from ..carriers.generic import GenericEventParser
+from ..models import InboundWebhook
+from .events import updates_apply
+
+logger = logging.getLogger(__name__)
+
+# Headers never kept with an inbound body: they authenticate people, not providers.
+_DROPPED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
+
+GENERIC_SOURCE = "generic"
+SHOPIFY_SOURCE = "shopify"  # orders and fulfillments, not a carrier: tracking/shopify/
+
+
+def _parser(source: str):
+    """The carrier adapter for a webhook source, or our generic event API's parser."""
+    return GenericEventParser() if source == GENERIC_SOURCE else get_adapter(source)
+
+
+def inbound_store(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
+                  query: str = "", remote_addr: str | None = None,
+                  truncated: bool = False) -> InboundWebhook:
+    """Raw first: the body is stored before anything else looks at it."""
+    kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
+    return InboundWebhook.objects.create(
+        tenant=tenant, source=source, body=body, headers=kept, query=query[:2000],
+        remote_addr=remote_addr, body_truncated=truncated)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status: str  # an InboundWebhook.Status
+    message: str = ""
+    details: dict | None = None
+
+
+@dataclass(frozen=True)
+class _Decision:
+    status: str
+    error: str = ""
+    details: dict | None = None
+    event_id: str = ""
+
+
+def _decide(tenant: Tenant, source: str, body: bytes, headers: Mapping[str, str], query: str,
+            *, truncated: bool = False, exclude_id: int | None = None,
+            check_duplicate: bool = True, secrets: Mapping[str, str] | None = None) -> _Decision:
+    """Verify and parse a body in memory: what its stored row's status will be. The webhook
+    path leaves redeliveries to the drain (`check_duplicate=False`): one query less while the
+    provider waits, and the drain sees them in batches."""
+    from django.http import QueryDict
+
+    if truncated:
+        return _Decision(InboundWebhook.Status.INVALID, "The body was larger than we accept.")
+    adapter = get_adapter(source)
+    secrets = secrets or credential_fields(tenant, source) or {}
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if not adapter.verify(body, lowered, QueryDict(query), secrets):
+        reason = ("No webhook secret is configured for this source." if not secrets else
+                  "The signature does not match this store's webhook secret.")
+        return _Decision(InboundWebhook.Status.REJECTED, reason)
+    try:
+        updates = adapter.parse(body)
+    except PayloadError as exc:
+        return _Decision(InboundWebhook.Status.INVALID, exc.message, exc.details)
+    if not updates:
+        return _Decision(InboundWebhook.Status.IGNORED, "Not a kind of event we process.")
+    event_id = next((u.provider_event_id for u in updates if u.provider_event_id), "")[:128]
+    if check_duplicate and event_id and InboundWebhook.objects.filter(
+            source=source, provider_event_id=event_id,
+            status__in=[InboundWebhook.Status.QUEUED, InboundWebhook.Status.PROCESSED],
+    ).exclude(pk=exclude_id).exists():
+        return _Decision(InboundWebhook.Status.DUPLICATE, "This delivery arrived before.",
+                         event_id=event_id)
+    return _Decision(InboundWebhook.Status.QUEUED, event_id=event_id)
+
+
+def _queue_processing(tenant: Tenant, inbound: InboundWebhook) -> None:
+    """After commit, make sure a drain (drain.py) will apply the body: usually one Redis
+    SET NX, not a Celery message per body."""
+    from ..drain import drain_kick
+
+    transaction.on_commit(lambda: drain_kick(tenant.pk), robust=True)
+
+
+def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
+                   query: str = "", remote_addr: str | None = None, truncated: bool = False,
+                   secrets: Mapping[str, str] | None = None) -> tuple[InboundWebhook, Receipt]:
+    """The webhook endpoint's path: verify and parse in memory, then store the body with its
+    outcome in ONE write (a commit is the expensive part of answering a webhook). The body is
+    still stored before anything processes it and before the provider gets its 2xx; if the
+    checks themselves fail unexpectedly, the body is stored first and the error raised."""
+    try:
+        decision = _decide(tenant, source, body, headers, query, truncated=truncated,
+                           check_duplicate=False, secrets=secrets)
+    except Exception:
+        inbound_store(tenant, source=source, body=body, headers=headers, query=query,
+                      remote_addr=remote_addr, truncated=truncated)
+        raise
+    kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
+    inbound = bulk.row_insert(InboundWebhook(
+        tenant=tenant, source=source, body=body, headers=kept, query=query[:2000],
+        remote_addr=remote_addr, body_truncated=truncated, status=decision.status,
+        error=decision.error, provider_event_id=decision.event_id))
+    if decision.status == InboundWebhook.Status.QUEUED:
+        _queue_processing(tenant, inbound)
+    return inbound, Receipt(decision.status, decision.error, decision.details)
+
+
+def inbound_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
+    """Verify and parse a body already stored, and queue it: how replay works."""
+    decision = _decide(tenant, inbound.source, bytes(inbound.body), inbound.headers,
+                       inbound.query, truncated=inbound.body_truncated, exclude_id=inbound.pk)
+    inbound.provider_event_id = decision.event_id or inbound.provider_event_id
+    receipt = _finish(inbound, decision.status, decision.error, decision.details)
+    if decision.status == InboundWebhook.Status.QUEUED:
+        _queue_processing(tenant, inbound)
+    return receipt
+
+
+def _finish(inbound: InboundWebhook, status: str, error: str = "", details=None) -> Receipt:
+    inbound.status, inbound.error = status, error
+    inbound.save(update_fields=["status", "error", "provider_event_id"])
+    return Receipt(status, error, details)
+
+
+def inbound_process(tenant: Tenant, inbound_id: int) -> None:
+    """Apply a queued body. Idempotent: running it twice creates nothing twice."""
+    inbound = InboundWebhook.objects.filter(pk=inbound_id).first()
+    if inbound is not None and inbound.source == SHOPIFY_SOURCE:
+        from ..shopify.processing import shopify_process
+
+        return shopify_process(tenant, inbound)
+    if inbound is None or inbound.status not in (InboundWebhook.Status.QUEUED,
+                                                 InboundWebhook.Status.FAILED):
+        return
+    inbound.attempts += 1
+    try:
+        updates = _parser(inbound.source).parse(bytes(inbound.body))
+        created = updates_apply(tenant, updates, inbound=inbound)
+    except Exception as exc:
+        logger.exception("inbound webhook processing failed", extra={"inbound_id": inbound_id})
+        inbound.status, inbound.error = InboundWebhook.Status.FAILED, f"{type(exc).__name__}: {exc}"
+        inbound.save(update_fields=["status", "error", "attempts"])
+        raise
+    inbound.status, inbound.error = InboundWebhook.Status.PROCESSED, ""
+    inbound.processed_at, inbound.events_created = timezone.now(), created
+    inbound.save(update_fields=["status", "error", "attempts", "processed_at", "events_created"])
+
+
+# Sources whose stored bodies a higher app processes (messaging's SendGrid and Twilio
+# callbacks): it registers here, from its AppConfig.ready(), how to replay them.
+REPLAYERS: dict[str, Callable[[Tenant, InboundWebhook], Receipt]] = {}
+
+
+def inbound_replayer_register(source: str, replay: Callable[[Tenant, InboundWebhook], Receipt]) -> None:
+    REPLAYERS[source] = replay
+
+
+def inbound_replay(tenant: Tenant, inbound_id: int) -> Receipt:
+    """Run a stored body through the whole pipeline again (e.g. after fixing a secret)."""
+    from tenants.access import access_scoped
+
+    inbound = access_scoped(InboundWebhook, tenant, inbound_id)
+    if inbound.source in REPLAYERS:
+        return REPLAYERS[inbound.source](tenant, inbound)
+    if inbound.source == GENERIC_SOURCE:
+        return generic_events_receive(tenant, inbound)
+    if inbound.source == SHOPIFY_SOURCE:
+        from ..shopify.processing import shopify_receive
+
+        return shopify_receive(tenant, inbound)
+    if inbound.source not in ADAPTERS:
+        return _finish(inbound, InboundWebhook.Status.INVALID,
+                       f"No webhook source named {inbound.source!r}: nothing can process it.")
+    return inbound_receive(tenant, inbound)
+
+
+def generic_events_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
+    """Validate a stored generic-API batch (already authenticated by its API key) and queue it.
+    Raises PayloadError, naming each bad item and field, after recording the outcome."""
+    try:
+        updates = GenericEventParser().parse(bytes(inbound.body))
+    except PayloadError as exc:
+        _finish(inbound, InboundWebhook.Status.INVALID, exc.message)
+        raise
+    count = sum(len(u.events) for u in updates)
+    receipt = _finish(inbound, InboundWebhook.Status.QUEUED, details={"events": count})
+    _queue_processing(tenant, inbound)
+    return Receipt(receipt.status, f"{count} event(s) accepted.", {"events": count})

@@ -172,6 +172,9 @@ class Order(TenantScopedModel):
     fulfillment_status = models.CharField(max_length=24, choices=FulfillmentStatus.choices,
                                           default=FulfillmentStatus.UNFULFILLED)
     promised_delivery_date = models.DateField(null=True, blank=True)
+    # When the source last changed the order, by its own clock (Shopify's `updated_at`): a
+    # version older than this that arrives late is not applied over a newer one.
+    source_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -231,7 +231,8 @@ def order_input(payload: object) -> OrderInput:
         shipping_address=shipping_address(payload.get("shipping_address")),
         source=Order.Source.SHOPIFY,
         financial_status=FINANCIAL_STATUS.get(financial, Order.FinancialStatus.PENDING),
-        fulfillment_status=fulfillment_status)
+        fulfillment_status=fulfillment_status,
+        source_updated_at=timestamp(payload.get("updated_at"), "updated_at"))
 
 
 def product_inputs(payload: object) -> list[ProductInput]:

@@ -78,6 +78,8 @@ class OrderInput:
     financial_status: str = Order.FinancialStatus.PAID
     fulfillment_status: str = Order.FulfillmentStatus.UNFULFILLED
     promised_delivery_date: date | None = None
+    # The source's own "last changed" time, when it sends one: older versions are skipped.
+    source_updated_at: datetime | None = None
 
 
 @dataclass
@@ -215,18 +217,28 @@ def _lines_replace(order: Order, current: list[LineItem], rows: list[LineItem]) 
         order.lines.filter(position__in=list(by_position)).delete()
 
 
+def _is_older(data: OrderInput, order: Order) -> bool:
+    return (data.source_updated_at is not None and order.source_updated_at is not None
+            and data.source_updated_at < order.source_updated_at)
+
+
 def order_upsert(tenant: Tenant, data: OrderInput, *, actor: str = "") -> tuple[Order, bool]:
     """Create or update an order with its customer and lines; returns (order, created).
     A new order records `order_confirmed`; a change records what changed on the timeline."""
     if not data.lines:
         raise ValidationFailed(details={"lines": ["An order needs at least one line."]})
     with transaction.atomic():
-        customer = customer_upsert(tenant, data.customer, actor=actor)[0] if data.customer else None
         order = Order.objects.select_for_update().filter(external_id=data.external_id).first()
+        if order is not None and _is_older(data, order):
+            # Deliveries are not ordered: this version is older than the one applied.
+            return order, False
+        customer = customer_upsert(tenant, data.customer, actor=actor)[0] if data.customer else None
         created = order is None
         if created:
             order = Order(tenant=tenant, external_id=data.external_id)
         changed = _assign(order, _order_values(data, customer))
+        if data.source_updated_at is not None:
+            order.source_updated_at = data.source_updated_at  # bookkeeping, not a change
         try:
             order.full_clean(exclude=["tenant", "customer"], validate_unique=False,
                              validate_constraints=False)

@@ -45,6 +45,37 @@ def test_orders_updated_before_orders_create_keeps_the_newer_state(deliver, alph
 
 
 @pytest.mark.django_db
+def test_an_older_orders_updated_arriving_late_does_not_undo_a_newer_one(deliver, alpha):
+    newer = json.loads(fixture_bytes("orders_updated.json"))
+    newer.update(updated_at="2024-05-03T08:00:00-04:00", cancelled_at="2024-05-03T08:00:00-04:00",
+                 financial_status="refunded")
+    assert deliver(json.dumps(newer).encode(), "orders/updated").status_code == 200
+    assert deliver("orders_updated.json", "orders/updated").status_code == 200  # of 05-02
+
+    assert last_inbound(alpha).status == Status.PROCESSED
+    order = order_row(alpha)
+    assert order.fulfillment_status == Order.FulfillmentStatus.CANCELLED
+    assert order.financial_status == Order.FinancialStatus.REFUNDED
+    assert order.source_updated_at.isoformat() == "2024-05-03T12:00:00+00:00"
+    with tenant_scope(alpha):
+        assert not order.events.filter(kind=OrderEvent.Kind.UPDATED).exists()
+
+
+@pytest.mark.django_db
+def test_a_newer_orders_updated_is_applied_and_noted_on_the_timeline(deliver, alpha):
+    assert deliver("orders_updated.json", "orders/updated").status_code == 200
+    newer = json.loads(fixture_bytes("orders_updated.json"))
+    newer.update(updated_at="2024-05-03T08:00:00-04:00", financial_status="refunded")
+    assert deliver(json.dumps(newer).encode(), "orders/updated").status_code == 200
+
+    order = order_row(alpha)
+    assert order.financial_status == Order.FinancialStatus.REFUNDED
+    with tenant_scope(alpha):
+        assert list(order.events.filter(kind=OrderEvent.Kind.UPDATED).values_list(
+            "summary", flat=True)) == ["Order #1001 updated: financial_status"]
+
+
+@pytest.mark.django_db
 def test_a_fulfillment_before_its_order_waits_queued_and_is_applied_when_the_order_arrives(
         deliver, alpha):
     assert deliver("fulfillments_create.json", "fulfillments/create").status_code == 200

@@ -189,12 +189,20 @@ def _send(tenant: Tenant, message_ids: list[int]) -> dict[int, str]:
     return statuses
 
 
+_TO_SENDING = ("UPDATE messaging_message SET status = %s, attempts = attempts + 1, "
+               "provider = %s, status_reason = '', updated_at = %s "
+               "WHERE tenant_id = %s AND id = %s AND status = %s")
+
+
 def _send_one(tenant: Tenant, message: Message, transport: Transport, now: datetime,
               sent: list) -> str:
     """`queued → sending` committed on its own (the only way to `sending`), then the provider."""
-    moved = Message.objects.filter(tenant=tenant, pk=message.pk, status=S.QUEUED).update(
-        status=S.SENDING, attempts=message.attempts + 1, provider=transport.name,
-        status_reason="", updated_at=now)
+    with connection.cursor() as cursor:
+        # One prepared-shape statement per message (the ORM's filter and update building cost
+        # more than the round trip); the status guard is what makes it exactly once.
+        cursor.execute(_TO_SENDING, [S.SENDING, transport.name, now, tenant.pk, message.pk,
+                                     S.QUEUED])
+        moved = cursor.rowcount
     if not moved:  # another task got there first (a duplicate delivery, the sweep)
         current = Message.objects.filter(tenant=tenant, pk=message.pk).values_list(
             "status", flat=True).first()

@@ -174,3 +174,14 @@ def test_taking_many_sends_at_once_waits_as_taking_them_one_by_one(settings):
     slow = datetime(2026, 3, 9, 10, 0, 0, tzinfo=UTC)
     assert rate_take_many("test-many:b", 0.5, 3, now=slow) == [
         rate_take("test-one:b", 0.5, now=slow) for _ in range(3)]
+
+
+@pytest.mark.postgres
+def test_rendered_bodies_are_compressed_with_lz4_where_postgresql_has_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+                       "AND 'lz4' = ANY(enumvals)")
+        expected = "l" if cursor.fetchone() else ""
+        cursor.execute("SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
+                       "'messaging_message'::regclass AND attname IN ('html_body', 'text_body')")
+        assert dict(cursor.fetchall()) == {"html_body": expected, "text_body": expected}

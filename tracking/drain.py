@@ -117,7 +117,8 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                 if not helped and handled > count:
                     helped = _ask_for_help(tenant, slot)  # bodies keep waiting: share the work
                 if _shared_flags():
-                    _redis().expire(flag, FLAG_SECONDS)
+                    with contextlib.suppress(Exception):  # it expires; the sweep is the net
+                        _redis().expire(flag, FLAG_SECONDS)
                 continue
             if slot != 0 or not _shared_flags():
                 return handled
@@ -130,7 +131,8 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                 return handled
     finally:
         if flag and _shared_flags():
-            _flag_drop(flag)
+            with contextlib.suppress(Exception):  # Redis is down: the flag expires by itself
+                _flag_drop(flag)
 
 
 def _hand_over(tenant: Tenant, slot: int) -> None:

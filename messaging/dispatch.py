@@ -36,7 +36,13 @@ from tenants.models import Tenant
 
 from .models import Message, Suppression
 from .outcomes import Outcome, events_record, messages_finish, messages_update, timeline_record
-from .preparing import RENDERED_FIELDS, is_rendered, messages_check, messages_render
+from .preparing import (
+    RENDERED_FIELDS,
+    is_rendered,
+    messages_check,
+    messages_facts,
+    messages_render,
+)
 from .providers import (
     PermanentSendError,
     SendError,
@@ -95,8 +101,9 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
             return 0
         for message in claimed:
             message.tenant = tenant
-        wanted, outcomes = messages_check(tenant, claimed, pending_counts=True)
-        ready, failed = messages_render(tenant, wanted)
+        facts = messages_facts(tenant, claimed, pending_counts=True)
+        wanted, outcomes = messages_check(tenant, claimed, pending_counts=True, facts=facts)
+        ready, failed = messages_render(tenant, wanted, facts=facts)
         for message in ready:
             message.status, message.updated_at = S.QUEUED, now
         messages_update(tenant, ready, ["status", "updated_at", *RENDERED_FIELDS])

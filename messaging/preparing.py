@@ -21,9 +21,10 @@ from tenants.context import tenant_scope
 from tenants.models import Tenant
 
 from . import rendering
-from .journeys.relevance import messages_block_reasons
+from .journeys.relevance import MessageFacts, messages_block_reasons
 from .models import Message, Template, TemplateVersion
 from .outcomes import Outcome
+from .rendering.context import Preloaded, orders_for_context
 
 logger = logging.getLogger(__name__)
 S = Message.Status
@@ -36,10 +37,19 @@ def is_rendered(message: Message) -> bool:
     return bool(message.text_body or message.html_body)
 
 
-def messages_check(tenant: Tenant, messages: list[Message], *,
-                   pending_counts: bool) -> tuple[list[Message], list[Outcome]]:
+def messages_facts(tenant: Tenant, messages: list[Message], *,
+                   pending_counts: bool) -> MessageFacts:
+    """The rows a batch's checks need, read so that rendering can use them again (orders with
+    their customers and lines, shipments)."""
+    return MessageFacts(tenant, messages, pending_counts=pending_counts,
+                        orders_query=orders_for_context)
+
+
+def messages_check(tenant: Tenant, messages: list[Message], *, pending_counts: bool,
+                   facts: MessageFacts | None = None) -> tuple[list[Message], list[Outcome]]:
     """Split a batch into the messages still wanted and the outcomes of those that are not."""
-    reasons = messages_block_reasons(tenant, messages, pending_counts=pending_counts)
+    reasons = messages_block_reasons(tenant, messages, pending_counts=pending_counts,
+                                     facts=facts)
     wanted, dropped = [], []
     for message in messages:
         reason = reasons[message.pk]
@@ -50,15 +60,18 @@ def messages_check(tenant: Tenant, messages: list[Message], *,
     return wanted, dropped
 
 
-def messages_render(tenant: Tenant, messages: list[Message]) -> tuple[list[Message], list[Outcome]]:
+def messages_render(tenant: Tenant, messages: list[Message], *,
+                    facts: MessageFacts | None = None) -> tuple[list[Message], list[Outcome]]:
     """Render the messages that have no content yet, setting the content on the instances
-    (stored by the caller); returns the messages ready to send and the failed outcomes."""
+    (stored by the caller); returns the messages ready to send and the failed outcomes.
+    `facts` (from messages_facts for the same batch) saves reading those rows again."""
     todo = [m for m in messages if not is_rendered(m)]
     if not todo:
         return list(messages), []
-    problems = _versions_choose(tenant, todo)
+    problems = _versions_choose(tenant, todo, facts.customers if facts else None)
     renderable = [m for m in todo if m.pk not in problems]
-    contexts = _contexts(tenant, renderable, problems)
+    preloaded = Preloaded(facts.shipments, facts.orders) if facts else None
+    contexts = _contexts(tenant, renderable, problems, preloaded)
     for message in renderable:
         if message.pk in problems:
             continue
@@ -79,7 +92,8 @@ def messages_render(tenant: Tenant, messages: list[Message]) -> tuple[list[Messa
     return ready, failed
 
 
-def _versions_choose(tenant: Tenant, messages: list[Message]) -> dict[int, str]:
+def _versions_choose(tenant: Tenant, messages: list[Message],
+                     customers: dict | None) -> dict[int, str]:
     """Set each message's template version (the one it names, else the current one of its
     rule's template in its locale) and whether it carries marketing; returns problems by id.
     One query for the templates, one per (template, locale) pair in the batch."""
@@ -92,7 +106,7 @@ def _versions_choose(tenant: Tenant, messages: list[Message]) -> dict[int, str]:
         template_ids = {v.template_id for v in versions.values()}
         template_ids |= {t for t in rule_templates.values() if t}
         templates = Template.objects.in_bulk(template_ids) if template_ids else {}
-        customers = _customers(messages)
+        customers = customers if customers is not None else _customers(messages)
         current: dict[tuple[int, str], TemplateVersion | None] = {}
         problems: dict[int, str] = {}
         for message in messages:
@@ -129,11 +143,12 @@ def _customers(messages: list[Message]) -> dict:
     return Customer.objects.in_bulk(ids) if ids else {}
 
 
-def _contexts(tenant: Tenant, messages: list[Message], problems: dict[int, str]) -> dict:
+def _contexts(tenant: Tenant, messages: list[Message], problems: dict[int, str],
+              preloaded: Preloaded | None) -> dict:
     """Contexts for the batch in one go; should that fail (a row in a state nobody foresaw),
     each message on its own, so one bad order fails one message and not the batch."""
     try:
-        return rendering.contexts_for_many(tenant, messages)
+        return rendering.contexts_for_many(tenant, messages, preloaded=preloaded)
     except Exception:  # noqa: BLE001 - retried one by one just below
         logger.warning("batch context failed; loading one by one", exc_info=True)
     contexts = {}

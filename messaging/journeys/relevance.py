@@ -12,6 +12,10 @@ an answer is the `status_reason` of a message that is then `suppressed` instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+
 from orders.models import Customer, Order
 from tenants.context import tenant_scope
 from tracking.models import Shipment
@@ -61,8 +65,8 @@ def message_relevance(message: Message) -> str | None:
     return MessageFacts(message.tenant, [message]).relevance(message)
 
 
-def messages_block_reasons(tenant, messages: list[Message], *,
-                           pending_counts: bool = False) -> dict[int, str | None]:
+def messages_block_reasons(tenant, messages: list[Message], *, pending_counts: bool = False,
+                           facts: MessageFacts | None = None) -> dict[int, str | None]:
     """For a batch about to be sent (or rendered for sending): per message id, the reason not
     to send it, or None. First what the shopper said (suppression list, consent, marketing
     consent a rule asks for, preferences), then `message_relevance`, all from one set of
@@ -70,8 +74,9 @@ def messages_block_reasons(tenant, messages: list[Message], *,
 
     Review requests and their kind go once per order and channel: one that passes here
     counts as sent for the rest of the batch; with `pending_counts`, rows already `queued`
-    (rendered by an earlier batch, not yet sent) count too."""
-    facts = MessageFacts(tenant, messages, pending_counts=pending_counts)
+    (rendered by an earlier batch, not yet sent) count too. `facts`: read beforehand by a
+    caller that uses them again."""
+    facts = facts or MessageFacts(tenant, messages, pending_counts=pending_counts)
     reasons: dict[int, str | None] = {}
     for message in messages:
         reason = facts.shopper_reason(message) or facts.relevance(message)
@@ -85,20 +90,29 @@ class MessageFacts:
     """Fresh rows for a batch of messages (rules with journeys, orders, shipments, shoppers,
     preferences, suppressions, earlier review requests): each kind in one query."""
 
-    def __init__(self, tenant, messages: list[Message], *, pending_counts: bool = False):
+    def __init__(self, tenant, messages: list[Message], *, pending_counts: bool = False,
+                 orders_query: Callable[[QuerySet], QuerySet] | None = None):
+        """`orders_query` shapes the orders' query (joins, prefetches) for a caller that
+        reuses them afterwards (the dispatcher's contexts); their customers count as read."""
         with tenant_scope(tenant):
             rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
             self.rules = ({r.pk: r for r in JourneyRule.objects.filter(pk__in=rule_ids)
                            .select_related("journey")} if rule_ids else {})
             order_ids = {m.order_id for m in messages if m.order_id is not None}
-            self.orders = ({o.pk: o for o in Order.objects.filter(pk__in=order_ids)}
+            orders = Order.objects.filter(pk__in=order_ids)
+            self.orders = ({o.pk: o for o in (orders_query(orders) if orders_query else orders)}
                            if order_ids else {})
             shipment_ids = {m.shipment_id for m in messages if m.shipment_id is not None}
             self.shipments = ({s.pk: s for s in Shipment.objects.filter(pk__in=shipment_ids)}
                               if shipment_ids else {})
             customer_ids = {m.customer_id for m in messages if m.customer_id is not None}
-            self.customers = ({c.pk: c for c in Customer.objects.filter(pk__in=customer_ids)}
-                              if customer_ids else {})
+            self.customers = {}
+            if orders_query is not None:  # joined with the orders: read in the same query
+                self.customers = {o.customer_id: o.customer for o in self.orders.values()
+                                  if o.customer_id in customer_ids}
+            loose = customer_ids - set(self.customers)
+            if loose:
+                self.customers.update(Customer.objects.in_bulk(loose))
             self.recipients = RecipientFacts(
                 self.customers.values(),
                 [a for m in messages for a in (_listed_address(m), m.recipient)])

@@ -178,19 +178,39 @@ def context_for(tenant, *, milestone: str, order=None, shipment=None, customer=N
     return _contexts(tenant, [job])[None]
 
 
-def contexts_for_many(tenant, messages: Iterable) -> dict[int, dict[str, Any]]:
+@dataclass
+class Preloaded:
+    """Rows a caller read already for the same batch (the dispatcher's checks): shipments
+    and orders by id, the orders with their customer and lines (with products) prefetched.
+    Passed to `contexts_for_many`, they are used instead of reading them again."""
+
+    shipments: dict[int, Any]
+    orders: dict[int, Any]
+
+
+def orders_for_context(queryset):
+    """How `Preloaded.orders` must be read: customer joined, lines with products prefetched."""
+    from orders.models import LineItem
+
+    lines = Prefetch("lines", queryset=LineItem.objects.select_related("product"))
+    return queryset.select_related("customer").prefetch_related(lines)
+
+
+def contexts_for_many(tenant, messages: Iterable, *,
+                      preloaded: Preloaded | None = None) -> dict[int, dict[str, Any]]:
     """Contexts for a dispatch batch, by message id, in a fixed number of queries (about six,
-    whatever the batch size). Each message's own `milestone`, `locale` and
-    `includes_marketing` decide its context."""
+    whatever the batch size; two with `preloaded`). Each message's own `milestone`, `locale`
+    and `includes_marketing` decide its context."""
     jobs = [_Job(m.pk, m.milestone, m.order_id, m.shipment_id, m.customer_id, m,
                  bool(m.includes_marketing), m.locale or None) for m in messages]
     for message in (job.message for job in jobs):
         if message.tenant_id != tenant.pk:
             raise ValueError(f"message {message.pk} belongs to another tenant")
-    return _contexts(tenant, jobs)
+    return _contexts(tenant, jobs, preloaded)
 
 
-def _contexts(tenant, jobs: list[_Job]) -> dict[Any, dict[str, Any]]:
+def _contexts(tenant, jobs: list[_Job],
+              preloaded: Preloaded | None = None) -> dict[Any, dict[str, Any]]:
     from orders.models import Customer, LineItem, Order
     from tenants.models import Brand
     from tracking.models import Shipment, ShipmentItem
@@ -198,8 +218,11 @@ def _contexts(tenant, jobs: list[_Job]) -> dict[Any, dict[str, Any]]:
     with tenant_scope(tenant):
         brand = Brand.objects.filter().first()
         shipment_ids = {job.shipment_id for job in jobs if job.shipment_id}
-        shipments = ({s.pk: s for s in Shipment.objects.filter(pk__in=shipment_ids)}
-                     if shipment_ids else {})
+        known_shipments = preloaded.shipments if preloaded is not None else {}
+        shipments = {pk: known_shipments[pk] for pk in shipment_ids if pk in known_shipments}
+        if shipment_ids - set(shipments):
+            shipments.update({s.pk: s for s in Shipment.objects.filter(
+                pk__in=shipment_ids - set(shipments))})
         # A parcel's items name lines of its order, which are loaded anyway: plain tuples
         # here, the lines (with their products) once, from the orders' prefetch.
         items: dict[int, list[tuple[int, int]]] = {}
@@ -210,9 +233,12 @@ def _contexts(tenant, jobs: list[_Job]) -> dict[Any, dict[str, Any]]:
                 items.setdefault(shipment_id, []).append((line_id, quantity))
         order_ids = {job.order_id for job in jobs if job.order_id}
         order_ids |= {s.order_id for s in shipments.values() if s.order_id}
-        lines = Prefetch("lines", queryset=LineItem.objects.select_related("product"))
-        orders = ({o.pk: o for o in Order.objects.filter(pk__in=order_ids)
-                   .select_related("customer").prefetch_related(lines)} if order_ids else {})
+        known_orders = preloaded.orders if preloaded is not None else {}
+        orders = {pk: known_orders[pk] for pk in order_ids if pk in known_orders}
+        missing = order_ids - set(orders)
+        if missing:
+            orders.update({o.pk: o for o in orders_for_context(
+                Order.objects.filter(pk__in=missing))})
         line_by_id = {line.pk: line for order in orders.values() for line in order.lines.all()}
         strays = {line_id for pairs in items.values() for line_id, _ in pairs} - set(line_by_id)
         if strays:  # an item of a line outside the shipment's order: not expected, still shown

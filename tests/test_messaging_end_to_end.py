@@ -647,6 +647,6 @@ def test_a_real_worker_processes_a_signed_webhook_and_sendgrid_receives_the_emai
     # and it was the worker's thread that ran the pipeline, not this one
     main = threading.current_thread().name
     in_worker = {name for name, thread in ran if thread != main}
-    assert {"tracking.tasks.inbound_process", "messaging.tasks.messages_dispatch_due",
+    assert {"tracking.tasks.inbound_drain", "messaging.tasks.messages_dispatch_due",
             "messaging.tasks.messages_send_batch"} <= in_worker
     assert all(thread != main for _, thread in ran)

@@ -14,6 +14,7 @@ from tracking.models import Shipment
 from tracking.statuses import Milestone
 
 from ..models import JourneyRule, Message
+from ..outcomes import rows_insert
 from .conditions import Facts, conditions_match, conditions_problems
 from .quiet_hours import quiet_hours_release, recipient_timezone
 from .recipients import RecipientChecks, RecipientFacts, recipient_address
@@ -112,7 +113,7 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
                 rows += _rows_for(tenant, item, facts, customer, rules, loaded, now)
         if not rows:
             return []
-        Message.objects.bulk_create(rows, ignore_conflicts=True)
+        rows_insert(tenant, Message, rows)  # ON CONFLICT DO NOTHING on the dedup key
         # ON CONFLICT DO NOTHING returns no ids: read back the rows, new and earlier alike.
         return list(Message.objects.filter(dedup_key__in=[row.dedup_key for row in rows])
                     .order_by("pk"))

@@ -18,7 +18,7 @@ template version. Against a real PostgreSQL, Redis and Celery on loopback.
 
 Prints `scenario value baseline ratio` lines (comments start with `#`). Creates and drops its
 own PostgreSQL database and deletes the Redis keys it made; the worker is stopped, also on
-Ctrl-C. Bounded: about 2-3 minutes by default, under a minute with --quick.
+Ctrl-C. Bounded: about 1-1.5 minutes by default, under 30 s with --quick.
 
     .venv/bin/python bench/messaging.py [--quick] [--only pipeline,render,mjml] [--profile]
 """

@@ -1,10 +1,10 @@
 """Messaging: branded, personalised e-mail and SMS at every milestone, exactly once.
 
-    tracking.signals.milestone_reached ─┐
-    orders.signals.order_milestone_reached ─┴─▶ journeys.py   plan Message rows (in the
-                                                             reacting transaction; dedup key)
-    periodic dispatch (SKIP LOCKED) ─▶ dispatch.py ─▶ rendering/ ─▶ providers/ ─▶ SendGrid,
-                                                                    SMTP, Twilio, dev outbox
+    tracking.signals.milestone_reached ─┐  (a batch at a time:
+    orders.signals.order_milestone_reached ─┴─ tenants.outbox.rows_announced)
+        ─▶ journeys/   plan Message rows (in the announcing transaction; dedup key)
+    dispatch (SKIP LOCKED batches) ─▶ preparing.py (checks, contexts, rendering/: stored
+        `queued`) ─▶ send tasks of many ids ─▶ providers/ ─▶ SendGrid, SMTP, Twilio, dev outbox
     provider callbacks, pixel, redirect, /u/<token>/ ─▶ webhooks/, views ─▶ MessageEvent, statuses
 
 Modules and the interfaces between them (each owner keeps these signatures):
@@ -27,12 +27,15 @@ Modules and the interfaces between them (each owner keeps these signatures):
     providers/      Healthchecks-style transports: send(...) -> provider message id, or raises
         PermanentSendError / TemporarySendError (providers/base.py)
         email_transport_for(tenant), sms_transport_for(tenant)
-    dispatch.py     messages_dispatch_due(tenant, *, now=None, limit=200) -> int
-                    message_send(tenant, message_id) (claims, renders, sends, records; retries
-                    with backoff; UNCERTAIN on a crash after acceptance), rate limits
-    journeys.py     default_journey_install(tenant); messages_plan(tenant, *, milestone, order,
-                    shipment, occurred_at) -> list[Message]; message_relevance(message) -> str | None
-                    (a reason to suppress at send time, e.g. the shipment moved past it)
+    dispatch.py     messages_dispatch_due(tenant, *, now=None, limit=200) -> int (claims,
+                    checks and renders a batch: preparing.py); messages_send(tenant, ids) and
+                    message_send(tenant, message_id) (checks again, rate limits, sends,
+                    records; retries with backoff; UNCERTAIN on a crash after acceptance)
+    outcomes.py     batch writes: statuses, MessageEvent rows, order timeline lines
+    journeys/       default_journey_install(tenant); messages_plan(tenant, *, milestone, order,
+                    shipment, occurred_at) -> list[Message]; messages_plan_many(tenant, [...]);
+                    message_relevance(message) -> str | None and messages_block_reasons(tenant,
+                    messages) (reasons to suppress before sending, e.g. the shipment moved on)
     webhooks/       SendGrid event webhook, Twilio status + inbound SMS (keywords)
     views.py        open pixel, click redirect, /u/<token>/ preferences + RFC 8058 one-click
     api/            /api/v1/messages/, /api/v1/journeys/, /api/v1/templates/

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tenants import services as tenant_services
 from tenants.context import tenant_scope
 from tracking import drain, services, tasks
 from tracking.models import InboundWebhook, Shipment, ShipmentMilestone, TrackingEvent
 
-from .test_webhook_pipeline import SECRET, URL, rows, tracker_body
+from .test_webhook_pipeline import SECRET, URL, alpha, rows, tracker_body  # noqa: F401
 
-
-@pytest.fixture
-def alpha(personas):
-    tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET},
-                                   actor=personas.alice)
-    return personas.tenant_a
+__all__ = ["alpha"]
 
 
 @pytest.fixture

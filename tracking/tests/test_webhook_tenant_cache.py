@@ -10,16 +10,11 @@ from tenants import services as tenant_services
 from tenants import webhook_tenants
 from tenants.models import Credential, Tenant
 
-from .test_webhook_pipeline import SECRET, tracker_body
+from .test_webhook_pipeline import SECRET, alpha, tracker_body  # noqa: F401
+
+__all__ = ["alpha"]
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alpha(personas):
-    tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET},
-                                   actor=personas.alice)
-    return personas.tenant_a
 
 
 @pytest.fixture

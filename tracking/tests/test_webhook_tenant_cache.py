@@ -16,8 +16,6 @@ __all__ = ["alpha"]
 
 pytestmark = pytest.mark.django_db
 
-pytestmark = pytest.mark.django_db
-
 
 @pytest.fixture
 def clock(monkeypatch):

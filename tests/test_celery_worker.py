@@ -55,6 +55,7 @@ def worker():
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.REDIS_URL
     app.close()  # drop a producer pool made for another broker
+    app.loader.import_default_modules()  # every task registered, whatever ran before
     task_postrun.connect(_close_worker_connections, weak=False)
     try:
         app.control.purge()  # nothing left over from an earlier run

@@ -331,6 +331,7 @@ def worker(settings):
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.REDIS_URL
     app.close()
+    app.loader.import_default_modules()  # every task registered, whatever ran before
     task_postrun.connect(_close_worker_connections, weak=False)
     try:
         app.control.purge()

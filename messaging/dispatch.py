@@ -159,10 +159,9 @@ def _send(tenant: Tenant, message_ids: list[int]) -> dict[int, str]:
             return statuses
         wanted, dropped = messages_check(tenant, queued, pending_counts=False)
         # Queued by an older dispatcher, or rows written by hand: render them here.
+        unrendered = {m.pk for m in wanted if not is_rendered(m)}
         ready, failed = messages_render(tenant, wanted)
-        unrendered = [m for m in ready if m.pk in {w.pk for w in wanted if not is_rendered(w)}]
-        if unrendered:
-            messages_update(tenant, unrendered, RENDERED_FIELDS)
+        messages_update(tenant, [m for m in ready if m.pk in unrendered], RENDERED_FIELDS)
         messages_finish(tenant, dropped + failed, now)
         for outcome in dropped + failed:
             statuses[outcome.message.pk] = outcome.status

@@ -185,3 +185,18 @@ def test_rendered_bodies_are_compressed_with_lz4_where_postgresql_has_it():
         cursor.execute("SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
                        "'messaging_message'::regclass AND attname IN ('html_body', 'text_body')")
         assert dict(cursor.fetchall()) == {"html_body": expected, "text_body": expected}
+
+
+def test_a_queued_message_without_content_is_rendered_and_kept_by_its_send_task(
+        personas, clock, sms_version, fake_twilio):
+    """Queued before dispatch rendered at claim time (an upgrade), or by hand: the send task
+    renders it, stores what it sends, and sends it."""
+    tenant = personas.tenant_a
+    message = unrendered(tenant, sms_version, clock, status=S.QUEUED)
+
+    with tenant_scope(tenant):
+        assert dispatch.messages_send(tenant, [message.pk]) == {S.SENT: 1}
+
+    message = reload(message)
+    assert message.text_body.startswith("Hi Sam, #")
+    assert fake_twilio.sent[0]["Body"] == message.text_body

@@ -68,7 +68,7 @@ def messages_render(tenant: Tenant, messages: list[Message], *,
     todo = [m for m in messages if not is_rendered(m)]
     if not todo:
         return list(messages), []
-    problems = _versions_choose(tenant, todo, facts.customers if facts else None)
+    problems = _versions_choose(tenant, todo, facts)
     renderable = [m for m in todo if m.pk not in problems]
     preloaded = Preloaded(facts.shipments, facts.orders) if facts else None
     contexts = _contexts(tenant, renderable, problems, preloaded)
@@ -93,13 +93,18 @@ def messages_render(tenant: Tenant, messages: list[Message], *,
 
 
 def _versions_choose(tenant: Tenant, messages: list[Message],
-                     customers: dict | None) -> dict[int, str]:
+                     facts: MessageFacts | None) -> dict[int, str]:
     """Set each message's template version (the one it names, else the current one of its
     rule's template in its locale) and whether it carries marketing; returns problems by id.
     One query for the templates, one per (template, locale) pair in the batch."""
     with tenant_scope(tenant):
-        rule_templates = dict(Message.objects.filter(pk__in=[m.pk for m in messages])
-                              .values_list("pk", "rule__template_id"))
+        if facts is not None:  # the rules were read for the checks
+            rule_templates = {m.pk: facts.rules[m.rule_id].template_id for m in messages
+                              if m.rule_id in facts.rules}
+        else:
+            rule_templates = dict(Message.objects.filter(pk__in=[m.pk for m in messages])
+                                  .values_list("pk", "rule__template_id"))
+        customers = facts.customers if facts is not None else None
         named = {m.template_version_id for m in messages if m.template_version_id}
         versions = ({v.pk: v for v in TemplateVersion.objects.filter(pk__in=named)}
                     if named else {})

@@ -2,7 +2,7 @@
 
     /webhooks/<source>/<tenant-slug>/ ──▶ tenant_credential_by_slug(slug, source)
         kept in this process for WEBHOOK_TENANT_CACHE_SECONDS ──▶ (Tenant, decrypted fields)
-        miss: one prepared statement (tenant LEFT JOIN credential)
+        miss: one statement (tenant LEFT JOIN credential)
 
 Keeping the answer for a few seconds spares a database round trip on every webhook, the one
 that mattered most under load. A change made in this process (a secret set or removed, a
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
-from config.db import execute_prepared
+from config import db
 
 from . import credentials as creds
 from .models import Credential, Tenant
@@ -55,7 +55,7 @@ _ATTNAMES = [f.attname for f in _FIELDS]
 
 
 def _read(slug: str, name: str) -> tuple[tuple | None, str | None]:
-    """One statement, prepared on PostgreSQL: the ORM took four times longer to build this
+    """One statement written out (config.db): the ORM took four times longer to build this
     join than the database took to answer it."""
     quote = connection.ops.quote_name
     sql = (f"SELECT {', '.join(f't.{quote(f.column)}' for f in _FIELDS)}, "  # noqa: S608
@@ -69,7 +69,7 @@ def _read(slug: str, name: str) -> tuple[tuple | None, str | None]:
         if not found:
             return None, None
         return tuple(getattr(found[0], a) for a in _ATTNAMES), found[0].secret
-    rows = execute_prepared(sql, params)
+    rows = db.execute(sql, params)
     if not rows:
         return None, None
     return tuple(rows[0][:-1]), rows[0][-1]

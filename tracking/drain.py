@@ -29,9 +29,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config import db
 from tenants.models import Tenant
 
-from . import bulk
 from .carriers import ADAPTERS, PayloadError
 from .models import InboundWebhook
 from .services import GENERIC_SOURCE, _parser, updates_apply_many
@@ -180,7 +180,7 @@ def inbound_drain_batch(tenant: Tenant, *, limit: int = DRAIN_BODIES) -> int:
             inbound.status, inbound.error = outcome.get(inbound.pk, (Status.PROCESSED, ""))
             inbound.events_created = created.get(inbound.pk, 0)
             inbound.processed_at = now if inbound.status == Status.PROCESSED else None
-        bulk.rows_update(InboundWebhook, tenant, bodies,
+        db.rows_update(InboundWebhook, tenant.pk, bodies,
                          ["status", "error", "attempts", "processed_at", "events_created"])
     return len(bodies)
 

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from config import db
 from tenants.models import Tenant
 
-from .. import bulk
 from ..carriers.base import NormalizedEvent, NormalizedUpdate
 from ..models import InboundWebhook, Shipment, TrackingEvent
 from .shipments import _announce_after_commit, shipments_recompute
@@ -99,7 +99,10 @@ def updates_apply_many(tenant: Tenant, batches: list[tuple[InboundWebhook | None
                 if shipment is not None and update.estimated_delivery and \
                         not shipment.carrier_estimated_delivery:
                     eta[shipment.pk] = update.estimated_delivery
-        inserted = bulk.events_insert(tenant, [rows[key] for key in sorted(rows)], timezone.now())
+        # RETURNING says exactly which events are new, also when a concurrent batch races.
+        inserted = {key for (key,) in db.rows_insert(
+            TrackingEvent, [rows[key] for key in sorted(rows)], conflict="tenant_id, dedup_key",
+            returning="dedup_key")}
         new_rows = [rows[key] for key in sorted(inserted)]
         for shipment_id, estimated in eta.items():
             Shipment.objects.filter(pk=shipment_id, carrier_estimated_delivery=None).update(

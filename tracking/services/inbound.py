@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from config import db
 from tenants.models import Tenant
 from tenants.services import credential_fields
 
-from .. import bulk
 from ..carriers import ADAPTERS, PayloadError, get_adapter
 from ..carriers.generic import GenericEventParser
 from ..models import InboundWebhook
@@ -113,7 +113,7 @@ def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping
                       remote_addr=remote_addr, truncated=truncated)
         raise
     kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
-    inbound = bulk.row_insert(InboundWebhook(
+    inbound = db.row_insert(InboundWebhook(
         tenant=tenant, source=source, body=body, headers=kept, query=query[:2000],
         remote_addr=remote_addr, body_truncated=truncated, status=decision.status,
         error=decision.error, provider_event_id=decision.event_id))

@@ -11,11 +11,11 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from config import db
 from orders.models import OrderEvent
 from orders.services import order_event_record, order_events_record_many
 from tenants.models import Tenant
 
-from .. import bulk
 from ..carriers.parsing import carrier_code
 from ..models import Shipment, ShipmentItem, ShipmentMilestone, TrackingEvent
 from ..statuses import (
@@ -199,7 +199,7 @@ def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
         if changed:
             names = [n for n in [*_RECOMPUTED_FIELDS, "updated_at"]
                      if any(n in fields for _, fields in changed)]
-            bulk.rows_update(Shipment, tenant, [shipment for shipment, _ in changed], names)
+            db.rows_update(Shipment, tenant.pk, [shipment for shipment, _ in changed], names)
         if timeline:
             order_events_record_many(tenant, timeline)
         # The unique constraint is the guard; `existing` only spares needless inserts.

@@ -75,19 +75,19 @@ def _render(template: JinjaTemplate, scope: dict[str, Any]) -> str:
 class _PreparedCache:
     def __init__(self, size: int = 1024) -> None:
         self.size = size
-        self._entries: OrderedDict[int, Prepared] = OrderedDict()
+        self._entries: OrderedDict[tuple, Prepared] = OrderedDict()
         self._lock = Lock()
 
-    def get(self, version_id: int) -> Prepared | None:
+    def get(self, key: tuple) -> Prepared | None:
         with self._lock:
-            prepared = self._entries.get(version_id)
+            prepared = self._entries.get(key)
             if prepared is not None:
-                self._entries.move_to_end(version_id)
+                self._entries.move_to_end(key)
             return prepared
 
-    def put(self, version_id: int, prepared: Prepared) -> None:
+    def put(self, key: tuple, prepared: Prepared) -> None:
         with self._lock:
-            self._entries[version_id] = prepared
+            self._entries[key] = prepared
             if len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
@@ -104,9 +104,11 @@ prepared_cache = _PreparedCache()
 
 def prepared(version) -> Prepared:
     """The compiled Jinja2 templates of a version, from the per-process cache when possible.
-    Versions are immutable, so the cache never needs invalidating."""
+    Versions are immutable, so the cache never needs invalidating. Keyed by id and creation
+    time: SQLite hands out the id of a rolled-back row again."""
+    key = (version.pk, getattr(version, "created_at", None))
     if version.pk is not None:
-        hit = prepared_cache.get(version.pk)
+        hit = prepared_cache.get(key)
         if hit is not None:
             return hit
     channel = version.template.channel
@@ -123,7 +125,7 @@ def prepared(version) -> Prepared:
         # send_env and send_text_env are made alike (environment.py): one set of globals.
         result = Prepared(channel, headers, html, text, dict(html.globals))
     if version.pk is not None:
-        prepared_cache.put(version.pk, result)
+        prepared_cache.put(key, result)
     return result
 
 

@@ -160,10 +160,12 @@ def test_a_batch_write_never_touches_another_tenants_rows(personas, clock):
     theirs = make_message(personas.tenant_b, due_at=clock.now)
     for message in (ours, theirs):
         message.subject = "changed"
-    with tenant_scope(personas.tenant_a):
+    with tenant_scope(personas.tenant_a), pytest.raises(ValueError, match="tenant"):
         messages_update(personas.tenant_a, [ours, theirs], ["subject"])
-    assert reload(ours).subject == "changed"
     assert reload(theirs).subject == "Your order is confirmed"
+    with tenant_scope(personas.tenant_a):
+        messages_update(personas.tenant_a, [ours], ["subject"])
+    assert reload(ours).subject == "changed"
 
 
 def test_taking_many_sends_at_once_waits_as_taking_them_one_by_one(settings):

@@ -99,7 +99,9 @@ class JourneyRule(TenantScopedModel):
     name = models.CharField(max_length=120)
     trigger = models.CharField(max_length=32)  # a tracking.statuses.Milestone value
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="rules",
+    # RESTRICT, not PROTECT: a template in use cannot be deleted on its own, but deleting the
+    # whole store (which takes its rules along) can.
+    template = models.ForeignKey(Template, on_delete=models.RESTRICT, related_name="rules",
                                  db_index=False)
     delay_minutes = models.PositiveIntegerField(default=0)
     # {"customer": "any"|"first_time"|"repeat", "min_order_value": "50.00",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from orders.models import Customer, Order
@@ -120,6 +121,7 @@ class MessageFacts:
             repeat = {m.order_id for m in messages
                       if m.milestone in MARKETING_MILESTONES and m.order_id is not None}
             if repeat:
+                _serialize_orders(repeat)
                 statuses = (*REACHED_STATUSES, Message.Status.QUEUED) if pending_counts \
                     else REACHED_STATUSES
                 for pk, order_id, milestone, channel in Message.objects.filter(
@@ -192,6 +194,25 @@ class MessageFacts:
                                  loaded=self.recipients)
         return checks.block_reason(message.milestone, message.channel,
                                    marketing_required=_marketing_required(rule))
+
+
+# Namespace of the transaction-level advisory locks below (no other code takes these).
+_REPEAT_LOCKS = 0x5245  # "RE"
+
+
+def _serialize_orders(order_ids: set[int]) -> None:
+    """Two batches claimed at once (SKIP LOCKED hands each its own rows) could each carry a
+    review request for the same order and both find none sent yet. Inside a transaction,
+    take a lock per order, in id order, before reading which went out: the second batch
+    waits for the first to commit and then sees its message. Advisory, not the order rows:
+    ingestion and erasure lock orders and then messages, which would risk a deadlock."""
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, (o %% 2147483647)::int) "
+            "FROM (SELECT o FROM unnest(%s::bigint[]) AS o ORDER BY o) AS ordered",
+            [_REPEAT_LOCKS, sorted(order_ids)])
 
 
 def _listed_address(message: Message) -> str:

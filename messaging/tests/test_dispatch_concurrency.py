@@ -12,7 +12,7 @@ from messaging import dispatch
 from messaging.models import Message
 from tenants.context import tenant_scope
 
-from .dispatch_support import make_message
+from .dispatch_support import make_customer, make_message, make_order, reload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("no_rate_limits")]
@@ -72,3 +72,35 @@ def test_the_same_send_task_delivered_twice_at_once_sends_once(personas, dispatc
 
     assert len(fake_sendgrid.requests) == 1
     assert sorted(outcomes) == ["sending", "sent"] or outcomes == ["sent", "sent"]
+
+
+def test_two_dispatchers_claiming_one_orders_review_requests_at_once_queue_one(
+        personas, dispatch_clock, monkeypatch):
+    tenant = personas.tenant_a
+    customer = make_customer(tenant, marketing_email_consent=True)
+    order = make_order(tenant, customer)
+    requests = [make_message(tenant, due_at=dispatch_clock.now, customer=customer, order=order,
+                             milestone="review_request") for _ in range(2)]
+    monkeypatch.setattr("messaging.tasks.messages_send_batch.delay", lambda *args: None)
+    # Each has claimed its own row (SKIP LOCKED) before either reads which went out.
+    both_claimed, real_facts = threading.Barrier(2, timeout=10), dispatch.messages_facts
+
+    def facts_once_both_claimed(*args, **kwargs):
+        both_claimed.wait()
+        return real_facts(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch, "messages_facts", facts_once_both_claimed)
+    claimed = []
+
+    def dispatcher(_: int) -> None:
+        with tenant_scope(tenant):
+            claimed.append(dispatch.messages_dispatch_due(tenant, limit=1))
+
+    assert in_threads(2, dispatcher) == []
+
+    assert claimed == [1, 1]
+    after = {m.pk: reload(m) for m in requests}
+    assert sorted(m.status for m in after.values()) == [Message.Status.QUEUED,
+                                                        Message.Status.SUPPRESSED]
+    assert {m.status_reason for m in after.values() if m.status == Message.Status.SUPPRESSED} == {
+        "A “Review request” for this order was already sent."}

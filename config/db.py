@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 
@@ -81,7 +81,8 @@ def rows_insert(model: type[Model], objs: Sequence[Model], *, conflict: str = ""
     sql = (f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) "  # noqa: S608
            f"SELECT * FROM unnest({arrays}) ON CONFLICT {target}DO NOTHING"
            + (f" RETURNING {returning}" if returning else ""))
-    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs]
+    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per value
+    params = [[f.get_db_prep_save(getattr(obj, f.attname), conn) for obj in objs]
               for f in fields]
     return execute(sql, params)
 
@@ -136,7 +137,8 @@ def rows_update(model: type[Model], tenant_id: int, objs: Sequence[Model],
     assignments = ", ".join(f"{_quote(f.column)} = v.{_quote(f.column)}" for f in fields)
     sql = (f"UPDATE {_quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608
            f"FROM unnest({arrays}) AS v({aliases}) WHERE t.id = v.id AND t.tenant_id = %b")
+    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per value
     params = [[obj.pk for obj in objs]]
-    params += [[f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs]
+    params += [[f.get_db_prep_save(getattr(obj, f.attname), conn) for obj in objs]
                for f in fields]
     execute(sql, [*params, tenant_id])

@@ -27,6 +27,8 @@ from .models import Credential, Tenant
 # (slug, source) → (when it was read, the tenant's column values or None, ciphertext or None)
 _cache: dict[tuple[str, str], tuple[float, tuple | None, str | None]] = {}
 _CACHE_MAX = 10_000  # distinct (store, source) pairs kept at most: cleared when reached
+_FIELDS = Tenant._meta.concrete_fields
+_ATTNAMES = [f.attname for f in _FIELDS]
 
 
 def tenant_credential_by_slug(slug: str, name: str) -> tuple[Tenant | None, dict[str, str] | None]:
@@ -48,10 +50,6 @@ def tenant_credential_by_slug(slug: str, name: str) -> tuple[Tenant | None, dict
     # A new instance each time: callers may change the one they are given.
     tenant = Tenant.from_db(connection.alias, _ATTNAMES, values)
     return tenant, (creds.decrypt_fields(ciphertext) if ciphertext else None)
-
-
-_FIELDS = Tenant._meta.concrete_fields
-_ATTNAMES = [f.attname for f in _FIELDS]
 
 
 def _read(slug: str, name: str) -> tuple[tuple | None, str | None]:

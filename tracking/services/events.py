@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -15,8 +14,6 @@ from tenants.models import Tenant
 from ..carriers.base import NormalizedEvent, NormalizedUpdate
 from ..models import InboundWebhook, Shipment, TrackingEvent
 from .shipments import _announce_after_commit, shipments_recompute
-
-logger = logging.getLogger(__name__)
 
 
 def _event_row(tenant: Tenant, source: str, update: NormalizedUpdate, event: NormalizedEvent,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 
 from config import db
 from tenants.models import Tenant
@@ -16,9 +14,6 @@ from tenants.services import credential_fields
 from ..carriers import ADAPTERS, PayloadError, get_adapter
 from ..carriers.generic import GenericEventParser
 from ..models import InboundWebhook
-from .events import updates_apply
-
-logger = logging.getLogger(__name__)
 
 # Headers never kept with an inbound body: they authenticate people, not providers.
 _DROPPED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
@@ -32,13 +27,16 @@ def _parser(source: str):
     return GenericEventParser() if source == GENERIC_SOURCE else get_adapter(source)
 
 
+def _kept(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
+
+
 def inbound_store(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
                   query: str = "", remote_addr: str | None = None,
                   truncated: bool = False) -> InboundWebhook:
     """Raw first: the body is stored before anything else looks at it."""
-    kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
     return InboundWebhook.objects.create(
-        tenant=tenant, source=source, body=body, headers=kept, query=query[:2000],
+        tenant=tenant, source=source, body=body, headers=_kept(headers), query=query[:2000],
         remote_addr=remote_addr, body_truncated=truncated)
 
 
@@ -112,9 +110,8 @@ def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping
         inbound_store(tenant, source=source, body=body, headers=headers, query=query,
                       remote_addr=remote_addr, truncated=truncated)
         raise
-    kept = {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
     inbound = db.row_insert(InboundWebhook(
-        tenant=tenant, source=source, body=body, headers=kept, query=query[:2000],
+        tenant=tenant, source=source, body=body, headers=_kept(headers), query=query[:2000],
         remote_addr=remote_addr, body_truncated=truncated, status=decision.status,
         error=decision.error, provider_event_id=decision.event_id))
     if decision.status == InboundWebhook.Status.QUEUED:
@@ -140,27 +137,19 @@ def _finish(inbound: InboundWebhook, status: str, error: str = "", details=None)
 
 
 def inbound_process(tenant: Tenant, inbound_id: int) -> None:
-    """Apply a queued body. Idempotent: running it twice creates nothing twice."""
+    """Apply a queued body: Shopify's one by one (a fulfillment may wait for its order);
+    carrier and API bodies through the drain (drain.py), which applies them in batches (a
+    task queued before the drain existed lands here too). Idempotent."""
     inbound = InboundWebhook.objects.filter(pk=inbound_id).first()
-    if inbound is not None and inbound.source == SHOPIFY_SOURCE:
+    if inbound is None:
+        return
+    if inbound.source == SHOPIFY_SOURCE:
         from ..shopify.processing import shopify_process
 
         return shopify_process(tenant, inbound)
-    if inbound is None or inbound.status not in (InboundWebhook.Status.QUEUED,
-                                                 InboundWebhook.Status.FAILED):
-        return
-    inbound.attempts += 1
-    try:
-        updates = _parser(inbound.source).parse(bytes(inbound.body))
-        created = updates_apply(tenant, updates, inbound=inbound)
-    except Exception as exc:
-        logger.exception("inbound webhook processing failed", extra={"inbound_id": inbound_id})
-        inbound.status, inbound.error = InboundWebhook.Status.FAILED, f"{type(exc).__name__}: {exc}"
-        inbound.save(update_fields=["status", "error", "attempts"])
-        raise
-    inbound.status, inbound.error = InboundWebhook.Status.PROCESSED, ""
-    inbound.processed_at, inbound.events_created = timezone.now(), created
-    inbound.save(update_fields=["status", "error", "attempts", "processed_at", "events_created"])
+    from ..drain import inbound_drain
+
+    inbound_drain(tenant)
 
 
 # Sources whose stored bodies a higher app processes (messaging's SendGrid and Twilio

@@ -85,11 +85,13 @@ def retry_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> t
 
 # --- claiming due messages -------------------------------------------------------------
 
-def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit: int = 200) -> int:
+def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit: int = 200,
+                          on_backlog: Callable[[], None] | None = None) -> int:
     """Claim up to `limit` due messages, check and render them as one batch (preparing.py),
     store them `queued` (or `suppressed`/`failed` with the reason) and queue their send tasks
     after commit. Concurrent dispatchers skip each other's rows (PostgreSQL); returns how
-    many were claimed."""
+    many were claimed. `on_backlog` is called as soon as a claim comes back full (more may be
+    waiting), before the batch is rendered: the task asks a second worker to share it."""
     now = now or _now()
     with transaction.atomic():
         due = (Message.objects.filter(tenant=tenant, status=S.SCHEDULED, due_at__lte=now)
@@ -99,6 +101,8 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
         claimed = list(due[:limit])
         if not claimed:
             return 0
+        if on_backlog is not None and len(claimed) == limit:
+            on_backlog()
         for message in claimed:
             message.tenant = tenant
         facts = messages_facts(tenant, claimed, pending_counts=True)

@@ -134,6 +134,11 @@ class Message(TenantScopedModel):
     """The outbox: one row per (rule × shipment or order × milestone), created in the
     transaction that reacts to the milestone. Sending is driven from these rows."""
 
+    # No index of its own: every index below starts with the tenant, and a row changes
+    # status four times on its way out, each change writing every index again.
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"  # waiting for its due time (delay, quiet hours)
         QUEUED = "queued", "Queued"  # due; claimed by a dispatcher batch

@@ -70,12 +70,14 @@ def timeline_record(tenant: Tenant, entries: list[tuple[Message, str, str, str]]
         order_events_record_many(tenant, lines)
 
 
-def rows_insert(tenant: Tenant, model: type[models.Model], objs: list[models.Model]) -> None:
+def rows_insert(tenant: Tenant, model: type[models.Model], objs: list[models.Model], *,
+                conflict: str = "", returning: str = "") -> list[tuple]:
     """INSERT many new rows of a tenant-owned model, skipping rows a unique constraint
-    already holds (one statement on PostgreSQL: config.db)."""
+    already holds (one statement on PostgreSQL: config.db); with `returning`, those columns
+    of the rows this call inserted."""
     if any(obj.tenant_id != tenant.pk for obj in objs):
         raise ValueError(f"rows_insert: every row must belong to tenant {tenant.pk}")
-    db.rows_insert(model, objs)
+    return db.rows_insert(model, objs, conflict=conflict, returning=returning)
 
 
 def messages_update(tenant: Tenant, messages: list[Message], fields: list[str]) -> None:

@@ -4,7 +4,7 @@ a send task only has to hand finished content to the provider.
     claimed batch ─▶ journeys.messages_block_reasons (suppression list, consent, preferences,
         │              relevance: about eight queries for the batch) ── reason ─▶ suppressed
         ├─▶ template version per (template, locale), looked up once per batch
-        ├─▶ rendering.contexts_for_many (about six queries for the batch)
+        ├─▶ rendering.contexts_for_many (about seven queries for the batch)
         ├─▶ render_message per message (prepared template cached per version and process)
         │      template error ─▶ failed + reason (that message only)
         └─▶ content + `queued` stored in one UPDATE for the batch

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from tenants.models import Tenant
@@ -14,21 +16,40 @@ from tenants.tasks import tenant_task, tenants_fan_out
 
 from . import dispatch
 
+logger = logging.getLogger(__name__)
 # Batches per dispatch run: a backlog drains at up to this many × 200 messages per 10 s,
 # while one busy store cannot keep a worker to itself for long.
 DISPATCH_ROUNDS = 10
 
 
 @tenant_task(name="messaging.tasks.messages_dispatch_due")
-def messages_dispatch_due(tenant_id: int, limit: int = 200) -> int:
+def messages_dispatch_due(tenant_id: int, limit: int = 200, helper: bool = False) -> int:
+    """Dispatch what is due, a claim at a time. A backlog (the first claim comes back full)
+    gets one helper task, so a second worker shares it (SKIP LOCKED keeps them apart); a
+    helper asks for none, so a store never holds more than two workers per dispatch run."""
     tenant = Tenant.objects.get(pk=tenant_id)
+    asked = [helper]
+
+    def backlog() -> None:
+        if not asked[0]:
+            asked[0] = True
+            _helper_queue(tenant_id, limit)
+
     total = 0
     for _ in range(DISPATCH_ROUNDS):
-        claimed = dispatch.messages_dispatch_due(tenant, limit=limit)
+        claimed = dispatch.messages_dispatch_due(tenant, limit=limit, on_backlog=backlog)
         total += claimed
         if claimed < limit:
             break
     return total
+
+
+def _helper_queue(tenant_id: int, limit: int) -> None:
+    try:
+        messages_dispatch_due.delay(tenant_id, limit, helper=True)
+    except Exception:  # noqa: BLE001 - broker down: this task carries on alone
+        logger.warning("could not queue a helper dispatch", exc_info=True,
+                       extra={"tenant_id": tenant_id})
 
 
 @tenant_task(name="messaging.tasks.message_send")

@@ -113,10 +113,20 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
                 rows += _rows_for(tenant, item, facts, customer, rules, loaded, now)
         if not rows:
             return []
-        rows_insert(tenant, Message, rows)  # ON CONFLICT DO NOTHING on the dedup key
-        # ON CONFLICT DO NOTHING returns no ids: read back the rows, new and earlier alike.
-        return list(Message.objects.filter(dedup_key__in=[row.dedup_key for row in rows])
-                    .order_by("pk"))
+        # ON CONFLICT DO NOTHING on the dedup key; the new rows' ids come back. Rows planned
+        # before (the same milestone announced again) are read back as they are.
+        new = dict(rows_insert(tenant, Message, rows, conflict="tenant_id, dedup_key",
+                               returning="dedup_key, id"))
+        planned = []
+        for row in rows:
+            if row.dedup_key in new:
+                row.pk = new[row.dedup_key]
+                row._state.adding, row._state.db = False, "default"
+                planned.append(row)
+        earlier = [row.dedup_key for row in rows if row.dedup_key not in new]
+        if earlier:
+            planned += Message.objects.filter(dedup_key__in=earlier)
+        return sorted(planned, key=lambda message: message.pk)
 
 
 def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, rules,

@@ -228,7 +228,7 @@ def lines_by_order(order_ids: Iterable[int]) -> dict[int, list]:
 def contexts_for_many(tenant, messages: Iterable, *,
                       preloaded: Preloaded | None = None) -> dict[int, dict[str, Any]]:
     """Contexts for a dispatch batch, by message id, in a fixed number of queries (about seven,
-    whatever the batch size; two with `preloaded`). Each message's own `milestone`, `locale`
+    whatever the batch size; four with `preloaded`). Each message's own `milestone`, `locale`
     and `includes_marketing` decide its context."""
     jobs = [_Job(m.pk, m.milestone, m.order_id, m.shipment_id, m.customer_id, m,
                  bool(m.includes_marketing), m.locale or None) for m in messages]

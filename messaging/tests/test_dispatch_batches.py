@@ -202,3 +202,29 @@ def test_a_queued_message_without_content_is_rendered_and_kept_by_its_send_task(
     message = reload(message)
     assert message.text_body.startswith("Hi Sam, #")
     assert fake_twilio.sent[0]["Body"] == message.text_body
+
+
+def test_a_full_claim_asks_one_helper_task_to_share_the_backlog(
+        personas, clock, sms_version, django_capture_on_commit_callbacks, monkeypatch):
+    from messaging import tasks
+
+    tenant = personas.tenant_a
+    messages = [unrendered(tenant, sms_version, clock) for _ in range(5)]
+    asked: list[tuple] = []
+    monkeypatch.setattr(tasks.messages_dispatch_due, "delay",
+                        lambda *args, **kwargs: asked.append((args, kwargs)))
+    monkeypatch.setattr("messaging.tasks.messages_send_batch.delay", lambda tenant_id, ids: None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.messages_dispatch_due(tenant.pk, limit=2) == 5
+
+    assert asked == [((tenant.pk, 2), {"helper": True})]  # one, though three claims were full
+    assert {reload(m).status for m in messages} == {S.QUEUED}
+
+    asked.clear()
+    more = [unrendered(tenant, sms_version, clock) for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.messages_dispatch_due(tenant.pk, limit=2, helper=True) == 3
+        assert tasks.messages_dispatch_due(tenant.pk, limit=2) == 0
+    assert asked == []  # a helper asks for none; nor does a run that finds no backlog
+    assert {reload(m).status for m in more} == {S.QUEUED}

@@ -1,0 +1,56 @@
+"""config.db.timestamps_fast: timestamptz columns are parsed in C, with exactly the values
+Django's own loader gives (which it falls back to for anything unusual)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+def loaders():
+    if connection.vendor != "postgresql":
+        pytest.skip("the loader is PostgreSQL's (the embedded mode reads SQLite)")
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+
+    connection.ensure_connection()
+    raw = connection.connection
+    ours = raw.adapters.get_loader(1184, 0)  # timestamptz, text
+
+    class Djangos(BaseTzLoader):
+        timezone = connection.timezone
+
+    return ours(1184, raw), Djangos(1184, raw), ours
+
+
+def test_the_connection_reads_timestamps_with_the_fast_loader_and_the_same_values():
+    ours, djangos, loader = loaders()
+    assert loader.__name__ == "FastTzLoader"
+    for text in (b"2026-03-09 10:30:00.123456+00", b"2026-03-09 10:30:00+00",
+                 b"0001-01-01 00:00:00+00", b"2026-03-09 11:30:00+01", b"9999-12-31 23:59:59+00"):
+        value = ours.load(text)
+        assert value == djangos.load(text), text
+        assert value.tzinfo is djangos.load(text).tzinfo, text
+
+
+def test_values_it_cannot_read_fail_as_djangos_do():
+    from psycopg import DataError
+
+    ours, djangos, _ = loaders()
+    for text in (b"infinity", b"2026-03-09 10:30:00+00 BC"):
+        with pytest.raises(DataError):
+            djangos.load(text)
+        with pytest.raises(DataError):
+            ours.load(text)
+
+
+def test_a_query_reads_back_what_was_written():
+    loaders()
+    when = datetime(2026, 3, 9, 10, 30, 0, 123456, tzinfo=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::timestamptz, now() - now()", [when])
+        value, _ = cursor.fetchone()
+    assert value == when and value.utcoffset().total_seconds() == 0

@@ -7,10 +7,12 @@ template version. Against a real PostgreSQL, Redis and Celery on loopback.
         customers, orders (2 lines), shipments (2 items) per scenario round
     celery -A bench._messaging_celery worker -Q messages -c 2   (scenario 1; Redis db 12)
 
-    1. pipeline  messages/s: N `shipped` milestones announced through the outbox (batches of
-                 100, messages planned per batch) + the workers' messages_dispatch_due (SKIP
-                 LOCKED claims of 200, checked, rendered, stored `queued`, send tasks of 100
-                 ids published) until all are `queued`; and on until all are `sent` (info)
+    1. pipeline  messages rendered and queued per second: N `shipped` messages planned
+                 beforehand, then one messages_dispatch_due.delay(): the workers claim (SKIP
+                 LOCKED, 200 a claim, a helper task on a backlog), check, render, store
+                 `queued` and publish send tasks of 100 ids, until all are `queued`; and on
+                 until all are `sent` (info). Information too: N `shipped` milestones
+                 announced through the outbox (planning in this process) to `queued`/`sent`
                                           vs N no-op tasks, .delay() one per item, same workers
     2. render    µs per render_message (links signed, open pixel) and without `message=`
                                           vs the prepared HTML rendered raw by the same Jinja2

@@ -27,7 +27,7 @@ Modules and the interfaces between them (each owner keeps these signatures):
     providers/      Healthchecks-style transports: send(...) -> provider message id, or raises
         PermanentSendError / TemporarySendError (providers/base.py)
         email_transport_for(tenant), sms_transport_for(tenant)
-    dispatch.py     messages_dispatch_due(tenant, *, now=None, limit=200) -> int (claims,
+    dispatch.py     messages_dispatch_due(tenant, *, now=None, limit=CLAIM) -> int (claims,
                     checks and renders a batch: preparing.py); messages_send(tenant, ids) and
                     message_send(tenant, message_id) (checks again, rate limits, sends,
                     records; retries with backoff; UNCERTAIN on a crash after acceptance)

@@ -17,13 +17,14 @@ from tenants.tasks import tenant_task, tenants_fan_out
 from . import dispatch
 
 logger = logging.getLogger(__name__)
-# Batches per dispatch run: a backlog drains at up to this many × 200 messages per 10 s,
-# while one busy store cannot keep a worker to itself for long.
-DISPATCH_ROUNDS = 10
+# Claims per dispatch run: a backlog drains at up to this many × CLAIM messages per run and
+# helper every 10 s, while one busy store cannot keep a worker to itself for long.
+DISPATCH_ROUNDS = 20
 
 
 @tenant_task(name="messaging.tasks.messages_dispatch_due")
-def messages_dispatch_due(tenant_id: int, limit: int = 200, helper: bool = False) -> int:
+def messages_dispatch_due(tenant_id: int, limit: int = dispatch.CLAIM,
+                          helper: bool = False) -> int:
     """Dispatch what is due, a claim at a time. A backlog (the first claim comes back full)
     gets one helper task, so a second worker shares it (SKIP LOCKED keeps them apart); a
     helper asks for none, so a store never holds more than two workers per dispatch run."""

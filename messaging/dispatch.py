@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config import db
 from tenants.models import Tenant
 
 from .models import Message, Suppression
@@ -102,7 +103,7 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
                .order_by("due_at", "pk"))
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
-        claimed = list(due[:limit])
+        claimed = db.instances(due[:limit])
         if not claimed:
             return 0
         if on_backlog is not None and len(claimed) == limit:

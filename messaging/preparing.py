@@ -24,7 +24,7 @@ from . import rendering
 from .journeys.relevance import MessageFacts, messages_block_reasons
 from .models import Message, Template, TemplateVersion
 from .outcomes import Outcome
-from .rendering.context import Preloaded, orders_for_context
+from .rendering.context import Preloaded
 
 logger = logging.getLogger(__name__)
 S = Message.Status
@@ -41,8 +41,7 @@ def messages_facts(tenant: Tenant, messages: list[Message], *,
                    pending_counts: bool) -> MessageFacts:
     """The rows a batch's checks need, read so that rendering can use them again (orders with
     their customers and lines, shipments)."""
-    return MessageFacts(tenant, messages, pending_counts=pending_counts,
-                        orders_query=orders_for_context)
+    return MessageFacts(tenant, messages, pending_counts=pending_counts)
 
 
 def messages_check(tenant: Tenant, messages: list[Message], *, pending_counts: bool,

@@ -114,3 +114,13 @@ def order_find(tenant: Tenant, *, external_id: str | None = None,
 
 def order_lines(tenant: Tenant, order_id: int) -> list[LineItem]:
     return list(LineItem.objects.filter(tenant=tenant, order_id=order_id).order_by("position"))
+
+
+def orders_with_customers(tenant: Tenant, order_ids) -> list[Order]:
+    """Orders by id with their customer joined (`order.customer` reads no further): one
+    query for a batch (the dispatcher's checks and contexts), rows built by
+    config.db.instances."""
+    from config import db
+
+    return db.instances(Order.objects.filter(tenant=tenant, pk__in=order_ids),
+                        related=("customer",))

@@ -12,12 +12,11 @@ an answer is the `status_reason` of a message that is then `suppressed` instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import connection
-from django.db.models import QuerySet
 
+from config import db
 from orders.models import Customer, Order
+from orders.selectors import orders_with_customers
 from tenants.context import tenant_scope
 from tracking.models import Shipment
 from tracking.statuses import (
@@ -91,29 +90,26 @@ class MessageFacts:
     """Fresh rows for a batch of messages (rules with journeys, orders, shipments, shoppers,
     preferences, suppressions, earlier review requests): each kind in one query."""
 
-    def __init__(self, tenant, messages: list[Message], *, pending_counts: bool = False,
-                 orders_query: Callable[[QuerySet], QuerySet] | None = None):
-        """`orders_query` shapes the orders' query (joins, prefetches) for a caller that
-        reuses them afterwards (the dispatcher's contexts); their customers count as read."""
+    def __init__(self, tenant, messages: list[Message], *, pending_counts: bool = False):
+        """The orders come with their customers (one query: the shopper checks need them and
+        so do the contexts that reuse these rows); rows are read with config.db.instances."""
         with tenant_scope(tenant):
             rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
             self.rules = ({r.pk: r for r in JourneyRule.objects.filter(pk__in=rule_ids)
                            .select_related("journey")} if rule_ids else {})
             order_ids = {m.order_id for m in messages if m.order_id is not None}
-            orders = Order.objects.filter(pk__in=order_ids)
-            self.orders = ({o.pk: o for o in (orders_query(orders) if orders_query else orders)}
+            self.orders = ({o.pk: o for o in orders_with_customers(tenant, order_ids)}
                            if order_ids else {})
             shipment_ids = {m.shipment_id for m in messages if m.shipment_id is not None}
-            self.shipments = ({s.pk: s for s in Shipment.objects.filter(pk__in=shipment_ids)}
-                              if shipment_ids else {})
+            self.shipments = ({s.pk: s for s in db.instances(
+                Shipment.objects.filter(pk__in=shipment_ids))} if shipment_ids else {})
             customer_ids = {m.customer_id for m in messages if m.customer_id is not None}
-            self.customers = {}
-            if orders_query is not None:  # joined with the orders: read in the same query
-                self.customers = {o.customer_id: o.customer for o in self.orders.values()
-                                  if o.customer_id in customer_ids}
+            self.customers = {o.customer_id: o.customer for o in self.orders.values()
+                              if o.customer_id in customer_ids}
             loose = customer_ids - set(self.customers)
             if loose:
-                self.customers.update(Customer.objects.in_bulk(loose))
+                self.customers.update({c.pk: c for c in db.instances(
+                    Customer.objects.filter(pk__in=loose))})
             self.recipients = RecipientFacts(
                 self.customers.values(),
                 [a for m in messages for a in (_listed_address(m), m.recipient)])

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 
+from orders.selectors import orders_with_customers
 from recommendations.selectors import complementary_products
 from tenants.context import tenant_scope
 
@@ -187,11 +188,6 @@ class Preloaded:
     orders: dict[int, Any]
 
 
-def orders_for_context(queryset):
-    """How `Preloaded.orders` must be read: with their customer joined."""
-    return queryset.select_related("customer")
-
-
 @dataclass
 class _Line:
     """An order line as the context reads it (what `line_data` needs of a LineItem)."""
@@ -240,7 +236,7 @@ def contexts_for_many(tenant, messages: Iterable, *,
 
 def _contexts(tenant, jobs: list[_Job],
               preloaded: Preloaded | None = None) -> dict[Any, dict[str, Any]]:
-    from orders.models import Customer, LineItem, Order
+    from orders.models import Customer, LineItem
     from tenants.models import Brand
     from tracking.models import Shipment, ShipmentItem
 
@@ -266,8 +262,7 @@ def _contexts(tenant, jobs: list[_Job],
         orders = {pk: known_orders[pk] for pk in order_ids if pk in known_orders}
         missing = order_ids - set(orders)
         if missing:
-            orders.update({o.pk: o for o in orders_for_context(
-                Order.objects.filter(pk__in=missing))})
+            orders.update({o.pk: o for o in orders_with_customers(tenant, missing)})
         order_lines = lines_by_order(orders)
         line_by_id = {line.pk: line for lines in order_lines.values() for line in lines}
         strays = {line_id for pairs in items.values() for line_id, _ in pairs} - set(line_by_id)

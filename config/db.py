@@ -178,26 +178,32 @@ def instances(queryset, related: Sequence[str] = ()) -> list[Model]:
     """The rows of `queryset` as model instances, built without Model.__init__ (which costs
     a signal and a descriptor per field: 20-30 µs a row on the dispatcher's models, several
     times the query). Values come through `values_list`, so every field's from_db_value
-    runs; `related` names forward relations to read in the same query (select_related)."""
+    runs; `related` names forward relations to read in the same query (select_related).
+    A model with pre_init/post_init receivers (none of ours has any) takes the ORM's path."""
+    from django.db.models.signals import post_init, pre_init
+
     model = queryset.model
-    fields = [f for f in model._meta.concrete_fields]
-    columns = [f.attname for f in fields]
-    nested = []
-    for name in related:
-        rel_model = model._meta.get_field(name).related_model
+    relations = [model._meta.get_field(name).related_model for name in related]
+    if any(signal.has_listeners(m) for signal in (pre_init, post_init)
+           for m in (model, *relations)):
+        return list(queryset.select_related(*related)) if related else list(queryset)
+    own = [f.attname for f in model._meta.concrete_fields]
+    columns = list(own)
+    nested = []  # (relation, its model, its columns, where they start in a row)
+    for name, rel_model in zip(related, relations, strict=True):
         rel_columns = [f.attname for f in rel_model._meta.concrete_fields]
         nested.append((name, rel_model, rel_columns, len(columns)))
-        columns += [f"{name}__{c}" for c in rel_columns]
-    own = [f.attname for f in fields]
+        columns += [f"{name}__{column}" for column in rel_columns]
     alias = queryset.db
     out = []
     for row in queryset.values_list(*columns):
-        obj = _bare(model, zip(own, row, strict=False), alias)  # row: then the related
+        obj = _bare(model, zip(own, row, strict=False), alias)  # the related after own
         for name, rel_model, rel_columns, start in nested:
             values = row[start:start + len(rel_columns)]
             pk = values[rel_columns.index(rel_model._meta.pk.attname)]
             obj._state.fields_cache[name] = (
-                None if pk is None else _bare(rel_model, zip(rel_columns, values, strict=True), alias))
+                None if pk is None
+                else _bare(rel_model, zip(rel_columns, values, strict=True), alias))
         out.append(obj)
     return out
 

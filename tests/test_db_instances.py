@@ -60,3 +60,22 @@ def test_the_queryset_keeps_its_tenant_scope(personas):
     theirs = make_customer(personas.tenant_b)
     with tenant_scope(personas.tenant_a):
         assert db.instances(Customer.objects.filter(pk=theirs.pk)) == []
+
+
+def test_a_model_with_init_receivers_takes_the_orms_path(personas):
+    from django.db.models.signals import post_init
+
+    tenant = personas.tenant_a
+    order = make_order(tenant)
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    post_init.connect(receiver, sender=Customer)
+    try:
+        with tenant_scope(tenant):
+            (built,) = db.instances(Order.objects.filter(pk=order.pk), related=("customer",))
+    finally:
+        post_init.disconnect(receiver, sender=Customer)
+    assert seen == [order.customer_id] and built.customer.pk == order.customer_id

@@ -40,7 +40,7 @@ def is_rendered(message: Message) -> bool:
 def messages_facts(tenant: Tenant, messages: list[Message], *,
                    pending_counts: bool) -> MessageFacts:
     """The rows a batch's checks need, read so that rendering can use them again (orders with
-    their customers and lines, shipments)."""
+    their customers, shipments)."""
     return MessageFacts(tenant, messages, pending_counts=pending_counts)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from orders.models import Order
@@ -121,7 +122,7 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
         for row in rows:
             if row.dedup_key in new:
                 row.pk = new[row.dedup_key]
-                row._state.adding, row._state.db = False, "default"
+                row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
                 planned.append(row)
         earlier = [row.dedup_key for row in rows if row.dedup_key not in new]
         if earlier:

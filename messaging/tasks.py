@@ -27,29 +27,33 @@ def messages_dispatch_due(tenant_id: int, limit: int = dispatch.CLAIM,
                           helper: bool = False) -> int:
     """Dispatch what is due, a claim at a time. A backlog (the first claim comes back full)
     gets one helper task, so a second worker shares it (SKIP LOCKED keeps them apart); a
-    helper asks for none, so a store never holds more than two workers per dispatch run."""
+    helper asks for none. A run that ends on a full claim hands over to a new task at the
+    back of the queue: other stores' work goes in between, and a burst larger than a run
+    keeps draining instead of waiting for the next beat."""
     tenant = Tenant.objects.get(pk=tenant_id)
     asked = [helper]
 
     def backlog() -> None:
         if not asked[0]:
             asked[0] = True
-            _helper_queue(tenant_id, limit)
+            _queue(tenant_id, limit, "a helper dispatch")
 
-    total = 0
+    total = claimed = 0
     for _ in range(DISPATCH_ROUNDS):
         claimed = dispatch.messages_dispatch_due(tenant, limit=limit, on_backlog=backlog)
         total += claimed
         if claimed < limit:
             break
+    if claimed == limit:
+        _queue(tenant_id, limit, "the next dispatch run")  # its own helper asked already
     return total
 
 
-def _helper_queue(tenant_id: int, limit: int) -> None:
+def _queue(tenant_id: int, limit: int, what: str) -> None:
     try:
         messages_dispatch_due.delay(tenant_id, limit, helper=True)
-    except Exception:  # noqa: BLE001 - broker down: this task carries on alone
-        logger.warning("could not queue a helper dispatch", exc_info=True,
+    except Exception:  # noqa: BLE001 - broker down: the periodic dispatch carries on
+        logger.warning("could not queue %s", what, exc_info=True,
                        extra={"tenant_id": tenant_id})
 
 

@@ -228,3 +228,25 @@ def test_a_full_claim_asks_one_helper_task_to_share_the_backlog(
         assert tasks.messages_dispatch_due(tenant.pk, limit=2) == 0
     assert asked == []  # a helper asks for none; nor does a run that finds no backlog
     assert {reload(m).status for m in more} == {S.QUEUED}
+
+
+def test_a_run_that_ends_on_a_full_claim_hands_over_to_a_new_task(
+        personas, clock, sms_version, django_capture_on_commit_callbacks, monkeypatch):
+    from messaging import tasks
+
+    tenant = personas.tenant_a
+    messages = [unrendered(tenant, sms_version, clock) for _ in range(5)]
+    asked: list[tuple] = []
+    monkeypatch.setattr(tasks.messages_dispatch_due, "delay",
+                        lambda *args, **kwargs: asked.append((args, kwargs)))
+    monkeypatch.setattr("messaging.tasks.messages_send_batch.delay", lambda tenant_id, ids: None)
+    monkeypatch.setattr(tasks, "DISPATCH_ROUNDS", 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.messages_dispatch_due(tenant.pk, limit=2) == 4
+    # A helper, then the hand-over: both at the back of the queue, neither asks for more.
+    assert asked == [((tenant.pk, 2), {"helper": True})] * 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.messages_dispatch_due(*asked[1][0], **asked[1][1]) == 1
+    assert len(asked) == 2  # the last claim was not full: the run ends there
+    assert {reload(m).status for m in messages} == {S.QUEUED}

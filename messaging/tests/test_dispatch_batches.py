@@ -204,21 +204,30 @@ def test_a_queued_message_without_content_is_rendered_and_kept_by_its_send_task(
     assert fake_twilio.sent[0]["Body"] == message.text_body
 
 
-def test_a_full_claim_asks_one_helper_task_to_share_the_backlog(
-        personas, clock, sms_version, django_capture_on_commit_callbacks, monkeypatch):
+@pytest.fixture
+def dispatch_runs_asked(monkeypatch) -> list[tuple]:
+    """Every messages_dispatch_due.delay(…) a run asks for, as (args, kwargs), instead of
+    publishing it; send tasks are not published either."""
     from messaging import tasks
 
-    tenant = personas.tenant_a
-    messages = [unrendered(tenant, sms_version, clock) for _ in range(5)]
     asked: list[tuple] = []
     monkeypatch.setattr(tasks.messages_dispatch_due, "delay",
                         lambda *args, **kwargs: asked.append((args, kwargs)))
-    monkeypatch.setattr("messaging.tasks.messages_send_batch.delay", lambda tenant_id, ids: None)
+    monkeypatch.setattr(tasks.messages_send_batch, "delay", lambda tenant_id, ids: None)
+    return asked
+
+
+def test_a_full_claim_asks_one_helper_task_to_share_the_backlog(
+        personas, clock, sms_version, django_capture_on_commit_callbacks, dispatch_runs_asked):
+    from messaging import tasks
+
+    tenant, asked = personas.tenant_a, dispatch_runs_asked
+    messages = [unrendered(tenant, sms_version, clock) for _ in range(5)]
 
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.messages_dispatch_due(tenant.pk, limit=2) == 5
 
-    assert asked == [((tenant.pk, 2), {"helper": True})]  # one, though three claims were full
+    assert asked == [((tenant.pk, 2), {"helper": True})]  # one, though two claims were full
     assert {reload(m).status for m in messages} == {S.QUEUED}
 
     asked.clear()
@@ -231,15 +240,12 @@ def test_a_full_claim_asks_one_helper_task_to_share_the_backlog(
 
 
 def test_a_run_that_ends_on_a_full_claim_hands_over_to_a_new_task(
-        personas, clock, sms_version, django_capture_on_commit_callbacks, monkeypatch):
+        personas, clock, sms_version, django_capture_on_commit_callbacks, dispatch_runs_asked,
+        monkeypatch):
     from messaging import tasks
 
-    tenant = personas.tenant_a
+    tenant, asked = personas.tenant_a, dispatch_runs_asked
     messages = [unrendered(tenant, sms_version, clock) for _ in range(5)]
-    asked: list[tuple] = []
-    monkeypatch.setattr(tasks.messages_dispatch_due, "delay",
-                        lambda *args, **kwargs: asked.append((args, kwargs)))
-    monkeypatch.setattr("messaging.tasks.messages_send_batch.delay", lambda tenant_id, ids: None)
     monkeypatch.setattr(tasks, "DISPATCH_ROUNDS", 2)
 
     with django_capture_on_commit_callbacks(execute=True):

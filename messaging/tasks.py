@@ -26,16 +26,17 @@ DISPATCH_ROUNDS = 20
 def messages_dispatch_due(tenant_id: int, limit: int = dispatch.CLAIM,
                           helper: bool = False) -> int:
     """Dispatch what is due, a claim at a time. A backlog (the first claim comes back full)
-    gets one helper task, so a second worker shares it (SKIP LOCKED keeps them apart); a
-    helper asks for none. A run that ends on a full claim hands over to a new task at the
-    back of the queue: other stores' work goes in between, and a burst larger than a run
-    keeps draining instead of waiting for the next beat."""
+    gets one helper task, so a second worker shares it (SKIP LOCKED keeps them apart). A run
+    that ends on a full claim hands over to a new task at the back of the queue: other
+    stores' work goes in between, and a burst larger than a run keeps draining instead of
+    waiting for the next beat. `helper`: this run asks for no helper (it is one, or a
+    hand-over whose chain has its helper already)."""
     tenant = Tenant.objects.get(pk=tenant_id)
-    asked = [helper]
 
     def backlog() -> None:
-        if not asked[0]:
-            asked[0] = True
+        nonlocal helper
+        if not helper:
+            helper = True
             _queue(tenant_id, limit, "a helper dispatch")
 
     total = claimed = 0
@@ -45,7 +46,7 @@ def messages_dispatch_due(tenant_id: int, limit: int = dispatch.CLAIM,
         if claimed < limit:
             break
     if claimed == limit:
-        _queue(tenant_id, limit, "the next dispatch run")  # its own helper asked already
+        _queue(tenant_id, limit, "the next dispatch run")
     return total
 
 

@@ -51,7 +51,11 @@ def recipient_address(customer: Customer | None, channel: str) -> str:
 
 
 def milestone_label(milestone: str) -> str:
-    return Milestone(milestone).label if milestone in Milestone.values else milestone
+    return _MILESTONE_LABELS.get(milestone, milestone)
+
+
+# Milestone.values builds a new list on every call: once per checked message in a batch.
+_MILESTONE_LABELS = dict(Milestone.choices)
 
 
 class RecipientFacts:

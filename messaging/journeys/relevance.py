@@ -259,13 +259,12 @@ def _shipment_reason(message: Message, shipment: Shipment | None) -> str | None:
     if message.milestone not in MILESTONE_STATUS:
         return None
     expected = MILESTONE_STATUS[message.milestone]
-    label = milestone_label(message.milestone)
     if STATUS_RANK[current] > STATUS_RANK[expected]:
-        return f"{already}, past “{label}”."
+        return f"{already}, past “{milestone_label(message.milestone)}”."
     # Sideways on the last mile (out for delivery → at a pickup point) or a different end
     # (delivered → returned to sender) makes the message wrong too; problems stay news.
     if (STATUS_RANK[current] == STATUS_RANK[expected] and current != expected
             and current not in PROBLEM_STATUSES and expected not in PROBLEM_STATUSES
             and STATUS_RANK[current] >= STATUS_RANK[S.OUT_FOR_DELIVERY]):
-        return f"{already}, not “{label}”."
+        return f"{already}, not “{milestone_label(message.milestone)}”."
     return None

@@ -22,7 +22,8 @@ All of it runs on Django's own connection (the caller's transaction), through Dj
 wrapper (execute wrappers and the test's query counts see it). Column lists and types come
 from the models, so a new column cannot be missed; only identifiers from the models are
 interpolated, every value is a parameter. SQLite (the embedded mode) takes the ORM's path
-with the same results.
+with the same results, except for inserts that return rows: one multi-row INSERT … RETURNING
+there too, not a save per row.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def rows_insert(model: type[Model], objs: Sequence[Model], *, conflict: str = ""
     for obj in objs:
         for field in fields:
             setattr(obj, field.attname, field.pre_save(obj, add=True))
+    if connection.vendor == "sqlite" and returning and _sqlite_returns():
+        return _insert_sqlite(model, fields, objs, conflict, returning)
     if connection.vendor != "postgresql":
         return _insert_orm(model, objs, returning)
     columns = ", ".join(_quote(f.column) for f in fields)
@@ -90,6 +93,33 @@ def rows_insert(model: type[Model], objs: Sequence[Model], *, conflict: str = ""
     params = [[f.get_db_prep_save(getattr(obj, f.attname), conn) for obj in objs]
               for f in fields]
     return execute(sql, params)
+
+
+def _sqlite_returns() -> bool:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 35)  # RETURNING
+
+
+def _insert_sqlite(model: type[Model], fields: list[Field], objs: Sequence[Model], conflict: str,
+                   returning: str) -> list[tuple]:
+    """The embedded mode's rows_insert with `returning`: multi-row VALUES, as many rows a
+    statement as SQLite takes parameters for."""
+    target = f"({conflict}) " if conflict else ""
+    head = (f"INSERT INTO {_quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(_quote(f.column) for f in fields)}) VALUES ")
+    tail = f" ON CONFLICT {target}DO NOTHING RETURNING {returning}"
+    row = f"({', '.join(['%s'] * len(fields))})"
+    per_statement = max(1, connection.features.max_query_params // len(fields))
+    inserted: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), per_statement):
+            chunk = objs[start:start + per_statement]
+            params = [f.get_db_prep_save(getattr(obj, f.attname), connection)
+                      for obj in chunk for f in fields]
+            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
+            inserted += [tuple(r) for r in cursor.fetchall()]
+    return inserted
 
 
 def _insert_orm(model: type[Model], objs: Sequence[Model], returning: str) -> list[tuple]:

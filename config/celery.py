@@ -1,8 +1,10 @@
 """The Celery app: queues per DESIGN.md, late acks, periodic jobs from `beat_schedule`."""
 
+import gc
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -52,3 +54,12 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def gc_freeze(**kwargs) -> None:
+    """Each pool process, just after the fork: what the worker loaded before (Django, the apps,
+    every task module: about 100,000 objects) is never garbage, so the cyclic collector stops
+    rescanning it. Its rescans cost the dispatcher 7% of its time on a batch's churn of dicts
+    and rows (measured in-process: 515 µs a message before, 480 after)."""
+    gc.freeze()

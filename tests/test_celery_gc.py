@@ -1,0 +1,24 @@
+"""Worker pool processes freeze what they loaded before forking, so the cyclic garbage
+collector stops rescanning Django, the apps and the task modules on every full collection."""
+
+from __future__ import annotations
+
+import gc
+
+from celery.signals import worker_process_init
+
+import config.celery  # noqa: F401 - connects the receiver
+
+
+def test_a_pool_process_freezes_the_objects_it_started_with():
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        worker_process_init.send(sender=None)
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # Django and every app are loaded by now
+        garbage_later = [[] for _ in range(1000)]
+        assert gc.get_freeze_count() == frozen  # only what existed at the fork
+        del garbage_later
+    finally:
+        gc.unfreeze()

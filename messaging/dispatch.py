@@ -263,22 +263,15 @@ def _rate_waits(tenant: Tenant, messages: list[Message], transports: dict[str, T
 # --- recording outcomes ----------------------------------------------------------------
 
 def _sent(tenant: Tenant, sent: list[tuple[Message, Transport, str]], now: datetime) -> None:
-    """Record the provider's acceptance of a batch: three UPDATEs, an event and a timeline
-    line each, in one transaction."""
-    ids = [message.pk for message, _, _ in sent]
+    """Record the provider's acceptance of a batch: the rows, an event and a timeline line
+    each, in one transaction. `sending` (or `uncertain`: if the sweep got there first, we now
+    know it was accepted) becomes `sent`; a provider callback recorded first (delivered,
+    opened…) keeps its status. Every row gets the provider's id and a send time."""
+    for message, transport, provider_id in sent:
+        message.provider, message.provider_message_id = transport.name, provider_id[:100]
+        message.updated_at = now
     with transaction.atomic():
-        # `uncertain` too: if the sweep got there first, we now know it was accepted.
-        Message.objects.filter(tenant=tenant, pk__in=ids, status__in=(S.SENDING, S.UNCERTAIN)
-                               ).update(status=S.SENT, sent_at=now, status_reason="",
-                                        updated_at=now)
-        # A provider callback (delivered, opened…) recorded first keeps its status; every
-        # row gets the provider's id and a send time.
-        for message, transport, provider_id in sent:
-            message.provider, message.provider_message_id = transport.name, provider_id[:100]
-            message.updated_at = now
-        messages_update(tenant, [m for m, _, _ in sent],
-                        ["provider", "provider_message_id", "updated_at"])
-        Message.objects.filter(tenant=tenant, pk__in=ids, sent_at=None).update(sent_at=now)
+        _sent_rows(tenant, [m for m, _, _ in sent], now)
         events_record(tenant, [
             (message, "sent", {"attempt": message.attempts, "provider": transport.name,
                                "provider_message_id": provider_id[:100]})
@@ -287,6 +280,30 @@ def _sent(tenant: Tenant, sent: list[tuple[Message, Transport, str]], now: datet
                                   f"sent:{provider_id}") for message, transport, provider_id in sent])
     for message, _, _ in sent:
         message.status = S.SENT
+
+
+# One UPDATE, so each row gets one new version, not three: every SET reads the row as it was.
+_SENT = ("UPDATE messaging_message AS t SET "
+         "status = CASE WHEN t.status IN (%s, %s) THEN %s ELSE t.status END, "
+         "status_reason = CASE WHEN t.status IN (%s, %s) THEN '' ELSE t.status_reason END, "
+         "sent_at = CASE WHEN t.status IN (%s, %s) THEN %s ELSE COALESCE(t.sent_at, %s) END, "
+         "provider = v.provider, provider_message_id = v.provider_message_id, updated_at = %s "
+         "FROM unnest(%b::bigint[], %b::text[], %b::text[]) AS v(id, provider, "
+         "provider_message_id) WHERE t.id = v.id AND t.tenant_id = %s")
+
+
+def _sent_rows(tenant: Tenant, messages: list[Message], now: datetime) -> None:
+    moving = (S.SENDING, S.UNCERTAIN)
+    if connection.vendor == "postgresql":
+        db.execute(_SENT, [*moving, S.SENT, *moving, *moving, now, now, now,
+                           [m.pk for m in messages], [m.provider for m in messages],
+                           [m.provider_message_id for m in messages], tenant.pk])
+        return
+    ids = [m.pk for m in messages]  # the embedded mode: the same in three statements
+    Message.objects.filter(tenant=tenant, pk__in=ids, status__in=moving).update(
+        status=S.SENT, sent_at=now, status_reason="", updated_at=now)
+    messages_update(tenant, messages, ["provider", "provider_message_id", "updated_at"])
+    Message.objects.filter(tenant=tenant, pk__in=ids, sent_at=None).update(sent_at=now)
 
 
 def _uncertain(tenant: Tenant, message: Message, error: SendError, now: datetime) -> str:

@@ -10,6 +10,7 @@ import pytest
 from messaging import dispatch
 from messaging.dispatch import MAX_ATTEMPTS, messages_dispatch_due, messages_sweep, retry_delay
 from messaging.models import Message, MessageEvent, MessagePreference, Suppression
+from messaging.providers import Transport
 from orders.models import OrderEvent
 from tenants.context import tenant_scope
 
@@ -198,6 +199,45 @@ def test_a_crash_after_the_provider_accepted_leaves_the_message_uncertain_never_
     with tenant_scope(tenant):
         assert dispatch.message_send(tenant, message.pk) == S.UNCERTAIN
     assert len(fake_sendgrid.requests) == 1
+
+
+class _MeanwhileTransport(Transport):
+    """Accepts every message; while the provider call is in flight, something else writes to
+    some rows (`meanwhile`: message id → status and reason), as a fast provider callback or
+    the sweep would."""
+
+    name = "test"
+
+    def __init__(self, meanwhile: dict[int, tuple[str, str]]):
+        self.meanwhile = meanwhile
+
+    def send(self, message: Message) -> str:
+        if message.pk in self.meanwhile:
+            status, reason = self.meanwhile[message.pk]
+            Message.objects.unscoped(reason="test plays the callback").filter(
+                pk=message.pk).update(status=status, status_reason=reason)
+        return f"test-{message.pk}"
+
+
+def test_recording_a_batch_as_sent_keeps_what_a_callback_said_first_and_resolves_the_uncertain(
+        personas, clock, run, monkeypatch):
+    tenant = personas.tenant_a
+    plain, delivered, swept = (make_message(tenant, due_at=clock.now) for _ in range(3))
+    transport = _MeanwhileTransport({
+        delivered.pk: (S.DELIVERED, ""),
+        swept.pk: (S.UNCERTAIN, "The worker stopped mid-send: it may have reached the shopper"),
+    })
+    monkeypatch.setattr(dispatch, "transport_for", lambda tenant, channel: transport)
+
+    assert run(tenant) == 3
+
+    plain, delivered, swept = reload(plain), reload(delivered), reload(swept)
+    assert (plain.status, delivered.status, swept.status) == (S.SENT, S.DELIVERED, S.SENT)
+    assert swept.status_reason == ""  # we know now that it was accepted
+    for message in (plain, delivered, swept):
+        assert (message.provider, message.provider_message_id) == ("test", f"test-{message.pk}")
+        assert message.sent_at == clock.now and message.updated_at == clock.now
+        assert events(message) == ["sent"]
 
 
 def test_a_queued_message_whose_task_was_lost_is_queued_again_by_the_sweep(

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from config import db
 from tenants.models import Tenant
 from tenants.outbox import outbox_announce
 
@@ -30,14 +31,15 @@ def order_event_record(tenant: Tenant, order_id: int, kind: str, summary: str, *
 
 
 def order_events_record_many(tenant: Tenant, entries: list[dict]) -> None:
-    """Many timeline lines in one statement; each entry has the arguments of
-    `order_event_record` plus `order_id` and `kind`. Lines with a dedup key already recorded
-    are skipped by the unique constraint."""
-    OrderEvent.objects.bulk_create([OrderEvent(
+    """Many timeline lines in one statement (config.db: one array per column, not the ORM's
+    placeholder per value); each entry has the arguments of `order_event_record` plus
+    `order_id` and `kind`. Lines with a dedup key already recorded are skipped by the unique
+    constraint."""
+    now = timezone.now()
+    db.rows_insert(OrderEvent, [OrderEvent(
         tenant=tenant, order_id=e["order_id"], kind=e["kind"], summary=e["summary"][:500],
-        occurred_at=e.get("occurred_at") or timezone.now(), actor=e.get("actor", "")[:200],
-        data=e.get("data") or {}, dedup_key=e.get("dedup_key", "")[:255]) for e in entries],
-        ignore_conflicts=True)
+        occurred_at=e.get("occurred_at") or now, actor=e.get("actor", "")[:200],
+        data=e.get("data") or {}, dedup_key=e.get("dedup_key", "")[:255]) for e in entries])
 
 
 def order_milestone_record(tenant: Tenant, order_id: int, milestone: str,

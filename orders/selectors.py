@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from config import db
 from tenants.access import access_scoped
 from tenants.models import Tenant
 
@@ -120,7 +121,5 @@ def orders_with_customers(tenant: Tenant, order_ids) -> list[Order]:
     """Orders by id with their customer joined (`order.customer` reads no further): one
     query for a batch (the dispatcher's checks and contexts), rows built by
     config.db.instances."""
-    from config import db
-
     return db.instances(Order.objects.filter(tenant=tenant, pk__in=order_ids),
                         related=("customer",))

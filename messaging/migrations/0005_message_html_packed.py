@@ -2,8 +2,9 @@
 e-mails, about 0.7 kB a message instead of 4 kB of LZ4 in TOAST).
 
 PostgreSQL: the column becomes bytea, each existing value its UTF-8 bytes (read back as they
-are: only new values are packed), compressed with LZ4 as before. This rewrites the table under an exclusive lock, which is
-fine while the platform's tables are small; on a large table, run it in a maintenance window.
+are: only new values are packed), compressed with LZ4 as before. This rewrites the table
+under an exclusive lock, which is fine while the platform's tables are small; on a large
+table, run it in a maintenance window.
 Backwards unpacks every packed value first. SQLite keeps its column (any value fits); the
 field reads text and packed values alike.
 """

@@ -122,24 +122,3 @@ class PackedTextField(models.TextField):
         value = super().get_db_prep_value(value, connection, prepared)
         return None if value is None else pack(value)
 
-
-def dictionary_build() -> str:
-    """A new dictionary's text: the default English e-mail of each milestone, rendered with the
-    sample data (no database: the defaults are compiled here)."""
-    from types import SimpleNamespace
-
-    from messaging.rendering.compile import compile_email
-    from messaging.rendering.context import sample_context
-    from messaging.rendering.defaults import EMAIL_MILESTONES, default_content
-    from messaging.rendering.render import render_message
-
-    parts = []
-    for milestone in EMAIL_MILESTONES:
-        content = default_content(milestone, "email", "en")
-        version = SimpleNamespace(
-            pk=None, locale="en", template=SimpleNamespace(channel="email"), text_body="",
-            subject=content["subject"], preheader=content["preheader"], body=content["body"],
-            compiled_html=compile_email(content["body"], locale="en"))
-        parts.append(render_message(version, sample_context(locale="en", milestone=milestone))
-                     .html)
-    return "\n".join(parts)

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 
 from messaging import packing
-from messaging.rendering.compile import compile_email
 from messaging.rendering.context import sample_context
-from messaging.rendering.defaults import default_content
-from messaging.rendering.render import render_message
+from messaging.rendering.defaults import default_email_html
 
 from .dispatch_support import make_message, reload
 
@@ -22,14 +19,9 @@ NOW = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 
 
 def rendered_default(milestone: str, locale: str) -> str:
-    content = default_content(milestone, "email", locale)
-    version = SimpleNamespace(
-        pk=None, locale=locale, template=SimpleNamespace(channel="email"), text_body="",
-        subject=content["subject"], preheader=content["preheader"], body=content["body"],
-        compiled_html=compile_email(content["body"], locale=locale))
     context = sample_context(locale=locale, milestone=milestone)
     context["customer"]["first_name"] = "Zoë"
-    return render_message(version, context).html
+    return default_email_html(milestone, locale, context)
 
 
 @pytest.mark.parametrize(("milestone", "locale"), [("delivered", "de"), ("delayed", "fr"),

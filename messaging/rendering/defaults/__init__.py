@@ -81,6 +81,21 @@ def _default_compiled(milestone: str, locale: str) -> str:
     return compile_email(default_content(milestone, "email", locale)["body"], locale=locale)
 
 
+def default_email_html(milestone: str, locale: str, context: dict) -> str:
+    """A default e-mail rendered with `context`, without a database (the packing dictionary,
+    tests): compiled once per process, as for installing."""
+    from types import SimpleNamespace
+
+    from messaging.rendering.render import render_message
+
+    content = default_content(milestone, "email", locale)
+    version = SimpleNamespace(
+        pk=None, locale=locale, template=SimpleNamespace(channel="email"), text_body="",
+        subject=content["subject"], preheader=content["preheader"], body=content["body"],
+        compiled_html=_default_compiled(milestone, locale))
+    return render_message(version, context).html
+
+
 def default_templates_install(tenant) -> dict:
     """The default templates, each with a first version per default locale; idempotent (a
     template or a locale the tenant already has is left as it is). Returns them by key.

@@ -63,3 +63,22 @@ def test_lines_link_products_and_keep_their_position(personas):
         lines = list(LineItem.objects.all())
     assert [(ln.position, ln.title, ln.product_id) for ln in lines] == [
         (1, "first", None), (2, "tent", product.pk)]
+
+
+def test_timeline_lines_recorded_twice_stay_once_per_dedup_key(personas):
+    tenant = personas.tenant_a
+    order = _order(7)
+    with tenant_scope(tenant):
+        order.save()
+    lines = [
+        {"order_id": order.pk, "kind": "message", "summary": "E-mail sent", "dedup_key": "sent:1"},
+        {"order_id": order.pk, "kind": "note", "summary": "Called the shopper"},  # no key
+    ]
+
+    services.order_events_record_many(tenant, lines)
+    services.order_events_record_many(tenant, lines)
+
+    with tenant_scope(tenant):
+        recorded = list(order.events.values_list("summary", "dedup_key", "actor"))
+    assert sorted(recorded) == [("Called the shopper", "", ""), ("Called the shopper", "", ""),
+                                ("E-mail sent", "sent:1", "")]

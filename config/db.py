@@ -28,6 +28,7 @@ there too, not a save per row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -251,3 +252,154 @@ def _bare(model, pairs, alias):
     state.adding, state.db = False, alias
     obj._state = state
     return obj
+
+
+# --- reads by value, compiled once ------------------------------------------------------
+
+# The lookups a hot-path read may use, as `where` keys: "status", "id__in", "due_at__lte".
+_OPERATORS = {"exact": "=", "in": "IN", "lte": "<=", "lt": "<", "gte": ">=", "gt": ">"}
+
+
+class _Read:
+    """One read's SQL and what turns its rows into Python values, built once per process
+    and shape (model, where keys, relations, order, limit, lock) from the model's fields."""
+
+    def __init__(self, model: type[Model], vendor: str, columns: Sequence[str] | None,
+                 where: Sequence[str], related: Sequence[str], order_by: Sequence[str],
+                 limited: bool, lock: str) -> None:
+        opts = model._meta
+        self.model, self.related = model, list(related)
+        if columns is None:
+            self.own = [f.attname for f in opts.concrete_fields]
+            fields = [(f, "t") for f in opts.concrete_fields]
+        else:
+            self.own = list(columns)
+            fields = [(_field(opts, name), "t") for name in columns]
+        joins, self.nested = [], []
+        for index, name in enumerate(related):
+            relation = opts.get_field(name)
+            rel_model, alias = relation.related_model, f"r{index}"
+            rel_fields = list(rel_model._meta.concrete_fields)
+            self.nested.append((name, rel_model, [f.attname for f in rel_fields], len(fields),
+                                rel_model._meta.pk.attname))
+            fields += [(f, alias) for f in rel_fields]
+            # The related row must be the same tenant's: a stray foreign key reads as None.
+            joins.append(f"LEFT JOIN {_quote(rel_model._meta.db_table)} {alias} "
+                         f"ON {alias}.{_quote(rel_model._meta.pk.column)} = "
+                         f"t.{_quote(relation.column)} AND {alias}.tenant_id = t.tenant_id")
+        self.fields = [field for field, _ in fields]
+        self.conditions = []  # (field, operator), in `where` order
+        clauses = ["t.tenant_id = %s"]
+        for key in where:
+            name, _, lookup = key.partition("__")
+            field = _field(opts, name)
+            operator = _OPERATORS[lookup or "exact"]
+            self.conditions.append((field, operator))
+            column = f"t.{_quote(field.column)}"
+            if operator != "IN":
+                clauses.append(f"{column} {operator} %s")
+            elif vendor == "postgresql":
+                clauses.append(f"{column} = ANY(%s::{array_type(field)}[])")
+            else:  # one statement whatever the list's length (SQLite's JSON1, always built in)
+                clauses.append(f"{column} IN (SELECT value FROM json_each(%s))")  # noqa: S608
+        order = [f"t.{_quote(_field(opts, name.lstrip('-')).column)}"
+                 f"{' DESC' if name.startswith('-') else ''}" for name in order_by]
+        select = ", ".join(f"{alias}.{_quote(field.column)}" for field, alias in fields)
+        self.sql = (f"SELECT {select} FROM {_quote(opts.db_table)} t "  # noqa: S608
+                    + "".join(f"{join} " for join in joins)
+                    + "WHERE " + " AND ".join(clauses)
+                    + (f" ORDER BY {', '.join(order)}" if order else "")
+                    + (" LIMIT %s" if limited else "")
+                    + (f" {lock}" if lock and vendor == "postgresql" else ""))
+        conn = connections[DEFAULT_DB_ALIAS]
+        self.converters = []  # (index, [(converter, expression)]) for columns that have any
+        for index, (field, alias) in enumerate(fields):
+            expression = field.get_col(alias)
+            found = [*conn.ops.get_db_converters(expression),
+                     *field.get_db_converters(conn)]
+            if found:
+                self.converters.append((index, [(c, expression) for c in found]))
+
+    def params(self, tenant_id: int, where: dict, limit: int | None) -> list:
+        conn = connections[DEFAULT_DB_ALIAS]
+        params: list = [tenant_id]
+        for (field, operator), value in zip(self.conditions, where.values(), strict=True):
+            if operator != "IN":
+                params.append(field.get_db_prep_value(value, conn, prepared=False))
+                continue
+            values = [field.get_db_prep_value(v, conn, prepared=False) for v in value]
+            params.append(values if conn.vendor == "postgresql" else json.dumps(values))
+        if limit is not None:
+            params.append(limit)
+        return params
+
+    def rows(self, tenant_id: int, where: dict, limit: int | None) -> list[list]:
+        if any(operator == "IN" and not value for (_, operator), value
+               in zip(self.conditions, where.values(), strict=True)):
+            return []  # nothing can match an empty list
+        rows = execute(self.sql, self.params(tenant_id, where, limit))
+        if not self.converters:
+            return rows
+        conn = connections[DEFAULT_DB_ALIAS]
+        out = []
+        for row in rows:
+            row = list(row)
+            for index, converters in self.converters:
+                value = row[index]
+                for converter, expression in converters:
+                    value = converter(value, expression, conn)
+                row[index] = value
+            out.append(row)
+        return out
+
+
+def _field(opts, name: str) -> Field:
+    return opts.pk if name == "pk" else opts.get_field(name)
+
+
+_READS: dict[tuple, _Read] = {}
+
+
+def _read(model, columns, where, related, order_by, limit, lock) -> _Read:
+    key = (model, connection.vendor, columns, tuple(where), tuple(related), tuple(order_by),
+           limit is not None, lock)
+    read = _READS.get(key)
+    if read is None:
+        if not any(f.name == "tenant" for f in model._meta.concrete_fields):
+            raise ValueError(f"{model.__name__} has no tenant: these reads are per tenant")
+        read = _READS[key] = _Read(model, connection.vendor, columns, list(where), related,
+                                   order_by, limit is not None, lock)
+    return read
+
+
+def instances_where(model: type[Model], tenant_id: int, where: dict, *,
+                    related: Sequence[str] = (), order_by: Sequence[str] = (),
+                    limit: int | None = None, lock: str = "") -> list[Model]:
+    """One tenant's rows of `model` matching `where` ({"id__in": ids, "status": "queued"}:
+    exact, in, lt(e), gt(e)), as instances (like `instances`), with `related` forward
+    relations joined. The statement is built once per shape and process (a filter through
+    the ORM costs more to compile than to run: 0.3-0.6 ms each, a dozen a dispatch batch),
+    an `in` list is one array parameter, and `lock` ("FOR UPDATE", "FOR UPDATE OF t SKIP
+    LOCKED") applies on PostgreSQL only. The tenant is a required argument: every statement
+    has `tenant_id = %s`, and joined rows must carry the same tenant."""
+    read = _read(model, None, where, related, order_by, limit, lock)
+    alias = DEFAULT_DB_ALIAS
+    out = []
+    own = read.own
+    for row in read.rows(tenant_id, where, limit):
+        obj = _bare(model, zip(own, row, strict=False), alias)
+        for name, rel_model, rel_columns, start, pk_name in read.nested:
+            values = row[start:start + len(rel_columns)]
+            pk = values[rel_columns.index(pk_name)]
+            obj._state.fields_cache[name] = (
+                None if pk is None else _bare(rel_model, zip(rel_columns, values, strict=True),
+                                              alias))
+        out.append(obj)
+    return out
+
+
+def values_where(model: type[Model], tenant_id: int, columns: Sequence[str], where: dict, *,
+                 order_by: Sequence[str] = ()) -> list[tuple]:
+    """`instances_where` for a few columns (attnames), as tuples: values_list's rows."""
+    read = _read(model, tuple(columns), where, (), order_by, None, "")
+    return [tuple(row) for row in read.rows(tenant_id, where, None)]

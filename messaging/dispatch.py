@@ -99,11 +99,10 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
     waiting), before the batch is rendered: the task asks a second worker to share it."""
     now = now or _now()
     with transaction.atomic():
-        due = (Message.objects.filter(tenant=tenant, status=S.SCHEDULED, due_at__lte=now)
-               .order_by("due_at", "pk"))
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        claimed = db.instances(due[:limit])
+        claimed = db.instances_where(Message, tenant.pk, {"status": S.SCHEDULED,
+                                                          "due_at__lte": now},
+                                     order_by=("due_at", "pk"), limit=limit,
+                                     lock="FOR UPDATE SKIP LOCKED")
         if not claimed:
             return 0
         if on_backlog is not None and len(claimed) == limit:
@@ -158,8 +157,8 @@ def _send(tenant: Tenant, message_ids: list[int]) -> dict[int, str]:
     with transaction.atomic():
         # Rows locked in id order (no deadlock with a duplicate task); the checks and rate
         # limits below are the batch's, and nothing here calls a provider.
-        rows = list(Message.objects.select_for_update()
-                    .filter(tenant=tenant, pk__in=message_ids).order_by("pk"))
+        rows = db.instances_where(Message, tenant.pk, {"id__in": message_ids},
+                                  order_by=("pk",), lock="FOR UPDATE")
         for message in rows:
             message.tenant = tenant
             statuses[message.pk] = message.status

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 
+from config import db
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 
@@ -104,12 +105,13 @@ def _versions_choose(tenant: Tenant, messages: list[Message],
             rule_templates = dict(Message.objects.filter(pk__in=[m.pk for m in messages])
                                   .values_list("pk", "rule__template_id"))
         customers = facts.customers if facts is not None else None
-        named = {m.template_version_id for m in messages if m.template_version_id}
-        versions = ({v.pk: v for v in TemplateVersion.objects.filter(pk__in=named)}
-                    if named else {})
+        named = [m.template_version_id for m in messages if m.template_version_id]
+        versions = {v.pk: v for v in db.instances_where(TemplateVersion, tenant.pk,
+                                                        {"id__in": named})}
         template_ids = {v.template_id for v in versions.values()}
         template_ids |= {t for t in rule_templates.values() if t}
-        templates = Template.objects.in_bulk(template_ids) if template_ids else {}
+        templates = {t.pk: t for t in db.instances_where(Template, tenant.pk,
+                                                         {"id__in": list(template_ids)})}
         customers = customers if customers is not None else _customers(messages)
         current: dict[tuple[int, str], TemplateVersion | None] = {}
         problems: dict[int, str] = {}

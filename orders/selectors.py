@@ -119,7 +119,7 @@ def order_lines(tenant: Tenant, order_id: int) -> list[LineItem]:
 
 def orders_with_customers(tenant: Tenant, order_ids) -> list[Order]:
     """Orders by id with their customer joined (`order.customer` reads no further): one
-    query for a batch (the dispatcher's checks and contexts), rows built by
-    config.db.instances."""
-    return db.instances(Order.objects.filter(tenant=tenant, pk__in=order_ids),
-                        related=("customer",))
+    query for a batch (the dispatcher's checks and contexts), compiled once per process by
+    config.db.instances_where."""
+    return db.instances_where(Order, tenant.pk, {"id__in": list(order_ids)},
+                              related=("customer",))

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from config import db
 from orders.models import Customer
+from tenants.context import require_current_tenant
 from tracking.statuses import Milestone
 
 from ..models import Channel, MessagePreference, Suppression
@@ -60,22 +62,24 @@ _MILESTONE_LABELS = dict(Milestone.choices)
 
 class RecipientFacts:
     """Preferences turned off and suppressed addresses for many shoppers at once: two queries
-    for a whole batch (planning or dispatching), however many shoppers are in it."""
+    for a whole batch (planning or dispatching), however many shoppers are in it, for the
+    tenant in scope."""
 
     def __init__(self, customers: Iterable[Customer], addresses: Iterable[str]) -> None:
-        ids = {customer.pk for customer in customers if customer is not None}
+        tenant_id = require_current_tenant().pk
+        ids = [customer.pk for customer in customers if customer is not None]
         self.turned_off: dict[int, set[tuple[str, str]]] = {}
-        if ids:
-            for customer_id, milestone, channel in MessagePreference.objects.filter(
-                    customer_id__in=ids, enabled=False).values_list(
-                    "customer_id", "milestone", "channel"):
-                self.turned_off.setdefault(customer_id, set()).add((milestone, channel))
-        wanted = {address for address in addresses if address}
+        for customer_id, milestone, channel in db.values_where(
+                MessagePreference, tenant_id, ("customer_id", "milestone", "channel"),
+                {"customer_id__in": ids, "enabled": False}):
+            self.turned_off.setdefault(customer_id, set()).add((milestone, channel))
+        wanted = list({address for address in addresses if address})
         self.suppressed: dict[tuple[str, str], str] = {}
         self.suppression_reasons: dict[tuple[str, str], str] = {}
         if wanted:
-            for channel, address, reason in Suppression.objects.filter(
-                    address__in=wanted).values_list("channel", "address", "reason"):
+            for channel, address, reason in db.values_where(
+                    Suppression, tenant_id, ("channel", "address", "reason"),
+                    {"address__in": wanted}):
                 self.suppression_reasons[channel, address] = reason
                 self.suppressed[channel, address] = str(REASON_LABELS.get(reason, reason))
 

@@ -95,21 +95,21 @@ class MessageFacts:
         so do the contexts that reuse these rows); rows are read with config.db.instances."""
         with tenant_scope(tenant):
             rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
-            self.rules = ({r.pk: r for r in JourneyRule.objects.filter(pk__in=rule_ids)
-                           .select_related("journey")} if rule_ids else {})
+            self.rules = {r.pk: r for r in db.instances_where(
+                JourneyRule, tenant.pk, {"id__in": list(rule_ids)}, related=("journey",))}
             order_ids = {m.order_id for m in messages if m.order_id is not None}
             self.orders = ({o.pk: o for o in orders_with_customers(tenant, order_ids)}
                            if order_ids else {})
             shipment_ids = {m.shipment_id for m in messages if m.shipment_id is not None}
-            self.shipments = ({s.pk: s for s in db.instances(
-                Shipment.objects.filter(pk__in=shipment_ids))} if shipment_ids else {})
+            self.shipments = {s.pk: s for s in db.instances_where(
+                Shipment, tenant.pk, {"id__in": list(shipment_ids)})}
             customer_ids = {m.customer_id for m in messages if m.customer_id is not None}
             self.customers = {o.customer_id: o.customer for o in self.orders.values()
                               if o.customer_id in customer_ids}
             loose = customer_ids - set(self.customers)
             if loose:
-                self.customers.update({c.pk: c for c in db.instances(
-                    Customer.objects.filter(pk__in=loose))})
+                self.customers.update({c.pk: c for c in db.instances_where(
+                    Customer, tenant.pk, {"id__in": list(loose)})})
             self.recipients = RecipientFacts(
                 self.customers.values(),
                 [a for m in messages for a in (_listed_address(m), m.recipient)])
@@ -120,10 +120,11 @@ class MessageFacts:
                 _serialize_orders(repeat)
                 statuses = (*REACHED_STATUSES, Message.Status.QUEUED) if pending_counts \
                     else REACHED_STATUSES
-                for pk, order_id, milestone, channel in Message.objects.filter(
-                        order_id__in=repeat, milestone__in=MARKETING_MILESTONES,
-                        status__in=statuses).values_list("pk", "order_id", "milestone",
-                                                         "channel"):
+                for pk, order_id, milestone, channel in db.values_where(
+                        Message, tenant.pk, ("id", "order_id", "milestone", "channel"),
+                        {"order_id__in": list(repeat),
+                         "milestone__in": list(MARKETING_MILESTONES),
+                         "status__in": list(statuses)}):
                     self.reached.setdefault((order_id, milestone, channel), set()).add(pk)
 
     def count_as_reached(self, message: Message) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 
+from config import db
 from orders.selectors import orders_with_customers
 from recommendations.selectors import complementary_products
 from tenants.context import tenant_scope
@@ -201,7 +202,7 @@ class _Line:
     product: Any
 
 
-def lines_by_order(order_ids: Iterable[int]) -> dict[int, list]:
+def lines_by_order(tenant, order_ids: Iterable[int]) -> dict[int, list]:
     """The orders' lines, in the shopper's order, with their products: two queries, the
     lines as plain rows and each product once however many lines name it. Not Django's
     prefetch_related (a queryset per order) nor a join (the same product rebuilt per line):
@@ -211,9 +212,11 @@ def lines_by_order(order_ids: Iterable[int]) -> dict[int, list]:
     ids = list(order_ids)
     if not ids:
         return {}
-    rows = list(LineItem.objects.filter(order_id__in=ids).values_list(
-        "pk", "order_id", "title", "sku", "quantity", "unit_price", "product_id"))
-    products = Product.objects.in_bulk({row[6] for row in rows if row[6] is not None})
+    rows = db.values_where(LineItem, tenant.pk, ("id", "order_id", "title", "sku", "quantity",
+                                                 "unit_price", "product_id"),
+                           {"order_id__in": ids}, order_by=("position", "id"))
+    products = {p.pk: p for p in db.instances_where(
+        Product, tenant.pk, {"id__in": list({row[6] for row in rows if row[6] is not None})})}
     lines: dict[int, list] = {}
     for pk, order_id, title, sku, quantity, unit_price, product_id in rows:
         lines.setdefault(order_id, []).append(
@@ -241,21 +244,21 @@ def _contexts(tenant, jobs: list[_Job],
     from tracking.models import Shipment, ShipmentItem
 
     with tenant_scope(tenant):
-        brand = Brand.objects.filter().first()
+        brand = next(iter(db.instances_where(Brand, tenant.pk, {}, order_by=("pk",), limit=1)),
+                     None)
         shipment_ids = {job.shipment_id for job in jobs if job.shipment_id}
         known_shipments = preloaded.shipments if preloaded is not None else {}
         shipments = {pk: known_shipments[pk] for pk in shipment_ids if pk in known_shipments}
         if shipment_ids - set(shipments):
-            shipments.update({s.pk: s for s in Shipment.objects.filter(
-                pk__in=shipment_ids - set(shipments))})
+            shipments.update({s.pk: s for s in db.instances_where(
+                Shipment, tenant.pk, {"id__in": list(shipment_ids - set(shipments))})})
         # A parcel's items name lines of its order, which are loaded anyway: plain tuples
         # here, the lines (with their products) once, from the orders' prefetch.
         items: dict[int, list[tuple[int, int]]] = {}
-        if shipment_ids:
-            for shipment_id, line_id, quantity in (
-                    ShipmentItem.objects.filter(shipment_id__in=shipment_ids).order_by("pk")
-                    .values_list("shipment_id", "line_item_id", "quantity")):
-                items.setdefault(shipment_id, []).append((line_id, quantity))
+        for shipment_id, line_id, quantity in db.values_where(
+                ShipmentItem, tenant.pk, ("shipment_id", "line_item_id", "quantity"),
+                {"shipment_id__in": list(shipment_ids)}, order_by=("pk",)):
+            items.setdefault(shipment_id, []).append((line_id, quantity))
         order_ids = {job.order_id for job in jobs if job.order_id}
         order_ids |= {s.order_id for s in shipments.values() if s.order_id}
         known_orders = preloaded.orders if preloaded is not None else {}
@@ -263,7 +266,7 @@ def _contexts(tenant, jobs: list[_Job],
         missing = order_ids - set(orders)
         if missing:
             orders.update({o.pk: o for o in orders_with_customers(tenant, missing)})
-        order_lines = lines_by_order(orders)
+        order_lines = lines_by_order(tenant, orders)
         line_by_id = {line.pk: line for lines in order_lines.values() for line in lines}
         strays = {line_id for pairs in items.values() for line_id, _ in pairs} - set(line_by_id)
         if strays:  # an item of a line outside the shipment's order: not expected, still shown
@@ -272,7 +275,8 @@ def _contexts(tenant, jobs: list[_Job],
         loose = {job.customer_id for job in jobs if job.customer_id} - known
         customers = {o.customer_id: o.customer for o in orders.values() if o.customer_id}
         if loose:
-            customers.update({c.pk: c for c in Customer.objects.filter(pk__in=loose)})
+            customers.update({c.pk: c for c in db.instances_where(
+                Customer, tenant.pk, {"id__in": list(loose)})})
     brand_dict = brand_data(tenant, brand)
     loaded = _Loaded(brand, brand_dict, orders, shipments, customers, items, line_by_id,
                      order_lines)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from jinja2 import TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, UndefinedError
 
+from config import db
 from config.errors import NotFound, ValidationFailed
 from tenants.context import get_current_tenant, tenant_scope
 
@@ -179,11 +180,13 @@ def template_version_current(template, locale: str | None):
 
     current = get_current_tenant()
     tenant = current if current is not None and current.pk == template.tenant_id else template.tenant
-    versions = TemplateVersion.objects.unscoped(reason="the template names its tenant").filter(
-        tenant_id=template.tenant_id, template_id=template.pk)
     for option in locale_chain(locale, tenant.default_locale):
-        version = versions.filter(locale=option).order_by("-number").first()
-        if version is not None:
+        # The template names its tenant; compiled once (config.db): a dispatch batch asks
+        # once per template and locale, the dashboard on every preview.
+        for version in db.instances_where(
+                TemplateVersion, template.tenant_id, {"template_id": template.pk,
+                                                      "locale": option},
+                order_by=("-number",), limit=1):
             version.template = template
             return version
     return None

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
@@ -181,17 +181,39 @@ def rows_update(model: type[Model], tenant_id: int, objs: Sequence[Model],
 
 
 def timestamps_fast(sender, connection, **kwargs) -> None:
-    """connection_created: read `timestamptz` columns with `datetime.fromisoformat` (C)
-    instead of Django's loader, a pure-Python parser that took a tenth of the dispatcher's
-    time (a Message row has five timestamps). Same values: Django's session time zone is the
-    connection's, and anything but that offset (or `infinity`, BC) takes Django's path."""
+    """connection_created: read `timestamptz` columns in C instead of Django's loader, a
+    pure-Python parser that took a tenth of the dispatcher's time (a Message row has five
+    timestamps). Same values: with Django's UTC (the default) it is psycopg's own loader,
+    compiled (psycopg[binary]), which Django only replaced to attach its time zone, the
+    same `timezone.utc` that psycopg gives a UTC session; with another zone,
+    `datetime.fromisoformat`, and anything but that offset (or `infinity`, BC) takes
+    Django's path."""
     if connection.vendor != "postgresql" or connection.timezone is None:
         return
     from django.db.backends.postgresql.psycopg_any import BaseTzLoader, is_psycopg3
 
     if not is_psycopg3:
         return
+    from psycopg import adapters, postgres
+    from psycopg.pq import Format
+
     zone = connection.timezone
+    raw = connection.connection
+    if zone is UTC and raw.info.parameter_status("TimeZone") == "UTC":
+        native = adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
+        if native is not None and native.__module__.startswith(("psycopg_binary", "psycopg_c")):
+
+            class NativeTzLoader(BaseTzLoader):
+                timezone = zone  # what Django's create_cursor compares
+
+                def __init__(self, oid, context=None):
+                    super().__init__(oid, context)
+                    # The compiled loader's own bound load (its class cannot be subclassed):
+                    # psycopg calls the attribute, so no Python frame per value.
+                    self.load = native(oid, context).load
+
+            raw.adapters.register_loader("timestamptz", NativeTzLoader)
+            return
     offset = zone.utcoffset(None)
 
     class FastTzLoader(BaseTzLoader):
@@ -206,7 +228,7 @@ def timestamps_fast(sender, connection, **kwargs) -> None:
                 return super().load(data)
             return value.replace(tzinfo=zone)
 
-    connection.connection.adapters.register_loader("timestamptz", FastTzLoader)
+    raw.adapters.register_loader("timestamptz", FastTzLoader)
 
 
 def instances(queryset, related: Sequence[str] = ()) -> list[Model]:

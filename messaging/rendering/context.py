@@ -14,7 +14,7 @@ marketing (`include_marketing`, i.e. the shopper consented and the template has 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -97,9 +97,20 @@ def customer_data(customer) -> dict[str, Any]:
             "locale": customer.locale}
 
 
-def line_data(line, quantity: int | None = None) -> dict[str, Any]:
+def line_data(line, quantity: int | None = None, *,
+              how_to: dict[int, list] | None = None) -> dict[str, Any]:
+    """A line as templates see it. `how_to`: a batch's product how-to lists by product id,
+    each built once however many lines name the product (templates cannot change them)."""
     product = line.product
     quantity = line.quantity if quantity is None else quantity
+    if product is None:
+        links = []
+    elif how_to is None:
+        links = product_how_to(product)
+    else:
+        links = how_to.get(product.pk)
+        if links is None:
+            links = how_to[product.pk] = product_how_to(product)
     return {
         "title": line.title,
         "sku": line.sku,
@@ -109,11 +120,15 @@ def line_data(line, quantity: int | None = None) -> dict[str, Any]:
         "image_url": product.image_url if product else "",
         "url": product.url if product else "",
         "category": product.category if product else "",
-        "how_to": [{"kind": link.get("kind", "guide"), "title": link.get("title", ""),
-                    "url": link.get("url", "")}
-                   for link in ((product.content_links or []) if product else [])
-                   if isinstance(link, dict) and link.get("url")],
+        "how_to": links,
     }
+
+
+def product_how_to(product) -> list[dict[str, str]]:
+    return [{"kind": link.get("kind", "guide"), "title": link.get("title", ""),
+             "url": link.get("url", "")}
+            for link in (product.content_links or [])
+            if isinstance(link, dict) and link.get("url")]
 
 
 def order_data(order, lines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -293,6 +308,7 @@ class _Loaded:
     items: dict[int, list[tuple[int, int]]]  # shipment id → (line id, quantity), in order
     lines: dict[int, Any]
     order_lines: dict[int, list]  # order id → its lines (with products), in order
+    how_to: dict[int, list] = field(default_factory=dict)  # product id → its how-to links
 
 
 def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
@@ -304,11 +320,17 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
     customer = loaded.customers.get(job.customer_id or (order.customer_id if order else None))
     locale = shopper_locale(job.locale or (customer.locale if customer else None)
                             or tenant.default_locale)
-    order_lines = ([line_data(line) for line in loaded.order_lines.get(order.pk, [])]
-                   if order else [])
+    how_to = loaded.how_to
+    lines = loaded.order_lines.get(order.pk, []) if order else []
+    order_lines = [line_data(line, how_to=how_to) for line in lines]
     parcel = loaded.items.get(shipment.pk, []) if shipment is not None else []
     if parcel:
-        line_items = [line_data(loaded.lines[line_id], quantity) for line_id, quantity in parcel]
+        # A parcel carrying a whole line shows the order's own dict for it (read-only).
+        whole = {(line.pk, line.quantity): data for line, data in zip(lines, order_lines,
+                                                                      strict=True)}
+        line_items = [whole.get((line_id, quantity))
+                      or line_data(loaded.lines[line_id], quantity, how_to=how_to)
+                      for line_id, quantity in parcel]
     else:
         line_items = order_lines
     shipment_dict = shipment_data(shipment, brand, locale) if shipment else None

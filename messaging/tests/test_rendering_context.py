@@ -49,6 +49,25 @@ def test_a_shipment_lists_only_the_lines_it_carries(personas):
     assert len(context["order"]["line_items"]) == 3
 
 
+def test_a_parcel_with_part_of_a_line_shows_its_own_quantity(personas):
+    tenant = personas.tenant_a
+    order = make_order(tenant, lines=2)
+    with tenant_scope(tenant):
+        tent, mat = order.lines.order_by("position")
+        mat.quantity = 3
+        mat.save(update_fields=["quantity"])
+        shipment = make_shipment(tenant, order, with_items=False)
+        shipment.items.create(line_item=tent, quantity=tent.quantity)
+        shipment.items.create(line_item=mat, quantity=1)
+    context = context_for(tenant, milestone="shipped", shipment=shipment)
+    parcel = {line["sku"]: (line["quantity"], line["line_total"]) for line in context["line_items"]}
+    ordered = {line["sku"]: line["quantity"] for line in context["order"]["line_items"]}
+    assert parcel == {tent.sku: (tent.quantity, tent.unit_price * tent.quantity),
+                      mat.sku: (1, mat.unit_price)}
+    assert ordered == {tent.sku: tent.quantity, mat.sku: 3}
+    assert context["line_items"][0]["how_to"] == context["order"]["line_items"][0]["how_to"] != []
+
+
 def test_an_order_message_has_no_shipment_and_no_tracking_link(personas):
     tenant = personas.tenant_a
     context = context_for(tenant, milestone="order_confirmed", order=make_order(tenant))

@@ -15,15 +15,21 @@ running it; the webhook's tenant lookup: 0.13 ms of planning for 0.03 ms of exec
                   rendered HTML into the statement in Python, character by character)
     instances     a queryset's rows as model instances built from values_list, without
                   Model.__init__ per row (a third of the cost of reading a dispatch batch)
-    timestamps_fast  (connection_created, wired in config/apps.py) timestamptz parsed by
-                  datetime.fromisoformat instead of Django's pure-Python loader
+    instances_where / values_where
+                  SELECT … FROM t [LEFT JOIN r ON … AND r.tenant_id = t.tenant_id]
+                      WHERE t.tenant_id = %s AND t.a = ANY(%s) …   one tenant's rows by value,
+                  the statement built once per shape and process (compiling a filter through
+                  the ORM cost more than running it), instances or tuples as the ORM gives
+    timestamps_fast  (connection_created, wired in config/apps.py) timestamptz parsed in C
+                  (psycopg's compiled loader) instead of Django's pure-Python loader
 
 All of it runs on Django's own connection (the caller's transaction), through Django's cursor
 wrapper (execute wrappers and the test's query counts see it). Column lists and types come
 from the models, so a new column cannot be missed; only identifiers from the models are
 interpolated, every value is a parameter. SQLite (the embedded mode) takes the ORM's path
-with the same results, except for inserts that return rows: one multi-row INSERT … RETURNING
-there too, not a save per row.
+with the same results, except for inserts that return rows (one multi-row INSERT … RETURNING
+there too, not a save per row) and the reads by value (the same statement, an `in` list as
+one JSON parameter read through json_each).
 """
 
 from __future__ import annotations

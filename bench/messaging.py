@@ -397,8 +397,7 @@ def scenario_render(fx: Fixture, args) -> dict:
     render_message() over M."""
     from messaging.models import JourneyRule, Message
     from messaging.rendering import contexts_for_many, render_message, template_version_current
-    from messaging.rendering.environment import send_env
-    from messaging.rendering.render import _HEADER_SPLIT, prepared
+    from messaging.rendering.render import _HEADER_SPLIT, html_template, prepared
     from tenants.context import tenant_scope
 
     tenant = tenant_of(fx)
@@ -413,10 +412,11 @@ def scenario_render(fx: Fixture, args) -> dict:
         began = time.perf_counter()
         contexts = contexts_for_many(tenant, messages)
         context_s = time.perf_counter() - began
-    # The baseline: the same compiled HTML, compiled by the same sandboxed environment (so
-    # `date`, `money` exist), rendered with exactly the scope render_message gives the HTML
-    # (context + subject + preheader, rendered here beforehand).
-    raw = send_env.from_string(version.compiled_html)
+    # The baseline: the same compiled HTML, compiled as render_message's is (the sandboxed
+    # environment, so `date`, `money` exist; literal text beyond Latin-1 as references),
+    # rendered with exactly the scope render_message gives the HTML (context + subject +
+    # preheader, rendered here beforehand).
+    raw = html_template(version.compiled_html)
     parts = prepared(version)
     scopes = []
     for m in messages:
@@ -762,8 +762,9 @@ def report(args, results: dict) -> int:
         print("# render side: render_message(version, context, message=m): subject+preheader, "
               "HTML, text part (+ tidy), links rewritten to signed click URLs, open pixel; "
               "render_no_message: the same without message= (no signing, no pixel)")
-        print("# baseline side: the version's compiled HTML compiled once by the same sandboxed "
-              "send_env (filters date, money), .render() of the same scope; raw HTML is "
+        print("# baseline side: the version's compiled HTML compiled once as render_message's "
+              "is (html_template: sandboxed send_env with filters date, money; literal text "
+              "beyond Latin-1 as references), .render() of the same scope; raw HTML is "
               f"byte-identical to render_message()'s in {r['messages'] - r['mismatched']}/"
               f"{r['messages']} messages")
         print("# render: per-round us/message raw " + " ".join(f"{x:.0f}" for x in s["raw"])

@@ -163,3 +163,33 @@ def test_the_plain_text_part_is_tidied_whatever_the_template_leaves():
     messy = "  Hi  Sam,\t \n\n\n\n  your parcel \u00a0is here. \n \n\n\nTrack it \r\n\n"
     assert tidy_text(messy) == "Hi Sam,\n\nyour parcel is here.\n\nTrack it"
     assert tidy_text("one line  only ") == "one line only"
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "fr", "es"])
+def test_a_default_email_is_one_byte_a_character_and_reads_as_written(personas, locale):
+    """html_template writes literal text beyond Latin-1 as character references: the same
+    HTML to a reader, a one-byte string to us (what the rest of the dispatch pays for)."""
+    from messaging.rendering.environment import send_env
+    from messaging.rendering.render import html_template
+
+    tenant = personas.tenant_a
+    default_templates_install(tenant)
+    with tenant_scope(tenant):
+        version = template_version_current(Template.objects.get(key="shipped-email"), locale)
+    context = context_for(tenant, milestone="shipped",
+                          shipment=make_shipment(tenant, make_order(tenant)))
+    literal = send_env.from_string(version.compiled_html).render(context)
+    rendered = html_template(version.compiled_html).render(context)
+    assert max(rendered) <= "\xff" < max(literal)  # the copy has ’ or the footer a hair space
+    assert html.unescape(rendered) == html.unescape(literal)
+
+
+def test_only_output_text_outside_style_and_script_is_rewritten():
+    from messaging.rendering.render import html_template
+
+    source = ("<style>.q::before{content:'’'}</style><p title=\"It’s\">It’s {{ name }}</p>"
+              "{% set label %}’{% endset %}<i>{{ label|length }}</i>{% filter upper %}ß’{% endfilter %}"
+              "<script>var q = '’';</script><b>‘done’</b>")
+    assert html_template(source).render(name="Zoë ’") == (
+        "<style>.q::before{content:'’'}</style><p title=\"It&#8217;s\">It&#8217;s Zoë ’</p>"
+        "<i>1</i>SS’<script>var q = '’';</script><b>&#8216;done&#8217;</b>")

@@ -368,7 +368,10 @@ def scenario_pipeline(fx: Fixture, args, children: h.Children, redis) -> dict:
         try:
             celery_ready()
             with psycopg.connect(pg_dsn(), autocommit=True) as conn:
-                # Warm-up: imports, connections, each pool process's prepared-template cache.
+                # Warm-up: imports, connections, each pool process's prepared-template cache
+                # and compiled reads. More than one claim: with 40 messages only one process
+                # dispatched, and the other compiled its templates inside the first timed
+                # round (its first claim took twice as long; a long-lived worker is warm).
                 warm_b = baseline_round(args.warmup * 5, redis, args.timeout)
                 warm_p = pipeline_round(fx, warm, conn, args.timeout)
                 warm_s = dispatch_round(fx, warm_d, conn, args.timeout)
@@ -659,7 +662,9 @@ def parse_args():
                         help="also profile announce, dispatch, send in-process (# lines)")
     parser.add_argument("--messages", type=int, help="N per pipeline round [1000]")
     parser.add_argument("--rounds", type=int, help="interleaved pipeline/baseline rounds [3]")
-    parser.add_argument("--warmup", type=int, default=40, help="messages in the warm-up round")
+    parser.add_argument("--warmup", type=int, default=250,
+                        help="messages in the warm-up round: more than a full claim, so the "
+                             "helper run warms the second pool process too [250]")
     parser.add_argument("--concurrency", type=int, default=2, help="celery -c (both sides)")
     parser.add_argument("--timeout", type=float, default=90,
                         help="most seconds one round may take to drain")

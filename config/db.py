@@ -44,19 +44,25 @@ from django.db.models import Field, Model
 
 def execute(sql: str, params: Sequence = ()) -> list[tuple]:
     """Run one statement and return its rows (none for a statement without a result)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per attribute
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
     import psycopg
 
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    cursor = (connection.make_debug_cursor(raw) if connection.queries_logged
-              else connection.make_cursor(raw))
+    conn.ensure_connection()
+    raw = psycopg.Cursor(conn.connection)
+    cursor = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
     with cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+        cursor.execute(sql, params)  # through Django's wrapper: execute wrappers, query log
+        # The rows straight from psycopg's cursor, under Django's error wrapping: `description`
+        # builds a Column per column on every call, and the wrapper wraps every attribute.
+        result = raw.pgresult
+        if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
+            return []
+        with conn.wrap_database_errors:
+            return raw.fetchall()
 
 
 def array_type(field: Field) -> str:
@@ -170,20 +176,31 @@ def rows_update(model: type[Model], tenant_id: int, objs: Sequence[Model],
         return
     if any(getattr(obj, "tenant_id", tenant_id) != tenant_id for obj in objs):
         raise ValueError(f"rows_update: every row must belong to tenant {tenant_id}")
-    if connection.vendor != "postgresql":
+    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per value
+    if conn.vendor != "postgresql":
         model._base_manager.bulk_update(objs, list(field_names), batch_size=500)
         return
+    key = (model, tuple(field_names))
+    if key not in _UPDATES:
+        _UPDATES[key] = _update_sql(model, field_names)
+    sql, fields = _UPDATES[key]
+    params = [[obj.pk for obj in objs]]
+    params += [[f.get_db_prep_save(getattr(obj, f.attname), conn) for obj in objs]
+               for f in fields]
+    execute(sql, [*params, tenant_id])
+
+
+_UPDATES: dict[tuple, tuple[str, list[Field]]] = {}  # (model, field names) → statement
+
+
+def _update_sql(model: type[Model], field_names: Sequence[str]) -> tuple[str, list[Field]]:
     fields = [model._meta.get_field(name) for name in field_names]
     arrays = ", ".join(["%b::bigint[]", *(f"%b::{array_type(f)}[]" for f in fields)])
     aliases = ", ".join(["id", *(_quote(f.column) for f in fields)])
     assignments = ", ".join(f"{_quote(f.column)} = v.{_quote(f.column)}" for f in fields)
     sql = (f"UPDATE {_quote(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608
            f"FROM unnest({arrays}) AS v({aliases}) WHERE t.id = v.id AND t.tenant_id = %b")
-    conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per value
-    params = [[obj.pk for obj in objs]]
-    params += [[f.get_db_prep_save(getattr(obj, f.attname), conn) for obj in objs]
-               for f in fields]
-    execute(sql, [*params, tenant_id])
+    return sql, fields
 
 
 def timestamps_fast(sender, connection, **kwargs) -> None:

@@ -196,7 +196,9 @@ class Message(TenantScopedModel):
             models.UniqueConstraint(fields=["tenant", "dedup_key"], name="message_unique_dedup"),
         ]
         indexes = [
-            models.Index(fields=["tenant", "status", "due_at"], name="message_tenant_due"),
+            # The claim's order (due_at, then id) exactly: a batch planned in one transaction
+            # shares its due_at, and without the id every claim sorted all of it again.
+            models.Index(fields=["tenant", "status", "due_at", "id"], name="message_tenant_due_id"),
             models.Index(fields=["tenant", "-created_at"], name="message_tenant_created"),
             models.Index(fields=["tenant", "order"], name="message_tenant_order"),
             models.Index(fields=["tenant", "shipment"], name="message_tenant_shipment"),

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 from jinja2 import Template as JinjaTemplate
 from jinja2 import nodes
+from jinja2.runtime import new_context
 
 from messaging import links as link_tokens
 
@@ -66,8 +67,12 @@ def _render(template: JinjaTemplate, scope: dict[str, Any]) -> str:
     renders per e-mail (a tenth of a message's render time). The template only reads the
     scope (its own assignments go to the context's locals), so sharing it is safe."""
     try:
+        # No globals for the context: the scope holds them already, and the context would
+        # copy their keys on every render only for `{% import %}`, which has no loader here.
+        context = new_context(template.environment, template.name, template.blocks, scope,
+                              shared=True)
         return template.environment.concat(  # type: ignore[attr-defined]
-            template.root_render_func(template.new_context(scope, shared=True)))
+            template.root_render_func(context))
     except Exception:  # noqa: BLE001 - re-raised by Jinja with the template's line numbers
         template.environment.handle_exception()
         raise
@@ -210,7 +215,7 @@ def render_message(version, context: dict[str, Any], *, message=None) -> Rendere
     scope["subject"], scope["preheader"] = subject, preheader
     body = _render(parts.html, scope)
     text = tidy_text(_render(parts.text, scope))
-    pixel = _pixel(link_tokens.open_pixel_url(message)) if message is not None else ""
+    pixel = _pixel(found.urls.open_pixel()) if found.urls is not None else ""
     body = _rewrite_html(body, found, pixel)
     text = _rewrite_text(text, found)
     if message is not None:
@@ -225,6 +230,7 @@ class _Links(list):
     def __init__(self, message) -> None:
         super().__init__()
         self.message = message
+        self.urls = link_tokens.MessageUrls(message) if message is not None else None
         self.tracked: dict[str, str] = {}
         # Read once per render: a message has a dozen links, settings access is not free.
         base = settings.PUBLIC_BASE_URL
@@ -240,8 +246,7 @@ class _Links(list):
         else:
             if url not in self:
                 self.append(url)
-            tracked = url if self.message is None else link_tokens.click_url_for_index(
-                self.message, self.index(url))
+            tracked = url if self.urls is None else self.urls.click(self.index(url))
         self.tracked[url] = tracked
         return tracked
 

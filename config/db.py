@@ -320,6 +320,13 @@ class _Read:
         else:
             self.own = list(columns)
             fields = [(_field(opts, name), "t") for name in columns]
+        # On PostgreSQL (without a lock): the rows of each value of an `in` list on a foreign
+        # key, and each joined row, found through their index, one probe each (LATERAL …
+        # OFFSET 0, which the planner cannot turn into a hash join). Its cost model prefers
+        # reading a whole table of a few thousand rows to a hundred probes, which here cost
+        # several times more, and more as the table grows: the batch sets the work, not the
+        # tenant's history.
+        probes = vendor == "postgresql" and not lock
         joins, self.nested = [], []
         for index, name in enumerate(related):
             relation = opts.get_field(name)
@@ -329,18 +336,30 @@ class _Read:
                                 rel_model._meta.pk.attname))
             fields += [(f, alias) for f in rel_fields]
             # The related row must be the same tenant's: a stray foreign key reads as None.
-            joins.append(f"LEFT JOIN {_quote(rel_model._meta.db_table)} {alias} "
-                         f"ON {alias}.{_quote(rel_model._meta.pk.column)} = "
-                         f"t.{_quote(relation.column)} AND {alias}.tenant_id = t.tenant_id")
+            match = (f"{alias}.{_quote(rel_model._meta.pk.column)} = t.{_quote(relation.column)} "
+                     f"AND {alias}.tenant_id = t.tenant_id")
+            table = _quote(rel_model._meta.db_table)
+            joins.append(f"LEFT JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {match} "  # noqa: S608
+                         f"OFFSET 0) {alias} ON true" if probes
+                         else f"LEFT JOIN {table} {alias} ON {match}")
         self.fields = [field for field, _ in fields]
         self.conditions = []  # (field, operator), in `where` order
-        clauses = ["t.tenant_id = %s"]
         for key in where:
             name, _, lookup = key.partition("__")
-            field = _field(opts, name)
-            operator = _OPERATORS[lookup or "exact"]
-            self.conditions.append((field, operator))
+            self.conditions.append((_field(opts, name), _OPERATORS[lookup or "exact"]))
+        # By primary key, `= ANY` is one index scan already (and faster than the probes); a
+        # column without an index of its own (after the tenant) is better read in one scan.
+        driver = next((i for i, (f, op) in enumerate(self.conditions)
+                       if op == "IN" and not f.primary_key and _probe_index(model, f)),
+                      None) if probes else None
+        self.slots: list = []  # what each %s is: "tenant", a `where` index, "limit"
+        clauses = ["t.tenant_id = %s"]
+        for index, (field, operator) in enumerate(self.conditions):
             column = f"t.{_quote(field.column)}"
+            if index == driver:
+                clauses.append(f"{column} = k.v")
+                continue
+            self.slots.append(index)
             if operator != "IN":
                 clauses.append(f"{column} {operator} %s")
             elif vendor == "postgresql":
@@ -350,9 +369,20 @@ class _Read:
         order = [f"t.{_quote(_field(opts, name.lstrip('-')).column)}"
                  f"{' DESC' if name.startswith('-') else ''}" for name in order_by]
         select = ", ".join(f"{alias}.{_quote(field.column)}" for field, alias in fields)
-        self.sql = (f"SELECT {select} FROM {_quote(opts.db_table)} t "  # noqa: S608
-                    + "".join(f"{join} " for join in joins)
-                    + "WHERE " + " AND ".join(clauses)
+        table = f"{_quote(opts.db_table)} t"
+        if driver is None:
+            self.slots.insert(0, "tenant")
+            source = f"{table} " + "".join(f"{join} " for join in joins) + "WHERE " + \
+                " AND ".join(clauses)
+        else:
+            self.slots[:0] = [driver, "tenant"]
+            key_type = array_type(self.conditions[driver][0])
+            source = (f"unnest(%s::{key_type}[]) AS k(v) CROSS JOIN LATERAL "  # noqa: S608
+                      f"(SELECT * FROM {table} WHERE {' AND '.join(clauses)} OFFSET 0) t "
+                      + " ".join(joins))
+        if limited:
+            self.slots.append("limit")
+        self.sql = (f"SELECT {select} FROM {source}"  # noqa: S608
                     + (f" ORDER BY {', '.join(order)}" if order else "")
                     + (" LIMIT %s" if limited else "")
                     + (f" {lock}" if lock and vendor == "postgresql" else ""))
@@ -367,15 +397,23 @@ class _Read:
 
     def params(self, tenant_id: int, where: dict, limit: int | None) -> list:
         conn = connections[DEFAULT_DB_ALIAS]
-        params: list = [tenant_id]
-        for (field, operator), value in zip(self.conditions, where.values(), strict=True):
-            if operator != "IN":
-                params.append(field.get_db_prep_value(value, conn, prepared=False))
-                continue
-            values = [field.get_db_prep_value(v, conn, prepared=False) for v in value]
-            params.append(values if conn.vendor == "postgresql" else json.dumps(values))
-        if limit is not None:
-            params.append(limit)
+        values = list(where.values())
+        params: list = []
+        for slot in self.slots:
+            if slot == "tenant":
+                params.append(tenant_id)
+            elif slot == "limit":
+                params.append(limit)
+            else:
+                field, operator = self.conditions[slot]
+                value = values[slot]
+                if operator != "IN":
+                    params.append(field.get_db_prep_value(value, conn, prepared=False))
+                    continue
+                # Each value once (an id list probed id by id would repeat its rows).
+                prepped = list(dict.fromkeys(field.get_db_prep_value(v, conn, prepared=False)
+                                             for v in value))
+                params.append(prepped if conn.vendor == "postgresql" else json.dumps(prepped))
         return params
 
     def rows(self, tenant_id: int, where: dict, limit: int | None) -> list[list]:
@@ -396,6 +434,20 @@ class _Read:
                 row[index] = value
             out.append(row)
         return out
+
+
+def _probe_index(model: type[Model], field: Field) -> bool:
+    """Whether one tenant's rows with a given value of `field` are found through an index:
+    the field's own, or one that starts with it, after the tenant or not."""
+    if field.db_index or field.unique:
+        return True
+    opts = model._meta
+    leads = [list(index.fields) for index in opts.indexes]
+    leads += [list(c.fields) for c in opts.constraints if getattr(c, "fields", None)]
+    names = {field.name, field.attname}
+    return any(fields[:1] and fields[0] in names
+               or fields[:1] in (["tenant"], ["tenant_id"]) and fields[1:2]
+               and fields[1] in names for fields in leads)
 
 
 def _field(opts, name: str) -> Field:

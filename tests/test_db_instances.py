@@ -163,3 +163,14 @@ def test_values_come_converted_like_values_lists(personas):
                            {"order_id__in": [order.pk]}, order_by=("position",)) == orm
     assert db.values_where(Product, tenant.pk, ("tags", "content_links", "price"),
                            {"id": product.pk}) == [orm_product]
+
+
+def test_a_value_listed_twice_reads_its_rows_once(personas):
+    tenant = personas.tenant_a
+    first, second = make_order(tenant, lines=2), make_order(tenant, lines=1)
+    by_order = db.values_where(LineItem, tenant.pk, ("order_id", "position"),
+                               {"order_id__in": [first.pk, second.pk, first.pk]},
+                               order_by=("order_id", "position"))
+    assert by_order == [(first.pk, 1), (first.pk, 2), (second.pk, 1)]
+    by_id = db.instances_where(Order, tenant.pk, {"id__in": [first.pk, first.pk]})
+    assert [o.pk for o in by_id] == [first.pk]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from jinja2 import Template as JinjaTemplate
 from jinja2 import nodes
 from jinja2.runtime import new_context
+from markupsafe import Markup, _escape_inner, escape
 
 from messaging import links as link_tokens
 
@@ -146,7 +147,19 @@ def html_template(compiled: str) -> JinjaTemplate:
     than outputs, which may be counted or cut."""
     tree = send_env.parse(compiled)
     _ascii_text(tree, raw=False)
-    return send_env.from_string(tree)
+    template = send_env.from_string(tree)
+    # Autoescaping calls `escape` for every {{ … }} of the e-mail (forty or so); the compiled
+    # template looks it up in its own module namespace, where this one takes its place.
+    template.root_render_func.__globals__["escape"] = escape_fast
+    return template
+
+
+def escape_fast(value: Any) -> Markup:
+    """markupsafe.escape, with the same result, without Markup.__new__ (Python code that only
+    matters for objects with __html__) for a plain str: a third of the cost."""
+    if type(value) is str:
+        return str.__new__(Markup, _escape_inner(value))
+    return escape(value)
 
 
 _RAW_TEXT = re.compile(r"<(/?)(?:style|script)\b", re.IGNORECASE)

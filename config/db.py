@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
+from django.db.models.base import ModelState
 
 
 def execute(sql: str, params: Sequence = ()) -> list[tuple]:
@@ -289,8 +290,6 @@ def instances(queryset, related: Sequence[str] = ()) -> list[Model]:
 
 
 def _bare(model, pairs, alias):
-    from django.db.models.base import ModelState
-
     obj = model.__new__(model)
     obj.__dict__.update(pairs)
     state = ModelState()

@@ -25,7 +25,7 @@ The contract with the views (messaging/views.py) that serve these paths:
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 from functools import lru_cache
@@ -62,7 +62,13 @@ def _kind_key(kind: str, secret: str) -> bytes:
 
 def _signature(kind: str, value: str, secret: str) -> str:
     mac = hmac.digest(_kind_key(kind, secret), value.encode(), "sha256")
-    return base64.urlsafe_b64encode(mac).decode()[:SIGNATURE_LENGTH]
+    # The first 17 bytes give the same first 22 base64url characters as all 32 (a character
+    # is 6 bits: 22 of them are 132 of the 136 bits), in one C call instead of three.
+    return binascii.b2a_base64(mac[:17], newline=False).translate(_URLSAFE).decode()[
+        :SIGNATURE_LENGTH]
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def _b36(number: int) -> str:

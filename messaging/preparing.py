@@ -115,6 +115,7 @@ def _versions_choose(tenant: Tenant, messages: list[Message],
         customers = customers if customers is not None else _customers(messages)
         current: dict[tuple[int, str], TemplateVersion | None] = {}
         problems: dict[int, str] = {}
+        linked: set[int] = set()
         for message in messages:
             version = versions.get(message.template_version_id)
             template = (templates.get(version.template_id) if version
@@ -134,7 +135,9 @@ def _versions_choose(tenant: Tenant, messages: list[Message],
                 if version is None:
                     problems[message.pk] = f"The template “{template.name}” has no version to send."
                     continue
-            version.template = template
+            if id(version) not in linked:  # a batch shares a handful of versions
+                version.template = template
+                linked.add(id(version))
             message.template_version = version
             message.includes_marketing = bool(
                 template.has_marketing_content and customer is not None

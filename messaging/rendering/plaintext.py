@@ -82,6 +82,7 @@ def html_to_text(html: str) -> str:
 # Runs of horizontal whitespace, and single tabs, no-break spaces, carriage returns: matches
 # only what needs changing (each match costs a Python call).
 _SPACES = re.compile(r"[ \t\u00a0\r]{2,}|[\t\u00a0\r]")
+_BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def tidy_text(text: str) -> str:
@@ -93,6 +94,10 @@ def tidy_text(text: str) -> str:
         text = _SPACES.sub(" ", text)
     if "\n" not in text:
         return text.strip()
+    if " \n" not in text and "\n " not in text:
+        # No line starts or ends with a space (the usual rendered text part): only the runs
+        # of blank lines a template's tags leave are left to fold, in one C pass.
+        return _BLANK_RUNS.sub("\n\n", text).strip()
     # Only single spaces are left: strip(" ") per line is the "no spaces at line ends" rule.
     kept: list[str] = []
     blank = False

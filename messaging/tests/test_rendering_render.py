@@ -215,3 +215,23 @@ def test_the_fast_escape_gives_what_markupsafe_gives():
     rendered = template.render(t="<b>&\"x'", m=Markup("<i>ok</i>"))
     assert rendered == ("<p title=\"&lt;b&gt;&amp;&#34;x&#39;\">&lt;b&gt;&amp;&#34;x&#39; "
                         "<i>ok</i></p>")
+
+
+def test_tidy_text_follows_its_rule_on_any_text():
+    """One space between words, no spaces at line ends, at most one blank line in a row, and
+    no blank lines or spaces at either end: whichever path tidy_text takes."""
+    import random
+    import re
+
+    from messaging.rendering.plaintext import tidy_text
+
+    def rule(text: str) -> str:
+        text = re.sub(r"[ \t\u00a0\r]+", " ", text)
+        lines = [line.strip(" ") for line in text.split("\n")]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+    pick = random.Random(8058)
+    for _ in range(3000):
+        text = "".join(pick.choice(["a", "b ", " ", "\n", "\n\n\n", "\t", "\u00a0", "\r", "c"])
+                       for _ in range(pick.randint(0, 30)))
+        assert tidy_text(text) == rule(text), repr(text)

@@ -110,8 +110,11 @@ def _versions_choose(tenant: Tenant, messages: list[Message],
                                                         {"id__in": named})}
         template_ids = {v.template_id for v in versions.values()}
         template_ids |= {t for t in rule_templates.values() if t}
-        templates = {t.pk: t for t in db.instances_where(Template, tenant.pk,
-                                                         {"id__in": list(template_ids)})}
+        # The rules' templates came with the rules (MessageFacts); others are read here.
+        templates = ({r.template_id: r.template for r in facts.rules.values()
+                      if r.template_id in template_ids} if facts is not None else {})
+        templates.update({t.pk: t for t in db.instances_where(
+            Template, tenant.pk, {"id__in": list(template_ids - set(templates))})})
         customers = customers if customers is not None else _customers(messages)
         current: dict[tuple[int, str], TemplateVersion | None] = {}
         problems: dict[int, str] = {}

@@ -96,7 +96,8 @@ class MessageFacts:
         with tenant_scope(tenant):
             rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
             self.rules = {r.pk: r for r in db.instances_where(
-                JourneyRule, tenant.pk, {"id__in": list(rule_ids)}, related=("journey",))}
+                JourneyRule, tenant.pk, {"id__in": list(rule_ids)},
+                related=("journey", "template"))}  # the template: for rendering the batch
             order_ids = {m.order_id for m in messages if m.order_id is not None}
             self.orders = ({o.pk: o for o in orders_with_customers(tenant, order_ids)}
                            if order_ids else {})

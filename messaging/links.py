@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import hmac
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -60,8 +59,23 @@ def _kind_key(kind: str, secret: str) -> bytes:
     return hashlib.sha256(f"doorstep.messaging.links.{kind}{secret}".encode()).digest()
 
 
+@lru_cache(maxsize=32)
+def _kind_hmac(kind: str, secret: str) -> tuple:
+    """HMAC-SHA256 (RFC 2104) under this kind's key, as its two SHA-256 states after the
+    padded key, as the hmac module keeps them: a signature then copies and finishes them
+    instead of keying OpenSSL's HMAC again (half its cost, four times an e-mail)."""
+    key = _kind_key(kind, secret).ljust(64, b"\0")  # 32 bytes: shorter than a block
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in key)),
+            hashlib.sha256(bytes(b ^ 0x5C for b in key)))
+
+
 def _signature(kind: str, value: str, secret: str) -> str:
-    mac = hmac.digest(_kind_key(kind, secret), value.encode(), "sha256")
+    inner, outer = _kind_hmac(kind, secret)
+    inner = inner.copy()
+    inner.update(value.encode())
+    outer = outer.copy()
+    outer.update(inner.digest())
+    mac = outer.digest()
     # The first 17 bytes give the same first 22 base64url characters as all 32 (a character
     # is 6 bits: 22 of them are 132 of the 136 bits), in one C call instead of three.
     return binascii.b2a_base64(mac[:17], newline=False).translate(_URLSAFE).decode()[

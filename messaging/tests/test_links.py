@@ -114,3 +114,21 @@ def test_tokens_already_sent_in_messages_stay_valid(settings):
     issued = f"7.2n9c.1:{base64.urlsafe_b64encode(mac).decode()[:22]}"
     assert links.token_make("click", 7, 123456, 1) == issued
     assert token_load("click", issued) == (7, 123456, 1)
+
+
+def test_signatures_are_hmac_sha256_under_the_kinds_key():
+    """_signature finishes precomputed HMAC states: the same MAC as the hmac module's."""
+    import base64
+    import hmac
+    import random
+
+    from messaging.links import KINDS, SIGNATURE_LENGTH, _kind_key, _signature
+
+    pick = random.Random(2104)
+    for secret in ("test-secret", "x" * 80, "ü-secret"):
+        for kind in KINDS:
+            for _ in range(50):
+                value = ".".join(str(pick.randint(0, 10**9)) for _ in range(pick.randint(1, 3)))
+                mac = hmac.digest(_kind_key(kind, secret), value.encode(), "sha256")
+                expected = base64.urlsafe_b64encode(mac).decode()[:SIGNATURE_LENGTH]
+                assert _signature(kind, value, secret) == expected, (kind, value)

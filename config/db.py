@@ -263,41 +263,60 @@ def instances(queryset, related: Sequence[str] = ()) -> list[Model]:
     times the query). Values come through `values_list`, so every field's from_db_value
     runs; `related` names forward relations to read in the same query (select_related).
     A model with pre_init/post_init receivers (none of ours has any) takes the ORM's path."""
-    from django.db.models.signals import post_init, pre_init
-
     model = queryset.model
-    relations = [model._meta.get_field(name).related_model for name in related]
-    if any(signal.has_listeners(m) for signal in (pre_init, post_init)
-           for m in (model, *relations)):
-        return list(queryset.select_related(*related)) if related else list(queryset)
     own = [f.attname for f in model._meta.concrete_fields]
     columns = list(own)
-    nested = []  # (relation, its model, its columns, where they start in a row)
-    for name, rel_model in zip(related, relations, strict=True):
-        rel_columns = [f.attname for f in rel_model._meta.concrete_fields]
-        nested.append((name, rel_model, rel_columns, len(columns)))
+    nested = _nested(model, related, len(own))
+    for name, _, rel_columns, _, _ in nested:
         columns += [f"{name}__{column}" for column in rel_columns]
-    alias = queryset.db
+    return _built(model, own, nested, queryset.values_list(*columns), queryset.db)
+
+
+def _nested(model: type[Model], related: Sequence[str], start: int) -> list[tuple]:
+    """Per forward relation read in the same row: (name, its model, its columns, where they
+    start in a row, where its primary key is among them), one after the other from `start`."""
+    nested = []
+    for name in related:
+        rel_model = model._meta.get_field(name).related_model
+        rel_columns = [f.attname for f in rel_model._meta.concrete_fields]
+        nested.append((name, rel_model, rel_columns, start,
+                       rel_columns.index(rel_model._meta.pk.attname)))
+        start += len(rel_columns)
+    return nested
+
+
+def _built(model: type[Model], own: list[str], nested: list[tuple], rows, alias: str) -> list:
+    """Instances from rows of `own` columns then each relation's (`_nested`). Without
+    Model.__init__, unless a model has pre_init/post_init receivers (none of ours has any):
+    then Model.from_db, which sends them."""
+    from django.db.models.signals import post_init, pre_init
+
+    make = _bare
+    if any(signal.has_listeners(m) for signal in (pre_init, post_init)
+           for m in (model, *(rel for _, rel, _, _, _ in nested))):
+        make = _from_db
     out = []
-    for row in queryset.values_list(*columns):
-        obj = _bare(model, zip(own, row, strict=False), alias)  # the related after own
-        for name, rel_model, rel_columns, start in nested:
+    for row in rows:
+        obj = make(model, own, row[:len(own)], alias)
+        for name, rel_model, rel_columns, start, pk_at in nested:
             values = row[start:start + len(rel_columns)]
-            pk = values[rel_columns.index(rel_model._meta.pk.attname)]
             obj._state.fields_cache[name] = (
-                None if pk is None
-                else _bare(rel_model, zip(rel_columns, values, strict=True), alias))
+                None if values[pk_at] is None else make(rel_model, rel_columns, values, alias))
         out.append(obj)
     return out
 
 
-def _bare(model, pairs, alias):
+def _bare(model, columns, values, alias):
     obj = model.__new__(model)
-    obj.__dict__.update(pairs)
+    obj.__dict__.update(zip(columns, values, strict=True))
     state = ModelState()
     state.adding, state.db = False, alias
     obj._state = state
     return obj
+
+
+def _from_db(model, columns, values, alias):
+    return model.from_db(alias, columns, values)
 
 
 # --- reads by value, compiled once ------------------------------------------------------
@@ -314,7 +333,6 @@ class _Read:
                  where: Sequence[str], related: Sequence[str], order_by: Sequence[str],
                  limited: bool, lock: str) -> None:
         opts = model._meta
-        self.model, self.related = model, list(related)
         if columns is None:
             self.own = [f.attname for f in opts.concrete_fields]
             fields = [(f, "t") for f in opts.concrete_fields]
@@ -328,14 +346,11 @@ class _Read:
         # several times more, and more as the table grows: the batch sets the work, not the
         # tenant's history.
         probes = vendor == "postgresql" and not lock
-        joins, self.nested = [], []
+        joins, self.nested = [], _nested(model, related, len(fields))
         for index, name in enumerate(related):
             relation = opts.get_field(name)
             rel_model, alias = relation.related_model, f"r{index}"
-            rel_fields = list(rel_model._meta.concrete_fields)
-            self.nested.append((name, rel_model, [f.attname for f in rel_fields], len(fields),
-                                rel_model._meta.pk.attname))
-            fields += [(f, alias) for f in rel_fields]
+            fields += [(f, alias) for f in rel_model._meta.concrete_fields]
             # The related row must be the same tenant's: a stray foreign key reads as None.
             match = (f"{alias}.{_quote(rel_model._meta.pk.column)} = t.{_quote(relation.column)} "
                      f"AND {alias}.tenant_id = t.tenant_id")
@@ -343,7 +358,6 @@ class _Read:
             joins.append(f"LEFT JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {match} "  # noqa: S608
                          f"OFFSET 0) {alias} ON true" if probes
                          else f"LEFT JOIN {table} {alias} ON {match}")
-        self.fields = [field for field, _ in fields]
         self.conditions = []  # (field, operator), in `where` order
         for key in where:
             name, _, lookup = key.partition("__")
@@ -446,9 +460,12 @@ def _probe_index(model: type[Model], field: Field) -> bool:
     leads = [list(index.fields) for index in opts.indexes]
     leads += [list(c.fields) for c in opts.constraints if getattr(c, "fields", None)]
     names = {field.name, field.attname}
-    return any(fields[:1] and fields[0] in names
-               or fields[:1] in (["tenant"], ["tenant_id"]) and fields[1:2]
-               and fields[1] in names for fields in leads)
+    for fields in leads:
+        if fields and fields[0] in ("tenant", "tenant_id"):
+            fields = fields[1:]
+        if fields and fields[0] in names:
+            return True
+    return False
 
 
 def _field(opts, name: str) -> Field:
@@ -481,19 +498,8 @@ def instances_where(model: type[Model], tenant_id: int, where: dict, *,
     LOCKED") applies on PostgreSQL only. The tenant is a required argument: every statement
     has `tenant_id = %s`, and joined rows must carry the same tenant."""
     read = _read(model, None, where, related, order_by, limit, lock)
-    alias = DEFAULT_DB_ALIAS
-    out = []
-    own = read.own
-    for row in read.rows(tenant_id, where, limit):
-        obj = _bare(model, zip(own, row, strict=False), alias)
-        for name, rel_model, rel_columns, start, pk_name in read.nested:
-            values = row[start:start + len(rel_columns)]
-            pk = values[rel_columns.index(pk_name)]
-            obj._state.fields_cache[name] = (
-                None if pk is None else _bare(rel_model, zip(rel_columns, values, strict=True),
-                                              alias))
-        out.append(obj)
-    return out
+    return _built(model, read.own, read.nested, read.rows(tenant_id, where, limit),
+                  DEFAULT_DB_ALIAS)
 
 
 def values_where(model: type[Model], tenant_id: int, columns: Sequence[str], where: dict, *,

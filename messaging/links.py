@@ -97,12 +97,16 @@ def _b36(number: int) -> str:
 
 
 def token_make(kind: str, tenant_id: int, message_id: int, extra: int | None = None) -> str:
+    return _signed(kind, f"{_b36(tenant_id)}.{_b36(message_id)}", extra, settings.SECRET_KEY)
+
+
+def _signed(kind: str, value: str, extra: int | None, secret: str) -> str:
+    """The token of `value` ("<tenant>.<message>", base 36) and `extra`, signed as `kind`."""
     if kind not in KINDS:
         raise ValueError(f"unknown link token kind {kind!r}; expected one of {KINDS}")
-    value = f"{_b36(tenant_id)}.{_b36(message_id)}"
     if extra is not None:
         value = f"{value}.{_b36(extra)}"
-    return f"{value}:{_signature(kind, value, settings.SECRET_KEY)}"
+    return f"{value}:{_signature(kind, value, secret)}"
 
 
 def token_load(kind: str, token: str) -> tuple[int, int, int | None]:
@@ -139,10 +143,7 @@ class MessageUrls:
         self.value = f"{_b36(message.tenant_id)}.{_b36(message.pk)}"
 
     def token(self, kind: str, extra: int | None = None) -> str:
-        if kind not in KINDS:
-            raise ValueError(f"unknown link token kind {kind!r}; expected one of {KINDS}")
-        value = self.value if extra is None else f"{self.value}.{_b36(extra)}"
-        return f"{value}:{_signature(kind, value, self.secret)}"
+        return _signed(kind, self.value, extra, self.secret)
 
     def open_pixel(self) -> str:
         return f"{self.base}/m/o/{self.token('open')}.gif"

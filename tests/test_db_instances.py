@@ -80,7 +80,8 @@ def test_the_queryset_keeps_its_tenant_scope(personas):
         assert db.instances(Customer.objects.filter(pk=theirs.pk)) == []
 
 
-def test_a_model_with_init_receivers_takes_the_orms_path(personas):
+@pytest.mark.parametrize("read", [by_queryset, by_value])
+def test_a_model_with_init_receivers_takes_the_orms_path(personas, read):
     from django.db.models.signals import post_init
 
     tenant = personas.tenant_a
@@ -92,8 +93,7 @@ def test_a_model_with_init_receivers_takes_the_orms_path(personas):
 
     post_init.connect(receiver, sender=Customer)
     try:
-        with tenant_scope(tenant):
-            (built,) = db.instances(Order.objects.filter(pk=order.pk), related=("customer",))
+        (built,) = read(tenant, [order.pk])
     finally:
         post_init.disconnect(receiver, sender=Customer)
     assert seen == [order.customer_id] and built.customer.pk == order.customer_id

@@ -146,7 +146,7 @@ def html_template(compiled: str) -> JinjaTemplate:
     read as one), and text a template captures ({% set %}…{% endset %}, {% filter %}) rather
     than outputs, which may be counted or cut."""
     tree = send_env.parse(compiled)
-    _ascii_text(tree, raw=False)
+    _latin1_text(tree, raw=False)
     template = send_env.from_string(tree)
     # Autoescaping calls `escape` for every {{ … }} of the e-mail (forty or so); the compiled
     # template looks it up in its own module namespace, where this one takes its place.
@@ -165,18 +165,18 @@ def escape_fast(value: Any) -> Markup:
 _RAW_TEXT = re.compile(r"<(/?)(?:style|script)\b", re.IGNORECASE)
 
 
-def _ascii_text(node, *, raw: bool) -> bool:
+def _latin1_text(node, *, raw: bool) -> bool:
     """Rewrite the literal text under `node` in place (see html_template), in document
     order; `raw`: inside <style> or <script> so far. Returns that state after the node."""
     for child in node.iter_child_nodes():
         if isinstance(child, nodes.TemplateData):
-            child.data, raw = _ascii_data(child.data, raw)
+            child.data, raw = _latin1_data(child.data, raw)
         elif not isinstance(child, nodes.AssignBlock | nodes.FilterBlock):
-            raw = _ascii_text(child, raw=raw)
+            raw = _latin1_text(child, raw=raw)
     return raw
 
 
-def _ascii_data(data: str, raw: bool) -> tuple[str, bool]:
+def _latin1_data(data: str, raw: bool) -> tuple[str, bool]:
     out: list[str] = []
     done = 0
     for match in _RAW_TEXT.finditer(data):

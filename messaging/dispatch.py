@@ -282,21 +282,24 @@ def _sent(tenant: Tenant, sent: list[tuple[Message, Transport, str]], now: datet
 
 
 # One UPDATE, so each row gets one new version, not three: every SET reads the row as it was.
+# Rows found by primary key, the tenant checked through the join (as config.db.rows_update).
 _SENT = ("UPDATE messaging_message AS t SET "
          "status = CASE WHEN t.status IN (%s, %s) THEN %s ELSE t.status END, "
          "status_reason = CASE WHEN t.status IN (%s, %s) THEN '' ELSE t.status_reason END, "
          "sent_at = CASE WHEN t.status IN (%s, %s) THEN %s ELSE COALESCE(t.sent_at, %s) END, "
          "provider = v.provider, provider_message_id = v.provider_message_id, updated_at = %s "
-         "FROM unnest(%b::bigint[], %b::text[], %b::text[]) AS v(id, provider, "
-         "provider_message_id) WHERE t.id = v.id AND t.tenant_id = %s")
+         "FROM unnest(%b::bigint[], %b::bigint[], %b::text[], %b::text[]) AS v(id, tenant_id, "
+         "provider, provider_message_id) "
+         "WHERE t.id = ANY(%b::bigint[]) AND t.id = v.id AND t.tenant_id = v.tenant_id")
 
 
 def _sent_rows(tenant: Tenant, messages: list[Message], now: datetime) -> None:
     moving = (S.SENDING, S.UNCERTAIN)
     if connection.vendor == "postgresql":
-        db.execute(_SENT, [*moving, S.SENT, *moving, *moving, now, now, now,
-                           [m.pk for m in messages], [m.provider for m in messages],
-                           [m.provider_message_id for m in messages], tenant.pk])
+        ids = [m.pk for m in messages]
+        db.execute(_SENT, [*moving, S.SENT, *moving, *moving, now, now, now, ids,
+                           [tenant.pk] * len(ids), [m.provider for m in messages],
+                           [m.provider_message_id for m in messages], ids])
         return
     ids = [m.pk for m in messages]  # the embedded mode: the same in three statements
     Message.objects.filter(tenant=tenant, pk__in=ids, status__in=moving).update(

@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from tenants.models import Tenant
+from tenants.context import require_current_tenant
 from tenants.tasks import tenant_task, tenants_fan_out
 
 from . import dispatch
@@ -31,7 +31,7 @@ def messages_dispatch_due(tenant_id: int, limit: int = dispatch.CLAIM,
     stores' work goes in between, and a burst larger than a run keeps draining instead of
     waiting for the next beat. `helper`: this run asks for no helper (it is one, or a
     hand-over whose chain has its helper already)."""
-    tenant = Tenant.objects.get(pk=tenant_id)
+    tenant = require_current_tenant()
 
     def backlog() -> None:
         nonlocal helper
@@ -60,17 +60,17 @@ def _queue(tenant_id: int, limit: int, what: str) -> None:
 
 @tenant_task(name="messaging.tasks.message_send")
 def message_send(tenant_id: int, message_id: int) -> str:
-    return dispatch.message_send(Tenant.objects.get(pk=tenant_id), message_id)
+    return dispatch.message_send(require_current_tenant(), message_id)
 
 
 @tenant_task(name="messaging.tasks.messages_send_batch")
 def messages_send_batch(tenant_id: int, message_ids: list[int]) -> dict[str, int]:
-    return dispatch.messages_send(Tenant.objects.get(pk=tenant_id), message_ids)
+    return dispatch.messages_send(require_current_tenant(), message_ids)
 
 
 @tenant_task(name="messaging.tasks.messages_sweep")
 def messages_sweep(tenant_id: int) -> dict[str, int]:
-    return dispatch.messages_sweep(Tenant.objects.get(pk=tenant_id))
+    return dispatch.messages_sweep(require_current_tenant())
 
 
 @shared_task(name="messaging.tasks.messages_dispatch_all")

@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 def tenant_task(*task_args, **task_kwargs):
     """Like `shared_task`, for a function whose first argument is `tenant_id`: it runs inside
-    that tenant's scope. A task for a tenant that is gone or not active is dropped, logged."""
+    that tenant's scope. A task for a tenant that is gone or not active is dropped, logged.
+    The function finds the tenant itself, read once here, with `require_current_tenant()`."""
 
     if len(task_args) == 1 and callable(task_args[0]) and not task_kwargs:
         return tenant_task()(task_args[0])

@@ -5,6 +5,7 @@ a shopper reads is in the tenant's templates."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 LOCALES = ("en", "de", "fr", "es")
 
@@ -102,6 +103,7 @@ def locale_chain(*candidates: str | None) -> list[str]:
     return chain
 
 
+@lru_cache(maxsize=256)  # a handful of distinct values; asked once per message rendered
 def shopper_locale(locale: str | None) -> str:
     """The nearest locale we have words for."""
     for option in locale_chain(locale):

@@ -50,8 +50,8 @@ def test_a_claimed_batch_is_rendered_and_queued_as_one_send_task(
     tenant = personas.tenant_a
     messages = [unrendered(tenant, sms_version, clock) for _ in range(5)]
     published: list[list[int]] = []
-    monkeypatch.setattr("messaging.tasks.messages_send_batch.delay",
-                        lambda tenant_id, ids: published.append(ids))
+    monkeypatch.setattr("messaging.tasks.messages_send_batch.apply_async",
+                        lambda args, **options: published.append(args[1]))
 
     with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=True):
         assert messages_dispatch_due(tenant) == 5
@@ -213,7 +213,7 @@ def dispatch_runs_asked(monkeypatch) -> list[tuple]:
     asked: list[tuple] = []
     monkeypatch.setattr(tasks.messages_dispatch_due, "delay",
                         lambda *args, **kwargs: asked.append((args, kwargs)))
-    monkeypatch.setattr(tasks.messages_send_batch, "delay", lambda tenant_id, ids: None)
+    monkeypatch.setattr(tasks.messages_send_batch, "apply_async", lambda args, **options: None)
     return asked
 
 

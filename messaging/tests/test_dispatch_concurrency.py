@@ -81,7 +81,8 @@ def test_two_dispatchers_claiming_one_orders_review_requests_at_once_queue_one(
     order = make_order(tenant, customer)
     requests = [make_message(tenant, due_at=dispatch_clock.now, customer=customer, order=order,
                              milestone="review_request") for _ in range(2)]
-    monkeypatch.setattr("messaging.tasks.messages_send_batch.delay", lambda *args: None)
+    monkeypatch.setattr("messaging.tasks.messages_send_batch.apply_async",
+                        lambda args, **options: None)
     # Each has claimed its own row (SKIP LOCKED) before either reads which went out.
     both_claimed, real_facts = threading.Barrier(2, timeout=10), dispatch.messages_facts
 

@@ -174,3 +174,42 @@ def test_a_value_listed_twice_reads_its_rows_once(personas):
     assert by_order == [(first.pk, 1), (first.pk, 2), (second.pk, 1)]
     by_id = db.instances_where(Order, tenant.pk, {"id__in": [first.pk, first.pk]})
     assert [o.pk for o in by_id] == [first.pk]
+
+
+def _prepared_statements(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+                       [f'%"{table}"%'])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_reads_are_prepared_once_per_connection_and_logged_like_any_other(personas, settings):
+    tenant = personas.tenant_a
+    orders = [make_order(tenant) for _ in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        for count in (1, 2, 3):
+            assert len(db.instances_where(Order, tenant.pk,
+                                          {"id__in": [o.pk for o in orders[:count]]})) == count
+
+    this_shape = [s for s in _prepared_statements("orders_order")
+                  if '"id" = ANY' in s and "orders_customer" not in s and "ORDER BY" not in s]
+    assert len(this_shape) == 1  # one statement, prepared on first use and reused
+    assert all("orders_order" in q["sql"] for q in queries)  # the query log still sees each
+
+    # Turned off (a transaction-pooling PgBouncer): a shape read only here is never prepared.
+    settings.DATABASE_PREPARED_READS = False
+    for _ in range(3):
+        db.instances_where(Order, tenant.pk, {"external_id__in": [orders[0].external_id]},
+                           order_by=("-number",))
+    assert not [s for s in _prepared_statements("orders_order") if "external_id" in s
+                and "DESC" in s]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_locking_read_is_never_prepared(personas):
+    tenant = personas.tenant_a
+    order = make_order(tenant)
+    for _ in range(3):
+        db.instances_where(Order, tenant.pk, {"id__in": [order.pk]}, lock="FOR UPDATE")
+    assert not [s for s in _prepared_statements("orders_order") if "FOR UPDATE" in s]

@@ -1,6 +1,6 @@
 import dj_database_url
 
-from config.env import env_int, env_str
+from config.env import env_bool, env_int, env_str
 
 from .core import VAR_DIR
 
@@ -24,3 +24,7 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+
+# config.db's hot-path reads as prepared statements (PostgreSQL): parsed and planned once per
+# connection. Off (0) behind a transaction-pooling PgBouncer older than 1.21.
+DATABASE_PREPARED_READS = env_bool("DATABASE_PREPARED_READS", True)

@@ -28,6 +28,7 @@ Ctrl-C. Bounded: about 1-1.5 minutes by default, under 30 s with --quick.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import secrets
 import subprocess
@@ -262,6 +263,7 @@ def pipeline_round(fx: Fixture, shipment_ids: list[int], conn, timeout: float) -
     n = len(shipment_ids)
     milestones_create(fx, shipment_ids)
     tenant = tenant_of(fx)
+    collector_settle()
     began = time.perf_counter()
     with tenant_scope(tenant):
         announced = outbox_announce(tenant, ShipmentMilestone, milestone_reached)
@@ -285,6 +287,7 @@ def dispatch_round(fx: Fixture, shipment_ids: list[int], conn, timeout: float) -
 
     n = len(shipment_ids)
     planned = len(plan(fx, shipment_ids))
+    collector_settle()
     began = time.perf_counter()
     messages_dispatch_due.delay(fx.tenant_id)
     queued_at, sent_at, counts = _poll(conn, fx, shipment_ids, began, timeout)
@@ -294,6 +297,14 @@ def dispatch_round(fx: Fixture, shipment_ids: list[int], conn, timeout: float) -
             "queued_s": queued_s, "sent_s": sent_s, "statuses": counts,
             "providers": _providers(conn, fx, shipment_ids), "rate": n / queued_s,
             "sent_rate": n / sent_s}
+
+
+def collector_settle() -> None:
+    """Before each timed side: a full collection in this process now, untimed. Its untimed
+    set-up (fixtures, planning) leaves enough objects behind that the next full collection,
+    70-110 ms here, would otherwise fall inside whichever side came next and stall its
+    publishing or polling."""
+    gc.collect()
 
 
 def _poll(conn, fx: Fixture, shipment_ids: list[int], began: float, timeout: float):
@@ -335,6 +346,7 @@ def baseline_round(count: int, redis, timeout: float) -> dict:
     from bench._messaging_celery import bench_noop
 
     key = f"bench:noop:{secrets.token_hex(4)}"
+    collector_settle()
     began = time.perf_counter()
     for _ in range(count):
         bench_noop.delay(key)
@@ -661,7 +673,7 @@ def parse_args():
     parser.add_argument("--profile", action="store_true",
                         help="also profile announce, dispatch, send in-process (# lines)")
     parser.add_argument("--messages", type=int, help="N per pipeline round [1000]")
-    parser.add_argument("--rounds", type=int, help="interleaved pipeline/baseline rounds [3]")
+    parser.add_argument("--rounds", type=int, help="interleaved pipeline/baseline rounds [5]")
     parser.add_argument("--warmup", type=int, default=250,
                         help="messages in the warm-up round: more than a full claim, so the "
                              "helper run warms the second pool process too [250]")
@@ -674,7 +686,7 @@ def parse_args():
     parser.add_argument("--mjml-renders", type=int, help="renders per version, twice [50]")
     args = parser.parse_args()
     quick = args.quick
-    defaults = {"messages": 300 if quick else 1000, "rounds": 1 if quick else 3,
+    defaults = {"messages": 300 if quick else 1000, "rounds": 1 if quick else 5,
                 "render_messages": 200 if quick else 500, "render_rounds": 3 if quick else 5,
                 "mjml_versions": 3 if quick else 10, "mjml_renders": 20 if quick else 50}
     for name, value in defaults.items():

@@ -4,7 +4,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -57,11 +57,15 @@ app.autodiscover_tasks()
 
 
 @worker_process_init.connect
+@worker_ready.connect
 def gc_freeze(**kwargs) -> None:
-    """Each pool process, just after the fork: what the worker loaded before (Django, the apps,
-    every task module: about 100,000 objects) is never garbage, so the cyclic collector stops
-    rescanning it. Its rescans cost the dispatcher 7% of its time on a batch's churn of dicts
-    and rows (measured in-process: 515 µs a message before, 480 after)."""
+    """Each pool process, just after the fork, and the worker's own process once it is ready
+    to consume: what it loaded until then (Django, the apps, every task module: 100,000
+    objects and more) is never garbage, so the cyclic collector stops rescanning it. In a
+    pool process its rescans cost the dispatcher 7% of its time on a batch's churn of dicts
+    and rows (measured in-process: 515 µs a message before, 480 after); in the worker's own
+    process, which receives every task and hands it to the pool, each full collection
+    stopped deliveries for 40-90 ms."""
     gc.freeze()
 
 

@@ -1,11 +1,12 @@
-"""Worker pool processes freeze what they loaded before forking, so the cyclic garbage
-collector stops rescanning Django, the apps and the task modules on every full collection."""
+"""Worker pool processes freeze what they loaded before forking, and the worker's own process
+what it loaded before consuming, so the cyclic garbage collector stops rescanning Django, the
+apps and the task modules on every full collection."""
 
 from __future__ import annotations
 
 import gc
 
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 import config.celery  # noqa: F401 - connects the receiver
 
@@ -20,5 +21,14 @@ def test_a_pool_process_freezes_the_objects_it_started_with():
         garbage_later = [[] for _ in range(1000)]
         assert gc.get_freeze_count() == frozen  # only what existed at the fork
         del garbage_later
+    finally:
+        gc.unfreeze()
+
+
+def test_the_workers_own_process_freezes_what_it_loaded_once_ready():
+    gc.unfreeze()
+    try:
+        worker_ready.send(sender=None)
+        assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()

@@ -60,6 +60,24 @@ class Prepared:
     # The environment's globals (range, namespace, …) as a plain dict: each render's scope
     # starts from a copy, which lets the three renders of a message share one scope.
     globals: dict[str, Any] = field(default_factory=dict)
+    compiled: str = ""  # the HTML source of `html` (a saved e-mail version's; else empty)
+    # (brand, the HTML with that brand's values written in): see html_for.
+    branded: tuple[dict[str, Any], JinjaTemplate] | None = None
+
+    def html_for(self, brand: Any) -> JinjaTemplate:
+        """The HTML template for a message of this brand (the context's `brand`): with the
+        brand's text values written in as constants where the template reads them
+        (`brand.primary_color`, …: two thirds of a default e-mail's thirty-odd expressions,
+        the same for every message of a batch), which renders the same HTML with less work
+        per message. Compiled once per brand as it stands; a changed brand gets a new one."""
+        branded = self.branded
+        if branded is not None and branded[0] == brand:
+            return branded[1]
+        if not self.compiled or type(brand) is not dict:
+            return self.html
+        template = html_template(self.compiled, brand=brand)
+        self.branded = (dict(brand), template)
+        return template
 
 
 def _render(template: JinjaTemplate, scope: dict[str, Any]) -> str:
@@ -130,13 +148,14 @@ def prepared(version) -> Prepared:
         html = html_template(compiled)
         text = send_text_env.from_string(text_source)
         # send_env and send_text_env are made alike (environment.py): one set of globals.
-        result = Prepared(channel, headers, html, text, dict(html.globals))
+        result = Prepared(channel, headers, html, text, dict(html.globals),
+                          compiled=compiled if version.pk is not None else "")
     if version.pk is not None:
         prepared_cache.put(key, result)
     return result
 
 
-def html_template(compiled: str) -> JinjaTemplate:
+def html_template(compiled: str, *, brand: dict[str, Any] | None = None) -> JinjaTemplate:
     """A version's compiled HTML as the Jinja2 template it is rendered with: in its literal
     text, every character beyond Latin-1 written as a numeric character reference (’ as
     &#8217;, · and é stay). The same HTML to every reader, but an e-mail whose own values
@@ -147,11 +166,43 @@ def html_template(compiled: str) -> JinjaTemplate:
     than outputs, which may be counted or cut."""
     tree = send_env.parse(compiled)
     _latin1_text(tree, raw=False)
+    if brand is not None:
+        _brand_constants(tree, brand)
     template = send_env.from_string(tree)
     # Autoescaping calls `escape` for every {{ … }} of the e-mail (forty or so); the compiled
     # template looks it up in its own module namespace, where this one takes its place.
     template.root_render_func.__globals__["escape"] = escape_fast
     return template
+
+
+def _brand_constants(tree: nodes.Template, brand: dict[str, Any]) -> None:
+    """Each read of a text value of the context's `brand` (`brand.name`, `brand["name"]`)
+    becomes that value as a constant, which Jinja escapes (or filters) once at compile time,
+    as it would have at every render. Not if the template assigns `brand` anywhere
+    ({% set %}, a loop, a macro's parameter): then `brand` is not always the context's."""
+    if any(node.name == "brand" and node.ctx != "load" for node in tree.find_all(nodes.Name)):
+        return
+    for parent in tree.find_all(nodes.Node):
+        for name, value in parent.iter_fields():
+            if isinstance(value, list):
+                value[:] = [_brand_constant(item, brand) for item in value]
+            elif isinstance(value, nodes.Node):
+                setattr(parent, name, _brand_constant(value, brand))
+
+
+def _brand_constant(node: Any, brand: dict[str, Any]) -> Any:
+    if isinstance(node, nodes.Getattr):
+        target, key = node.node, node.attr
+    elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        target, key = node.node, node.arg.value
+    else:
+        return node
+    if not (isinstance(target, nodes.Name) and target.name == "brand" and target.ctx == "load"):
+        return node
+    value = brand.get(key) if isinstance(key, str) else None
+    if type(value) is not str:
+        return node
+    return nodes.Const(value, lineno=node.lineno)
 
 
 def escape_fast(value: Any) -> Markup:
@@ -226,7 +277,7 @@ def render_message(version, context: dict[str, Any], *, message=None) -> Rendere
     subject, _, preheader = _render(parts.headers, scope).partition(_HEADER_SPLIT)
     subject, preheader = " ".join(subject.split()), " ".join(preheader.split())
     scope["subject"], scope["preheader"] = subject, preheader
-    body = _render(parts.html, scope)
+    body = _render(parts.html_for(context.get("brand")), scope)
     text = tidy_text(_render(parts.text, scope))
     pixel = _pixel(found.urls.open_pixel()) if found.urls is not None else ""
     body = _rewrite_html(body, found, pixel)

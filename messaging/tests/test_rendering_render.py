@@ -235,3 +235,65 @@ def test_tidy_text_follows_its_rule_on_any_text():
         text = "".join(pick.choice(["a", "b ", " ", "\n", "\n\n\n", "\t", "\u00a0", "\r", "c"])
                        for _ in range(pick.randint(0, 30)))
         assert tidy_text(text) == rule(text), repr(text)
+
+
+BRANDS = [
+    {"name": "Alpha Outfitters", "primary_color": "#1F6FEB", "font_stack": "Georgia, serif"},
+    {"name": "Tom & Jerry's <Shop> \"Quoted\"", "primary_color": "#fff",
+     "font_stack": "'Trebuchet MS', sans-serif"},
+    {"name": "Café Zoë ’ ✓", "primary_color": "", "font_stack": ""},
+]
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "fr", "es"])
+@pytest.mark.parametrize("brand_values", BRANDS, ids=["plain", "markup", "unicode"])
+def test_a_brands_values_written_in_render_the_same_email(personas, locale, brand_values):
+    """The HTML compiled with the brand's values as constants (what a batch renders with) is
+    byte for byte the HTML the template renders with the brand read per message."""
+    from messaging.rendering.render import html_template
+
+    tenant = personas.tenant_a
+    default_templates_install(tenant)
+    shipment = make_shipment(tenant, make_order(tenant))
+    with tenant_scope(tenant):
+        templates = [t for t in Template.objects.filter(channel="email")]
+    for template in templates:
+        version = template_version_current(template, locale)
+        context = context_for(tenant, milestone=template.key.removesuffix("-email"),
+                              shipment=shipment)
+        context["brand"] = {**context["brand"], **brand_values}
+        generic = html_template(version.compiled_html).render(context)
+        branded = html_template(version.compiled_html, brand=context["brand"])
+        assert branded.render(context) == generic, (template.key, locale)
+        # The brand is read from the context no more: other values render the constants.
+        elsewhere = {**context, "brand": {**context["brand"], "name": "Someone Else"}}
+        assert "Someone Else" not in branded.render(elsewhere)
+
+
+def test_a_template_that_assigns_brand_keeps_reading_it():
+    from messaging.rendering.render import html_template
+
+    source = ("<p>{{ brand.name }}</p>{% set brand = {'name': 'Local'} %}<p>{{ brand.name }}</p>"
+              "{% for brand in shops %}<i>{{ brand['name'] }}</i>{% endfor %}")
+    scope = {"brand": {"name": "Alpha"}, "shops": [{"name": "B1"}]}
+    template = html_template(source, brand=scope["brand"])
+    assert template.render(scope) == "<p>Alpha</p><p>Local</p><i>B1</i>"
+    assert template.render({**scope, "brand": {"name": "Beta"}}).startswith("<p>Beta</p>")
+
+
+def test_a_batch_renders_with_its_brands_constants_and_a_changed_brand_recompiles(personas):
+    from messaging.rendering.render import prepared
+
+    tenant = personas.tenant_a
+    installed = default_templates_install(tenant)
+    version = template_version_current(installed["shipped-email"], "en")
+    shipment = make_shipment(tenant, make_order(tenant))
+    context = context_for(tenant, milestone="shipped", shipment=shipment)
+    parts = prepared(version)
+
+    first = render_message(version, context).html
+    assert parts.html_for(context["brand"]) is parts.html_for(dict(context["brand"]))  # reused
+    renamed = {**context, "brand": {**context["brand"], "name": "Renamed Store"}}
+    second = render_message(version, renamed).html
+    assert "Renamed Store" in second and "Renamed Store" not in first
+    assert render_message(version, context).html == first

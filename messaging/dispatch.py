@@ -99,6 +99,13 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
     waiting), before the batch is rendered: the task asks a second worker to share it."""
     now = now or _now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The claim commits without waiting for its WAL to reach the disk (a millisecond
+            # of a batch's 25). Safe: should PostgreSQL crash before the flush, the batch is
+            # `scheduled` again and claimed afresh; its send tasks, finding nothing `queued`,
+            # do nothing; and the `queued → sending` commit that precedes any provider call is
+            # synchronous, which flushes this one first (the WAL is written in order).
+            db.execute("SET LOCAL synchronous_commit TO OFF")
         claimed = db.instances_where(Message, tenant.pk, {"status": S.SCHEDULED,
                                                           "due_at__lte": now},
                                      order_by=("due_at", "pk"), limit=limit,

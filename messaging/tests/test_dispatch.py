@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from messaging import dispatch
 from messaging.dispatch import MAX_ATTEMPTS, messages_dispatch_due, messages_sweep, retry_delay
@@ -79,6 +80,48 @@ def test_a_message_is_sent_once_even_if_its_task_runs_again(personas, clock, run
         assert dispatch.message_send(tenant, message.pk) == S.SENT
     assert run(tenant) == 0
     assert len(fake_sendgrid.requests) == 1
+
+
+def test_a_send_task_whose_claim_was_lost_sends_nothing_and_the_next_claim_sends_once(
+        personas, clock, run, fake_sendgrid, django_capture_on_commit_callbacks):
+    """The claim commits without waiting for the disk (synchronous_commit off): a database
+    crash may lose it after its send task was queued. That task then finds the message
+    `scheduled` again, not `queued`, and leaves it alone; the next claim sends it once."""
+    tenant = personas.tenant_a
+    message = make_message(tenant, due_at=clock.now)
+    with tenant_scope(tenant), django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert messages_dispatch_due(tenant) == 1
+    assert reload(message).status == S.QUEUED and len(callbacks) == 1
+    # The commit is lost: the row is as it was before the claim (rendered when made).
+    Message.objects.unscoped(reason="test").filter(pk=message.pk).update(status=S.SCHEDULED)
+
+    with tenant_scope(tenant):
+        assert dispatch.messages_send(tenant, [message.pk]) == {S.SCHEDULED: 1}
+    assert fake_sendgrid.requests == []
+
+    assert run(tenant) == 1
+    assert reload(message).status == S.SENT and len(fake_sendgrid.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # each transaction really commits
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+def test_the_claim_commits_without_waiting_for_the_disk_and_the_send_waits(
+        personas, clock, run, fake_sendgrid):
+    tenant = personas.tenant_a
+    make_message(tenant, due_at=clock.now)
+    seen: dict[str, str] = {}
+
+    def capture(execute, sql, params, many, context):
+        kind = ("claim" if sql.startswith('UPDATE "messaging_message" AS t SET "status"')
+                else "sending" if "attempts = attempts + 1" in sql else None)
+        if kind:  # the setting in force for the transaction this statement belongs to
+            raw = context["connection"].connection
+            seen[kind] = raw.execute("SHOW synchronous_commit").fetchone()[0]
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        assert run(tenant) == 1
+    assert seen == {"claim": "off", "sending": "on"}
 
 
 def test_a_temporary_error_reschedules_with_backoff_then_sends(personas, clock, run, fake_sendgrid):

@@ -19,7 +19,10 @@ def test_a_pool_process_freezes_the_objects_it_started_with():
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # Django and every app are loaded by now
         garbage_later = [[] for _ in range(1000)]
-        assert gc.get_freeze_count() == frozen  # only what existed at the fork
+        # Only what existed at the fork: nothing made later is frozen (the count may still
+        # drop by a frozen object that its last reference let go of meanwhile).
+        assert gc.get_freeze_count() <= frozen
+        assert any(obj is garbage_later for obj in gc.get_objects())  # collectable as ever
         del garbage_later
     finally:
         gc.unfreeze()

@@ -17,7 +17,7 @@ from config.celery import app
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class a_task:  # noqa: N801 - reads as what it stands for
+class SignalTask:
     """A task as the signals see it: a sender with its request."""
 
     name = "tests.some_task"
@@ -50,7 +50,7 @@ def test_consecutive_tasks_share_one_connection():
     fixup = DjangoWorkerFixup(app)
     before = raw_connection()
     for _ in range(3):
-        run_as_worker(fixup, a_task())
+        run_as_worker(fixup, SignalTask())
     assert connection.connection is before  # never closed: Django drops it when it closes
 
 
@@ -61,7 +61,7 @@ def test_a_connection_past_its_age_is_replaced_before_the_next_task():
     old = raw_connection()
     connection.close_at = time.monotonic() - 1  # DATABASE_CONN_MAX_AGE has passed
 
-    run_as_worker(fixup, a_task())
+    run_as_worker(fixup, SignalTask())
 
     assert raw_connection() is not old
 
@@ -69,5 +69,5 @@ def test_a_connection_past_its_age_is_replaced_before_the_next_task():
 def test_an_eager_task_leaves_its_callers_connection_alone():
     old = raw_connection()
     connection.close_at = time.monotonic() - 1
-    task_prerun.send(sender=a_task(eager=True), task_id="t", task=None, args=(), kwargs={})
+    task_prerun.send(sender=SignalTask(eager=True), task_id="t", task=None, args=(), kwargs={})
     assert connection.connection is old

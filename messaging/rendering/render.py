@@ -22,6 +22,7 @@ from django.utils import timezone
 from jinja2 import Template as JinjaTemplate
 from jinja2 import nodes
 from jinja2.runtime import new_context
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, _escape_inner, escape
 
 from messaging import links as link_tokens
@@ -182,27 +183,27 @@ def _brand_constants(tree: nodes.Template, brand: dict[str, Any]) -> None:
     ({% set %}, a loop, a macro's parameter): then `brand` is not always the context's."""
     if any(node.name == "brand" and node.ctx != "load" for node in tree.find_all(nodes.Name)):
         return
-    for parent in tree.find_all(nodes.Node):
-        for name, value in parent.iter_fields():
-            if isinstance(value, list):
-                value[:] = [_brand_constant(item, brand) for item in value]
-            elif isinstance(value, nodes.Node):
-                setattr(parent, name, _brand_constant(value, brand))
+    _BrandConstants(brand).visit(tree)
 
 
-def _brand_constant(node: Any, brand: dict[str, Any]) -> Any:
-    if isinstance(node, nodes.Getattr):
-        target, key = node.node, node.attr
-    elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-        target, key = node.node, node.arg.value
-    else:
-        return node
-    if not (isinstance(target, nodes.Name) and target.name == "brand" and target.ctx == "load"):
-        return node
-    value = brand.get(key) if isinstance(key, str) else None
-    if type(value) is not str:
-        return node
-    return nodes.Const(value, lineno=node.lineno)
+class _BrandConstants(NodeTransformer):
+    def __init__(self, brand: dict[str, Any]) -> None:
+        self.brand = brand
+
+    def visit_Getattr(self, node: nodes.Getattr) -> nodes.Node:
+        return self._constant(node, node.attr)
+
+    def visit_Getitem(self, node: nodes.Getitem) -> nodes.Node:
+        key = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        return self._constant(node, key)
+
+    def _constant(self, node: nodes.Getattr | nodes.Getitem, key: Any) -> nodes.Node:
+        target = node.node
+        value = self.brand.get(key) if isinstance(key, str) else None
+        if (isinstance(target, nodes.Name) and target.name == "brand" and target.ctx == "load"
+                and type(value) is str):
+            return nodes.Const(value, lineno=node.lineno)
+        return self.generic_visit(node)
 
 
 def escape_fast(value: Any) -> Markup:

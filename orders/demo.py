@@ -1,7 +1,8 @@
 """The demo tenant: "Acme Outdoor", an outdoor-gear shop with a catalog, shoppers and orders.
 
     seed_demo()
-        ├─ demo user demo@acme.test (verified), tenant `acme` with its owner, brand colours
+        ├─ demo user demo@acme.test (verified), tenant `acme` with its owner, brand colours,
+        │  an agent and a viewer (demo_logins.py)
         ├─ ~50 products in seven categories, with how-to / guide / video links
         ├─ ~200 customers across six countries, E.164 phones, a mix of consents
         └─ ~300 orders over the last 90 days: every financial × fulfillment status pair
@@ -22,9 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from allauth.account.adapter import get_adapter
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -35,13 +33,12 @@ from tenants.models import Membership, Tenant
 from tenants.permissions import Role
 
 from . import services
+from .demo_logins import DEMO_EMAIL, DEMO_PASSWORD, demo_team_ensure, demo_user_ensure
 from .models import ConsentSource, Customer, LineItem, Order, Product
 
 SEED = "doorstep-demo-1"
 TENANT_SLUG = "acme"
 TENANT_NAME = "Acme Outdoor"
-DEMO_EMAIL = "demo@acme.test"
-DEMO_PASSWORD = "doorstep-demo"
 CURRENCY = "EUR"
 SHOP = "https://acme-outdoor.example"
 CUSTOMER_COUNT = 200
@@ -220,24 +217,9 @@ def _ascii(text: str) -> str:
 
 
 def _ensure_account() -> tuple[Tenant, bool, bool]:
-    """The demo user (verified, known password) and the tenant it owns."""
-    User = get_user_model()
-    user = User.objects.filter(email__iexact=DEMO_EMAIL).first()
-    user_changed = False
-    if user is None:
-        username = get_adapter().generate_unique_username(["demo", DEMO_EMAIL])
-        user = User.objects.create_user(username=username, email=DEMO_EMAIL,
-                                        password=DEMO_PASSWORD, first_name="Dana",
-                                        last_name="Demo")
-        user_changed = True
-    elif not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-        user_changed = True
-    _, made = EmailAddress.objects.update_or_create(
-        user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True})
-    user_changed |= made
-
+    """The demo owner (verified, known password) and the tenant it owns."""
+    user, user_changed = demo_user_ensure(DEMO_EMAIL, DEMO_PASSWORD, first_name="Dana",
+                                          last_name="Demo")
     tenant = Tenant.objects.filter(slug=TENANT_SLUG).first()
     tenant_made = tenant is None
     if tenant_made:
@@ -390,6 +372,7 @@ def seed_demo(now: datetime | None = None) -> tuple[Tenant, SeedResult]:
         tenant, user_changed, tenant_made = _ensure_account()
         result.created["tenant"] = int(tenant_made)
         result.created["user"] = int(user_changed)
+        result.created["team"] = int(demo_team_ensure(tenant))
         result.created["brand"] = int(_ensure_brand(tenant))
         products = services.product_create_many(tenant, build_products())
         customers = services.customer_create_many(tenant, build_customers(now))

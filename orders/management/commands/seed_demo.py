@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from orders import demo
+from orders.demo_logins import DEMO_LOGINS
 
 
 class Command(BaseCommand):
@@ -22,4 +23,5 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Demo tenant {tenant.name!r} ({tenant.slug}) is complete; "
                               f"nothing to change ({took:.1f} s).")
-        self.stdout.write(f"Log in as {demo.DEMO_EMAIL} with password {demo.DEMO_PASSWORD}.")
+        for role, email, password in DEMO_LOGINS:
+            self.stdout.write(f"Log in as {email} / {password} ({role}).")

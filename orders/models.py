@@ -105,14 +105,21 @@ class Product(TenantScopedModel):
     category = models.CharField(max_length=100, blank=True)
     tags = models.JSONField(default=list, blank=True)  # ["tent", "2-person", …]
     url = models.URLField(max_length=500, blank=True)
+    # Absolute, or a path on this site (the demo's pictures under /static/): messages make it
+    # absolute on PUBLIC_BASE_URL, as a mail client has no page to resolve it against.
     image_url = models.URLField(max_length=500, blank=True)
     price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
     currency = models.CharField(max_length=3, validators=[currency_code])
     in_stock = models.BooleanField(default=True)
     # Help shown after the purchase: [{"kind": "video"|"guide"|"how_to", "title", "url"}].
     content_links = models.JSONField(default=list, blank=True)
+    # The catalog's texts in other languages, where it has them: {"de": {"title": …, "url": …,
+    # "content_links": [{"kind", "title", "url"}, …]}, …}; a text left out is the one above.
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    TRANSLATED = ("title", "url", "content_links")
 
     class Meta(TenantScopedModel.Meta):
         constraints = [
@@ -126,6 +133,16 @@ class Product(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def translation(self, locale: str | None) -> dict:
+        """The catalog's texts for a shopper in `locale`: its translation for the locale
+        ("de-AT"), else for its language ("de"), else none ({}: the product's own apply)."""
+        translations = self.translations if isinstance(self.translations, dict) else {}
+        for option in (locale, (locale or "").split("-")[0].split("_")[0]):
+            found = translations.get(option) if option else None
+            if isinstance(found, dict):
+                return {k: v for k, v in found.items() if k in self.TRANSLATED and v}
+        return {}
 
 
 class Order(TenantScopedModel):

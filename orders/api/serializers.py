@@ -17,6 +17,7 @@ from ..services import CustomerInput, LineInput, OrderInput, ProductInput
 MAX_PRODUCTS_PER_REQUEST = 1000
 MAX_LINES_PER_ORDER = 500
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 
 _money = {**MONEY, "min_value": 0}
 
@@ -64,6 +65,13 @@ class ContentLinkSerializer(StrictSerializer):
     url = serializers.URLField(max_length=500)
 
 
+class ProductTranslationSerializer(StrictSerializer):
+    title = serializers.CharField(required=False, max_length=255)
+    url = serializers.URLField(required=False, max_length=500)
+    content_links = ContentLinkSerializer(many=True, required=False, max_length=20,
+                                          help_text="Replaces the product's own in this locale.")
+
+
 class ProductInputSerializer(StrictSerializer):
     external_id = serializers.CharField(max_length=100, help_text="Your id for this product.")
     title = serializers.CharField(max_length=255)
@@ -79,6 +87,17 @@ class ProductInputSerializer(StrictSerializer):
     in_stock = serializers.BooleanField(required=False, default=True)
     content_links = ContentLinkSerializer(many=True, required=False, max_length=20,
                                           help_text="Help shown after the purchase.")
+    translations = serializers.DictField(
+        child=ProductTranslationSerializer(), required=False,
+        help_text='Locale ("de", "de-AT") → title, url and content_links in that language; '
+                  "what is left out is the product's own.")
+
+    def validate_translations(self, value: dict) -> dict:
+        wrong = sorted(key for key in value if not LOCALE.match(key))
+        if wrong:
+            raise serializers.ValidationError(
+                f"Unknown locale(s) {', '.join(wrong)}; use codes like \"de\" or \"de-AT\".")
+        return value
 
     @staticmethod
     def to_input(data: dict) -> ProductInput:
@@ -207,7 +226,8 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "external_id", "sku", "title", "category", "tags", "url", "image_url",
-                  "price", "currency", "in_stock", "content_links", "created_at", "updated_at"]
+                  "price", "currency", "in_stock", "content_links", "translations", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
 

@@ -50,6 +50,7 @@ class ProductInput:
     image_url: str = ""
     in_stock: bool = True
     content_links: list[dict] = field(default_factory=list)
+    translations: dict[str, dict] = field(default_factory=dict)  # see Product.translations
 
 
 @dataclass
@@ -142,7 +143,7 @@ def customer_upsert(tenant: Tenant, data: CustomerInput, *, actor: str = "") -> 
 # --- products --------------------------------------------------------------------------
 
 PRODUCT_FIELDS = ["sku", "title", "category", "tags", "url", "image_url", "price", "currency",
-                  "in_stock", "content_links"]
+                  "in_stock", "content_links", "translations"]
 
 
 def product_upsert_many(tenant: Tenant, items: list[ProductInput]) -> UpsertResult:

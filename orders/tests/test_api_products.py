@@ -77,9 +77,23 @@ def test_bad_items_in_a_batch_are_named_by_index_and_field_and_nothing_is_writte
     ({"content_links": [{"kind": "podcast", "title": "x", "url": "https://e.test/"}]},
      "content_links[0].kind"),
     ({"weight": "2kg"}, "weight"),
+    ({"translations": {"German": {"title": "Zelt"}}}, "translations"),
+    ({"translations": {"de": {"subtitle": "Zelt"}}}, "translations.de.subtitle"),
 ])
 def test_bad_product_fields_are_named(alice_api, overrides, field):
     assert field in error_fields(alice_api.post(URL, product_body(**overrides), format="json"))
+
+
+@pytest.mark.django_db
+def test_a_product_keeps_its_texts_per_locale_for_shoppers_in_that_language(alice_api, personas):
+    link = {"kind": "video", "title": "Pitching the tent", "url": "https://e.test/pitch"}
+    german = {"title": "Trekkingzelt", "content_links": [{**link, "title": "Zelt aufbauen"}]}
+    response = alice_api.post(URL, product_body(title="Trekking tent", content_links=[link],
+                                                translations={"de": german}), format="json")
+    assert response.json()["translations"] == {"de": german}
+    product = products(personas.tenant_a)["p-1"]
+    assert product.translation("de-AT") == product.translation("de") == german
+    assert product.translation("fr") == product.translation(None) == {}
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from config.health import healthz
+from config.views import shopper_fallback_urls
 from tracking.urls import fallback_urlpatterns as tracking_fallback_urls
 
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("tenants.urls")),
 ]
 urlpatterns += tracking_fallback_urls
+urlpatterns += shopper_fallback_urls  # last: unknown shopper addresses
 
 if not settings.PRODUCTION:
     # Uploaded logos in embedded mode; production serves media from its own storage.

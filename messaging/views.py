@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.views import shopper_page
 from orders.models import ConsentSource, Customer
 from tenants.context import activate_tenant
 from tenants.models import Tenant
@@ -63,6 +64,7 @@ def _no_cache(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@shopper_page
 @require_GET
 def open_pixel(request, token: str):
     """Always the image, whatever the token: a mail client shows no broken picture, and a
@@ -94,6 +96,7 @@ def with_utm(url: str, message: Message) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+@shopper_page
 @require_GET
 def click_redirect(request, token: str):
     """Only to a URL that was in the message: the token names an index into `links`."""
@@ -230,6 +233,7 @@ def _preferences_page(request, message: Message):
     return response
 
 
+@shopper_page
 @require_http_methods(["GET", "POST"])
 def preferences(request, token: str):
     """GET shows the choices and never changes anything; POST (the form, CSRF-protected) saves."""
@@ -237,6 +241,7 @@ def preferences(request, token: str):
     return _preferences_page(request, message)
 
 
+@shopper_page
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def one_click_unsubscribe(request, token: str):

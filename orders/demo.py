@@ -3,7 +3,8 @@
     seed_demo()
         ├─ demo user demo@acme.test (verified), tenant `acme` with its owner, brand colours,
         │  an agent and a viewer (demo_logins.py)
-        ├─ ~50 products in seven categories, with how-to / guide / video links
+        ├─ ~50 products in seven categories, with how-to / guide / video links, titled in
+        │  en, de, fr, es (demo_translations.py), pictured by static/demo/products/
         ├─ ~200 customers across six countries, E.164 phones, a mix of consents
         └─ ~300 orders over the last 90 days: every financial × fulfillment status pair
            at least once, the rest as a real shop's would be for their age
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -34,6 +36,7 @@ from tenants.permissions import Role
 
 from . import services
 from .demo_logins import DEMO_EMAIL, DEMO_PASSWORD, demo_team_ensure, demo_user_ensure
+from .demo_translations import product_translations
 from .models import ConsentSource, Customer, LineItem, Order, Product
 
 SEED = "doorstep-demo-1"
@@ -238,19 +241,26 @@ def _ensure_brand(tenant: Tenant) -> bool:
     return bool(stale)
 
 
+def product_picture(category: str) -> str:
+    """The demo's own picture for a product of `category`, served by the demo itself (no
+    outside host): a path on this site, which messages make absolute on PUBLIC_BASE_URL."""
+    return static(f"demo/products/{slugify(category)}.png")
+
+
 def build_products() -> list[Product]:
     products, number = [], 1
     for category, (prefix, items) in CATALOG.items():
         for index, (title, price, tags) in enumerate(items, start=1):
             slug = slugify(_ascii(title))
             sku = f"{prefix}-{index:03d}"
+            links = [{"kind": kind, "title": text, "url": f"{SHOP}/help/{slugify(text)}"}
+                     for kind, text in HELP_LINKS[category]]
             products.append(Product(
                 external_id=f"acme-p-{number:04d}", sku=sku, title=title, category=category,
                 tags=[category.lower(), *tags], url=f"{SHOP}/products/{slug}",
-                image_url=f"{SHOP}/images/{sku.lower()}.jpg", price=Decimal(price),
-                currency=CURRENCY, in_stock=(number % 9 != 0),
-                content_links=[{"kind": kind, "title": text, "url": f"{SHOP}/help/{slugify(text)}"}
-                               for kind, text in HELP_LINKS[category]],
+                image_url=product_picture(category), price=Decimal(price),
+                currency=CURRENCY, in_stock=(number % 9 != 0), content_links=links,
+                translations=product_translations(title, links),
             ))
             number += 1
     return products

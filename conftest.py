@@ -13,7 +13,6 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 
 from tenants.permissions import ApiKeyScope, Role
 
@@ -24,15 +23,10 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that need PostgreSQL, Redis or Chromium say why when skipped. CI sets
-    DOORSTEP_REQUIRE_SERVICES=1: there, a missing service fails the run instead."""
-    from django.conf import settings
-
+    """PostgreSQL and Redis are always there (config.test_settings starts the embedded ones
+    when the machine has none). Browser tests need Chromium and say why when skipped; CI sets
+    DOORSTEP_REQUIRE_SERVICES=1: there, a missing Chromium fails the run instead."""
     missing = {}
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        missing["postgres"] = "needs PostgreSQL: set DATABASE_URL or run it on 127.0.0.1:5432"
-    if not settings.REDIS_URL:
-        missing["redis"] = "needs Redis: set REDIS_URL or run it on 127.0.0.1:6379"
     if not os.path.exists(CHROMIUM):
         missing["browser"] = f"needs Chromium at {CHROMIUM} (apt-get install chromium)"
     if REQUIRE_SERVICES and missing:
@@ -78,8 +72,3 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
-
-
-@pytest.fixture
-def db_vendor(db) -> str:
-    return connection.vendor

@@ -7,7 +7,8 @@ and a broker round trip) is measured alongside for scale.
     bench tenant + key ──► gunicorn (loopback, free port) ◄── N keep-alive client threads
                            bench/_settings.py: app + /bench/noop    noop, healthz, api, noop…
 
-Runs against the configured database (DATABASE_URL, else the embedded SQLite under var/),
+Runs against the configured PostgreSQL and Redis (DATABASE_URL / REDIS_URL, else the embedded
+ones under var/, started for the run or already running under `make demo`),
 migrating it first; the bench tenant it creates is deleted at the end. Bounded: a few
 seconds per round, loopback only. Prints `scenario value baseline ratio` lines.
 
@@ -50,7 +51,8 @@ def setup_tenant() -> tuple[int, int, str, str]:
     _, raw = services.api_key_create(tenant, name="bench", scope=ApiKeyScope.READ, actor=owner)
     from django.db import connection
 
-    return tenant.pk, owner.pk, raw, connection.vendor
+    where = connection.settings_dict["HOST"] or "localhost"
+    return tenant.pk, owner.pk, raw, f"PostgreSQL {connection.pg_version // 10000} at {where}"
 
 
 def teardown_tenant(tenant_id: int, owner_id: int) -> None:
@@ -83,8 +85,19 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    from config import embedded
+    from config.settings.core import VAR_DIR
 
-    tenant_id, owner_id, key, vendor = setup_tenant()
+    stack = embedded.start_for_process(VAR_DIR, log=lambda text: print(text, file=sys.stderr))
+    try:
+        return run(args)
+    finally:
+        if stack is not None:
+            stack.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    tenant_id, owner_id, key, database = setup_tenant()
     port = h.free_port()
     children = h.Children()
     proc = children.spawn(h.gunicorn_args(port), env=gunicorn_env())
@@ -118,7 +131,7 @@ def main() -> int:
         return statistics.median(lat for s in results[name] for lat in s.latencies) * 1000
 
     print(f"# {args.rounds} rounds x {args.seconds:g} s, {args.clients} clients, "
-          f"gunicorn 2 workers, database: {vendor}")
+          f"gunicorn 2 workers, database: {database}")
     print("scenario value baseline ratio")
     base_rps, base_p50 = rps("noop"), p50_ms("noop")
     for name in scenarios:

@@ -29,16 +29,13 @@ running it; the webhook's tenant lookup: 0.13 ms of planning for 0.03 ms of exec
 All of it runs on Django's own connection (the caller's transaction), through Django's cursor
 wrapper (execute wrappers and the test's query counts see it). Column lists and types come
 from the models, so a new column cannot be missed; only identifiers from the models are
-interpolated, every value is a parameter. SQLite (the embedded mode) takes the ORM's path
-with the same results, except for inserts that return rows (one multi-row INSERT … RETURNING
-there too, not a save per row) and the reads by value (the same statement, an `in` list as
-one JSON parameter read through json_each).
+interpolated, every value is a parameter. PostgreSQL only: it is the one database Doorstep
+runs on, embedded (config.embedded) or not.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -53,10 +50,6 @@ def execute(sql: str, params: Sequence = (), *, prepare: bool = False) -> list[t
     `prepare` (PostgreSQL): a named prepared statement on this connection, parsed and planned
     once and then reused (see _Read.prepare for which statements may)."""
     conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per attribute
-    if conn.vendor != "postgresql":
-        with conn.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
     import psycopg
 
     conn.ensure_connection()
@@ -130,10 +123,6 @@ def rows_insert(model: type[Model], objs: Sequence[Model], *, conflict: str = ""
     for obj in objs:
         for field in fields:
             setattr(obj, field.attname, field.pre_save(obj, add=True))
-    if connection.vendor == "sqlite" and returning and _sqlite_returns():
-        return _insert_sqlite(model, fields, objs, conflict, returning)
-    if connection.vendor != "postgresql":
-        return _insert_orm(model, objs, returning)
     columns = ", ".join(_quote(f.column) for f in fields)
     arrays = ", ".join(f"%b::{array_type(f)}[]" for f in fields)
     target = f"({conflict}) " if conflict else ""
@@ -144,52 +133,6 @@ def rows_insert(model: type[Model], objs: Sequence[Model], *, conflict: str = ""
     params = [[f.get_db_prep_save(getattr(obj, f.attname), conn) for obj in objs]
               for f in fields]
     return execute(sql, params)
-
-
-def _sqlite_returns() -> bool:
-    import sqlite3
-
-    return sqlite3.sqlite_version_info >= (3, 35)  # RETURNING
-
-
-def _insert_sqlite(model: type[Model], fields: list[Field], objs: Sequence[Model], conflict: str,
-                   returning: str) -> list[tuple]:
-    """The embedded mode's rows_insert with `returning`: multi-row VALUES, as many rows a
-    statement as SQLite takes parameters for."""
-    target = f"({conflict}) " if conflict else ""
-    head = (f"INSERT INTO {_quote(model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(_quote(f.column) for f in fields)}) VALUES ")
-    tail = f" ON CONFLICT {target}DO NOTHING RETURNING {returning}"
-    row = f"({', '.join(['%s'] * len(fields))})"
-    per_statement = max(1, connection.features.max_query_params // len(fields))
-    inserted: list[tuple] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_statement):
-            chunk = objs[start:start + per_statement]
-            params = [f.get_db_prep_save(getattr(obj, f.attname), connection)
-                      for obj in chunk for f in fields]
-            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
-            inserted += [tuple(r) for r in cursor.fetchall()]
-    return inserted
-
-
-def _insert_orm(model: type[Model], objs: Sequence[Model], returning: str) -> list[tuple]:
-    if not returning:
-        model._base_manager.bulk_create(objs, ignore_conflicts=True, batch_size=500)
-        return []
-    # Which rows are new is only known row by row here; the embedded mode is small.
-    from django.db import IntegrityError, transaction
-
-    names = [name.strip() for name in returning.split(",")]
-    inserted = []
-    for obj in objs:
-        try:
-            with transaction.atomic():
-                obj.save(force_insert=True)
-        except IntegrityError:
-            continue
-        inserted.append(tuple(getattr(obj, name) for name in names))
-    return inserted
 
 
 def row_insert(obj: Model) -> Model:
@@ -215,12 +158,6 @@ def rows_update(model: type[Model], tenant_id: int, objs: Sequence[Model],
     if any(getattr(obj, "tenant_id", tenant_id) != tenant_id for obj in objs):
         raise ValueError(f"rows_update: every row must belong to tenant {tenant_id}")
     conn = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per value
-    if conn.vendor != "postgresql":
-        # The tenant in the statement here too: an instance carrying a wrong tenant_id
-        # must not write another tenant's row.
-        model._base_manager.filter(tenant_id=tenant_id).bulk_update(
-            objs, list(field_names), batch_size=500)
-        return
     key = (model, tuple(field_names))
     if key not in _UPDATES:
         _UPDATES[key] = _update_sql(model, field_names)
@@ -270,7 +207,7 @@ def timestamps_fast(sender, connection, **kwargs) -> None:
     same `timezone.utc` that psycopg gives a UTC session; with another zone,
     `datetime.fromisoformat`, and anything but that offset (or `infinity`, BC) takes
     Django's path."""
-    if connection.vendor != "postgresql" or connection.timezone is None:
+    if connection.timezone is None:
         return
     from django.db.backends.postgresql.psycopg_any import BaseTzLoader, is_psycopg3
 
@@ -385,7 +322,7 @@ class _Read:
     """One read's SQL and what turns its rows into Python values, built once per process
     and shape (model, where keys, relations, order, limit, lock) from the model's fields."""
 
-    def __init__(self, model: type[Model], vendor: str, columns: Sequence[str] | None,
+    def __init__(self, model: type[Model], columns: Sequence[str] | None,
                  where: Sequence[str], related: Sequence[str], order_by: Sequence[str],
                  limited: bool, lock: str) -> None:
         opts = model._meta
@@ -395,14 +332,14 @@ class _Read:
         else:
             self.own = list(columns)
             fields = [(_field(opts, name), "t") for name in columns]
-        # On PostgreSQL (without a lock): the rows of each value of an `in` list on a foreign
+        # Without a lock: the rows of each value of an `in` list on a foreign
         # key, and each joined row, found through their index, one probe each (LATERAL …
         # OFFSET 0, which the planner cannot turn into a hash join). Its cost model prefers
         # reading a whole table of a few thousand rows to a hundred probes, which here cost
         # several times more, and more as the table grows: the batch sets the work, not the
         # tenant's history.
-        probes = vendor == "postgresql" and not lock
-        # A read without a lock is prepared once per connection (PostgreSQL): planning it again
+        probes = not lock
+        # A read without a lock is prepared once per connection: planning it again
         # for every batch cost its backend more than running it (a dispatch batch's ten reads:
         # 5 ms of parse and plan for 1.6 ms of execution). Their plans do not depend on the
         # values: index probes, primary keys, or a tenant's few rows of a small table. Not the
@@ -441,10 +378,8 @@ class _Read:
             self.slots.append(index)
             if operator != "IN":
                 clauses.append(f"{column} {operator} %s")
-            elif vendor == "postgresql":
+            else:
                 clauses.append(f"{column} = ANY(%s::{array_type(field)}[])")
-            else:  # one statement whatever the list's length (SQLite's JSON1, always built in)
-                clauses.append(f"{column} IN (SELECT value FROM json_each(%s))")  # noqa: S608
         order = [f"t.{_quote(_field(opts, name.lstrip('-')).column)}"
                  f"{' DESC' if name.startswith('-') else ''}" for name in order_by]
         select = ", ".join(f"{alias}.{_quote(field.column)}" for field, alias in fields)
@@ -464,7 +399,7 @@ class _Read:
         self.sql = (f"SELECT {select} FROM {source}"  # noqa: S608
                     + (f" ORDER BY {', '.join(order)}" if order else "")
                     + (" LIMIT %s" if limited else "")
-                    + (f" {lock}" if lock and vendor == "postgresql" else ""))
+                    + (f" {lock}" if lock else ""))
         conn = connections[DEFAULT_DB_ALIAS]
         self.converters = []  # (index, [(converter, expression)]) for columns that have any
         for index, (field, alias) in enumerate(fields):
@@ -492,7 +427,7 @@ class _Read:
                 # Each value once (an id list probed id by id would repeat its rows).
                 prepped = list(dict.fromkeys(field.get_db_prep_value(v, conn, prepared=False)
                                              for v in value))
-                params.append(prepped if conn.vendor == "postgresql" else json.dumps(prepped))
+                params.append(prepped)
         return params
 
     def rows(self, tenant_id: int, where: dict, limit: int | None) -> list[list]:
@@ -541,14 +476,13 @@ _READS: dict[tuple, _Read] = {}
 
 
 def _read(model, columns, where, related, order_by, limit, lock) -> _Read:
-    key = (model, connection.vendor, columns, tuple(where), tuple(related), tuple(order_by),
-           limit is not None, lock)
+    key = (model, columns, tuple(where), tuple(related), tuple(order_by), limit is not None, lock)
     read = _READS.get(key)
     if read is None:
         if not any(f.name == "tenant" for f in model._meta.concrete_fields):
             raise ValueError(f"{model.__name__} has no tenant: these reads are per tenant")
-        read = _READS[key] = _Read(model, connection.vendor, columns, list(where), related,
-                                   order_by, limit is not None, lock)
+        read = _READS[key] = _Read(model, columns, list(where), related, order_by,
+                                   limit is not None, lock)
     return read
 
 

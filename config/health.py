@@ -31,14 +31,6 @@ def check_database() -> str | None:
 
 
 def check_broker() -> str | None:
-    url = settings.CELERY_BROKER_URL
-    if url.startswith("filesystem://"):
-        folder = settings.BROKER_DIR / "queue"
-        if not folder.is_dir():
-            raise RuntimeError(f"broker folder {folder} is missing")
-        return "filesystem"
-    if url.startswith("memory://"):
-        return "memory"
     from config.celery import app
 
     with app.connection_for_write() as conn:

@@ -94,18 +94,17 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
                           on_backlog: Callable[[], None] | None = None) -> int:
     """Claim up to `limit` due messages, check and render them as one batch (preparing.py),
     store them `queued` (or `suppressed`/`failed` with the reason) and queue their send tasks
-    after commit. Concurrent dispatchers skip each other's rows (PostgreSQL); returns how
+    after commit. Concurrent dispatchers skip each other's rows (SKIP LOCKED); returns how
     many were claimed. `on_backlog` is called as soon as a claim comes back full (more may be
     waiting), before the batch is rendered: the task asks a second worker to share it."""
     now = now or _now()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The claim commits without waiting for its WAL to reach the disk (a millisecond
-            # of a batch's 25). Safe: should PostgreSQL crash before the flush, the batch is
-            # `scheduled` again and claimed afresh; its send tasks, finding nothing `queued`,
-            # do nothing; and the `queued → sending` commit that precedes any provider call is
-            # synchronous, which flushes this one first (the WAL is written in order).
-            db.execute("SET LOCAL synchronous_commit TO OFF")
+        # The claim commits without waiting for its WAL to reach the disk (a millisecond of
+        # a batch's 25). Safe: should PostgreSQL crash before the flush, the batch is
+        # `scheduled` again and claimed afresh; its send tasks, finding nothing `queued`, do
+        # nothing; and the `queued → sending` commit that precedes any provider call is
+        # synchronous, which flushes this one first (the WAL is written in order).
+        db.execute("SET LOCAL synchronous_commit TO OFF")
         claimed = db.instances_where(Message, tenant.pk, {"status": S.SCHEDULED,
                                                           "due_at__lte": now},
                                      order_by=("due_at", "pk"), limit=limit,
@@ -306,17 +305,10 @@ _SENT = ("UPDATE messaging_message AS t SET "
 
 def _sent_rows(tenant: Tenant, messages: list[Message], now: datetime) -> None:
     moving = (S.SENDING, S.UNCERTAIN)
-    if connection.vendor == "postgresql":
-        ids = [m.pk for m in messages]
-        db.execute(_SENT, [*moving, S.SENT, *moving, *moving, now, now, now, ids,
-                           [tenant.pk] * len(ids), [m.provider for m in messages],
-                           [m.provider_message_id for m in messages], ids])
-        return
-    ids = [m.pk for m in messages]  # the embedded mode: the same in three statements
-    Message.objects.filter(tenant=tenant, pk__in=ids, status__in=moving).update(
-        status=S.SENT, sent_at=now, status_reason="", updated_at=now)
-    messages_update(tenant, messages, ["provider", "provider_message_id", "updated_at"])
-    Message.objects.filter(tenant=tenant, pk__in=ids, sent_at=None).update(sent_at=now)
+    ids = [m.pk for m in messages]
+    db.execute(_SENT, [*moving, S.SENT, *moving, *moving, now, now, now, ids,
+                       [tenant.pk] * len(ids), [m.provider for m in messages],
+                       [m.provider_message_id for m in messages], ids])
 
 
 def _uncertain(tenant: Tenant, message: Message, error: SendError, now: datetime) -> str:
@@ -382,9 +374,7 @@ def messages_sweep(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
     with transaction.atomic():
         stuck = Message.objects.filter(tenant=tenant, status=S.SENDING,
                                        updated_at__lt=now - SENDING_STUCK_AFTER)
-        if connection.features.has_select_for_update_skip_locked:
-            stuck = stuck.select_for_update(skip_locked=True)
-        stuck = list(stuck[:500])
+        stuck = list(stuck.select_for_update(skip_locked=True)[:500])
         for message in stuck:
             message.tenant = tenant
         messages_finish(tenant, [Outcome(m, S.UNCERTAIN, UNCERTAIN_REASON, "uncertain")

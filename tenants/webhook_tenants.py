@@ -61,12 +61,6 @@ def _read(slug: str, name: str) -> tuple[tuple | None, str | None]:
            f"LEFT JOIN {quote(Credential._meta.db_table)} c ON c.tenant_id = t.id AND c.name = %s "
            "WHERE t.slug = %s AND t.status = %s")
     params = [name, slug, Tenant.Status.ACTIVE]
-    if connection.vendor != "postgresql":
-        # The embedded SQLite: through the ORM, so its column converters apply.
-        found = list(Tenant.objects.raw(sql, params))
-        if not found:
-            return None, None
-        return tuple(getattr(found[0], a) for a in _ATTNAMES), found[0].secret
     rows = db.execute(sql, params)
     if not rows:
         return None, None

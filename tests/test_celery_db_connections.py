@@ -54,8 +54,6 @@ def test_consecutive_tasks_share_one_connection():
     assert connection.connection is before  # never closed: Django drops it when it closes
 
 
-@pytest.mark.skipif(connection.vendor == "sqlite",
-                    reason="Django never closes the embedded tests' in-memory database")
 def test_a_connection_past_its_age_is_replaced_before_the_next_task():
     fixup = DjangoWorkerFixup(app)
     old = raw_connection()

@@ -24,7 +24,7 @@ from orders.models import Customer
 from tenants.context import get_current_tenant, tenant_scope
 from tenants.tasks import tenant_task
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @tenant_task(name="tests.celery_worker.record_scope")
@@ -53,7 +53,7 @@ def _close_worker_connections(**kwargs) -> None:
 def worker():
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.task_always_eager = False
-    app.conf.broker_url = settings.REDIS_URL
+    app.conf.broker_url = settings.CELERY_BROKER_URL
     app.close()  # drop a producer pool made for another broker
     app.loader.import_default_modules()  # every task registered, whatever ran before
     task_postrun.connect(_close_worker_connections, weak=False)

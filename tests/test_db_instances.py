@@ -183,7 +183,6 @@ def _prepared_statements(table: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
 def test_reads_are_prepared_once_per_connection_and_logged_like_any_other(personas, settings):
     tenant = personas.tenant_a
     orders = [make_order(tenant) for _ in range(3)]
@@ -206,7 +205,6 @@ def test_reads_are_prepared_once_per_connection_and_logged_like_any_other(person
                 and "DESC" in s]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
 def test_a_locking_read_is_never_prepared(personas):
     tenant = personas.tenant_a
     order = make_order(tenant)

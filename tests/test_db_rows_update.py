@@ -45,7 +45,6 @@ def test_another_tenants_row_is_refused_and_never_written(personas):
         assert Customer.objects.get(pk=theirs.pk).first_name == "Sam"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
 def test_rows_are_found_by_primary_key_even_on_statistics_from_before_a_burst(personas):
     tenant = personas.tenant_a
     with connection.cursor() as cursor:

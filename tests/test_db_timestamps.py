@@ -13,8 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 def loaders():
-    if connection.vendor != "postgresql":
-        pytest.skip("the loader is PostgreSQL's (the embedded mode reads SQLite)")
     from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 
     connection.ensure_connection()

@@ -329,7 +329,7 @@ def worker(settings):
     (it consumes every queue: ingest, messages, default)."""
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.task_always_eager = False
-    app.conf.broker_url = settings.REDIS_URL
+    app.conf.broker_url = settings.CELERY_BROKER_URL
     app.close()
     app.loader.import_default_modules()  # every task registered, whatever ran before
     task_postrun.connect(_close_worker_connections, weak=False)
@@ -606,7 +606,6 @@ def test_a_stop_from_the_shoppers_phone_stops_the_next_sms(store, jana, fake_sen
 
 # --- a real worker ---------------------------------------------------------------------
 
-@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_processes_a_signed_webhook_and_sendgrid_receives_the_email_once(
         personas, settings, api_client, client, fake_sendgrid, fake_twilio, no_rate_limits, worker):

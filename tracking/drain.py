@@ -14,8 +14,8 @@
       not kicked, so it must be seen now), then stop
 
 Why: a Celery message per webhook cost more than storing the webhook, and applying bodies one
-transaction each wasted the batching `updates_apply_many` can do. The flag needs a cache that
-web and worker processes share (Redis); without one (embedded mode) every body is kicked.
+transaction each wasted the batching `updates_apply_many` can do. The flag lives in the Redis
+that web and worker processes share.
 The periodic sweep (tasks.tracking_sweep) starts a drain for bodies a lost kick left queued.
 """
 
@@ -26,7 +26,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config import db
@@ -52,11 +52,6 @@ DRAINED_SOURCES = frozenset([*ADAPTERS, GENERIC_SOURCE])  # Shopify bodies have 
 def _flag(tenant_id: int, slot: int) -> str:
     prefix = settings.CACHES["default"].get("KEY_PREFIX") or "doorstep"
     return f"{prefix}:tracking:drain:{tenant_id}:{slot}"
-
-
-def _shared_flags() -> bool:
-    """Coalescing needs one store for web and workers: Redis, not process memory."""
-    return bool(settings.REDIS_URL)
 
 
 _client = None
@@ -89,7 +84,7 @@ def drain_kick(tenant_id: int) -> None:
 
     flag = _flag(tenant_id, 0)
     try:
-        if _shared_flags() and not _flag_take(flag):
+        if not _flag_take(flag):
             return  # a drain is queued or running, and looks again before it stops
         inbound_drain.delay(tenant_id)
     except Exception:  # noqa: BLE001 - any cache or broker failure; the sweep is the safety net
@@ -116,11 +111,10 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                     return handled
                 if not helped and handled > count:
                     helped = _ask_for_help(tenant, slot)  # bodies keep waiting: share the work
-                if _shared_flags():
-                    with contextlib.suppress(Exception):  # it expires; the sweep is the net
-                        _redis().expire(flag, FLAG_SECONDS)
+                with contextlib.suppress(Exception):  # it expires; the sweep is the net
+                    _redis().expire(flag, FLAG_SECONDS)
                 continue
-            if slot != 0 or not _shared_flags():
+            if slot != 0:
                 return handled
             _flag_drop(flag)
             # Committed before the flag was cleared? Its kick found the flag set.
@@ -130,7 +124,7 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                 flag = ""  # cleared, or another (kicked) drain holds it now
                 return handled
     finally:
-        if flag and _shared_flags():
+        if flag:
             with contextlib.suppress(Exception):  # Redis is down: the flag expires by itself
                 _flag_drop(flag)
 
@@ -146,7 +140,7 @@ def _hand_over(tenant: Tenant, slot: int) -> None:
 
 def _ask_for_help(tenant: Tenant, slot: int) -> bool:
     helper = slot + 1
-    if helper >= settings.INGEST_DRAINS_PER_TENANT or not _shared_flags():
+    if helper >= settings.INGEST_DRAINS_PER_TENANT:
         return False
     if not _flag_take(_flag(tenant.pk, helper)):
         return True  # already helping
@@ -160,9 +154,7 @@ def inbound_drain_batch(tenant: Tenant, *, limit: int = DRAIN_BODIES) -> int:
     with transaction.atomic():
         claim = InboundWebhook.objects.filter(
             status=Status.QUEUED, source__in=DRAINED_SOURCES).order_by("pk")
-        if connection.features.has_select_for_update_skip_locked:
-            claim = claim.select_for_update(skip_locked=True)
-        bodies = list(claim[:limit])
+        bodies = list(claim.select_for_update(skip_locked=True)[:limit])
         if not bodies:
             return 0
         parsed, outcome = [], {}

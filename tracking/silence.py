@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ValidationFailed
@@ -248,9 +248,7 @@ def _lock_batch(after_pk: int) -> list[Shipment]:
     # Uses the (tenant, status) index; terminal shipments (most of the table) are never read.
     rows = (Shipment.objects.filter(status__in=ACTIVE_STATUSES, pk__gt=after_pk)
             .order_by("pk").only(*_FIELDS))
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True)
-    return list(rows[:BATCH_SIZE])
+    return list(rows.select_for_update(skip_locked=True)[:BATCH_SIZE])
 
 
 def _check_batch(tenant: Tenant, batch: list[Shipment], thresholds: TrackingSettings,

@@ -1,8 +1,8 @@
 """Doorstep settings, split by concern; every value is read from the environment.
 
     core      mode, paths, apps, middleware, templates, i18n, static/media
-    database  DATABASE_URL (embedded default: SQLite under var/)
-    services  Redis cache, Celery broker and queues, e-mail, providers
+    database  DATABASE_URL (embedded default: PostgreSQL under var/, config.embedded)
+    services  REDIS_URL (embedded default: Redis under var/), cache, Celery, e-mail, providers
     security  secret key, encryption keys, cookies, hosts
     auth      django-allauth, two-factor authentication
     api       Django REST framework, OpenAPI, rate limits

@@ -3,7 +3,8 @@ from pathlib import Path
 from config.env import env_bool, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-# Embedded mode keeps its state (SQLite, generated secret, broker folders, uploads) here.
+# Embedded mode keeps its state here: PostgreSQL and Redis (config.embedded), the generated
+# secret, uploads, the dev outbox.
 VAR_DIR = Path(env_str("DOORSTEP_VAR_DIR", str(BASE_DIR / "var")))
 
 DOORSTEP_ENV = env_str("DOORSTEP_ENV", "development")

@@ -1,39 +1,25 @@
+from config import embedded
 from config.env import env_bool, env_int, env_str
 
 from .core import PRODUCTION, VAR_DIR
 
-REDIS_URL = env_str("REDIS_URL", "")
+# With no REDIS_URL (and outside production, which requires it): the embedded Redis under
+# var/ (config.embedded), started beside the embedded PostgreSQL.
+REDIS_URL = env_str("REDIS_URL", "") or embedded.redis_url(VAR_DIR)
 
-# --- Cache (rate limits, short-lived state): Redis when configured, else process memory.
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "doorstep"),
-        }
+# --- Cache (rate limits, short-lived state).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "doorstep"),
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+}
 
-# --- Celery. Embedded mode needs no Redis: a folder-based broker under var/ lets the
-# same worker and beat code run beside `runserver`.
-BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed", "control"):
-        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        # Broadcast (worker control) exchanges; kombu's default is ./control in the cwd.
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-else:
-    # Longer than any task may run; future work is stored as rows, never as countdowns.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# --- Celery: Redis, embedded or not (a unix socket is spelled redis+socket:// for kombu).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or embedded.broker_url(REDIS_URL)
+# Longer than any task may run; future work is stored as rows, never as countdowns.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

@@ -204,7 +204,7 @@ def _serialize_orders(order_ids: set[int]) -> None:
     take a lock per order, in id order, before reading which went out: the second batch
     waits for the first to commit and then sees its message. Advisory, not the order rows:
     ingestion and erasure lock orders and then messages, which would risk a deadlock."""
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
         cursor.execute(

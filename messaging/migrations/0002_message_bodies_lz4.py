@@ -14,7 +14,7 @@ COLUMNS = ("html_body", "text_body")
 
 def _lz4_available(schema_editor) -> bool:
     connection = schema_editor.connection
-    if connection.vendor != "postgresql" or connection.pg_version < 140000:
+    if connection.pg_version < 140000:
         return False
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "

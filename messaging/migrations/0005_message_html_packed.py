@@ -1,12 +1,11 @@
 """Message.html_body stored packed (messaging/packing: zstd against a dictionary of our own
 e-mails, about 0.7 kB a message instead of 4 kB of LZ4 in TOAST).
 
-PostgreSQL: the column becomes bytea, each existing value its UTF-8 bytes (read back as they
+The column becomes bytea, each existing value its UTF-8 bytes (read back as they
 are: only new values are packed), compressed with LZ4 as before. This rewrites the table
 under an exclusive lock, which is fine while the platform's tables are small; on a large
 table, run it in a maintenance window.
-Backwards unpacks every packed value first. SQLite keeps its column (any value fits); the
-field reads text and packed values alike.
+Backwards unpacks every packed value first.
 """
 
 from importlib import import_module
@@ -25,14 +24,11 @@ TO_TEXT = ("ALTER TABLE messaging_message ALTER COLUMN html_body TYPE text "
 
 
 def forwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(TO_BYTEA)
-        lz4.forwards(None, schema_editor)
+    schema_editor.execute(TO_BYTEA)
+    lz4.forwards(None, schema_editor)
 
 
 def backwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("SELECT id, html_body FROM messaging_message "
                        "WHERE get_byte(html_body, 0) = 255")

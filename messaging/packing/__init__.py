@@ -87,10 +87,8 @@ def pack(text: str) -> bytes:
     return bytes((MARKER, PACK_WITH)) + compressor.compress(text.encode())
 
 
-def unpack(data: bytes | memoryview | str) -> str:
+def unpack(data: bytes | memoryview) -> str:
     """The text of a stored value, packed or not."""
-    if isinstance(data, str):  # SQLite hands back a value stored as text as text
-        return data
     data = bytes(data)
     if not data or data[0] != MARKER:
         return data.decode()
@@ -108,12 +106,12 @@ def unpack(data: bytes | memoryview | str) -> str:
 
 
 class PackedTextField(models.TextField):
-    """Text stored packed (bytea on PostgreSQL, a blob on SQLite); reads and writes str like a
+    """Text stored packed (bytea); reads and writes str like a
     TextField, so forms, serializers and templates see no difference. Equality lookups work
     (a value packs the same way each time); substring lookups do not, and nothing uses them."""
 
     def db_type(self, connection) -> str:
-        return "bytea" if connection.vendor == "postgresql" else "blob"
+        return "bytea"
 
     def from_db_value(self, value, expression, connection):
         return None if value is None else unpack(value)

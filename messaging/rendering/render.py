@@ -131,7 +131,8 @@ prepared_cache = _PreparedCache()
 def prepared(version) -> Prepared:
     """The compiled Jinja2 templates of a version, from the per-process cache when possible.
     Versions are immutable, so the cache never needs invalidating. Keyed by id and creation
-    time: SQLite hands out the id of a rolled-back row again."""
+    time (an entry must never serve another version that took the same id in a database
+    created afresh under a running process)."""
     key = (version.pk, getattr(version, "created_at", None))
     if version.pk is not None:
         hit = prepared_cache.get(key)

@@ -104,7 +104,6 @@ def test_a_send_task_whose_claim_was_lost_sends_nothing_and_the_next_claim_sends
 
 
 @pytest.mark.django_db(transaction=True)  # each transaction really commits
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
 def test_the_claim_commits_without_waiting_for_the_disk_and_the_send_waits(
         personas, clock, run, fake_sendgrid):
     tenant = personas.tenant_a

@@ -178,7 +178,6 @@ def test_taking_many_sends_at_once_waits_as_taking_them_one_by_one(settings):
         rate_take("test-one:b", 0.5, now=slow) for _ in range(3)]
 
 
-@pytest.mark.postgres
 def test_rendered_bodies_are_compressed_with_lz4_where_postgresql_has_it():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "

@@ -14,7 +14,7 @@ from tenants.context import tenant_scope
 
 from .dispatch_support import make_customer, make_message, make_order, reload
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("no_rate_limits")]
 
 

@@ -71,8 +71,8 @@ class Clock:
 @pytest.fixture
 def dispatch_clock(monkeypatch) -> Clock:
     """The message dispatcher's clock (`messaging.dispatch._now`), frozen at a whole second.
-    Rate-limit counters are per second and per tenant id (which SQLite reuses after a
-    rollback), so each test starts an hour after the previous one: fresh windows."""
+    Rate-limit counters are per second and per tenant id (kept in Redis across tests), so
+    each test starts an hour after the previous one: fresh windows."""
     from django.utils import timezone
 
     from messaging import dispatch

@@ -13,7 +13,6 @@ from tracking.models import ShipmentMilestone, TrackingEvent
 from .test_webhook_pipeline import tracker_body
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_same_event_arriving_twice_concurrently_is_stored_once(personas):
     tenant = personas.tenant_a

@@ -91,7 +91,6 @@ def test_a_body_that_cannot_be_applied_fails_alone_and_keeps_its_reason(alpha, p
     assert rows(InboundWebhook, alpha, pk=by_event["bad"].pk)[0].status == "processed"
 
 
-@pytest.mark.redis
 @pytest.mark.django_db
 def test_kicks_while_a_drain_is_on_its_way_publish_nothing_more(alpha, published):
     flag = drain._flag(alpha.pk, 0)
@@ -104,7 +103,6 @@ def test_kicks_while_a_drain_is_on_its_way_publish_nothing_more(alpha, published
         drain._flag_drop(flag)
 
 
-@pytest.mark.redis
 @pytest.mark.django_db
 def test_a_body_committed_while_the_drain_runs_is_applied_before_it_stops(alpha, post_unprocessed,
                                                                           published):
@@ -125,7 +123,6 @@ def test_a_body_committed_while_the_drain_runs_is_applied_before_it_stops(alpha,
     drain._flag_drop(flag)
 
 
-@pytest.mark.redis
 @pytest.mark.django_db
 def test_a_drain_that_keeps_finding_work_asks_for_one_helper(alpha, post_unprocessed, published):
     for n in range(3):

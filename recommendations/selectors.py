@@ -25,7 +25,10 @@ WINDOW = timedelta(days=180)
 MAX_ORDERS = 2000
 
 
-def complementary_products(order: Order, *, limit: int = 3) -> list[dict]:
+def complementary_products(order: Order, *, limit: int = 3, locale: str | None = None
+                           ) -> list[dict]:
+    """Up to `limit` picks for `order`, titled and linked in the shopper's `locale` where the
+    catalog has a translation."""
     bought = list(order.lines.exclude(product=None).values_list("product_id", "product__category"))
     bought_ids = {product_id for product_id, _ in bought}
     categories = {category for _, category in bought}
@@ -50,9 +53,14 @@ def complementary_products(order: Order, *, limit: int = 3) -> list[dict]:
         ids += list(candidates.exclude(pk__in=ids).order_by("title").values_list(
             "pk", flat=True)[:limit - len(ids)])
     products = {p.pk: p for p in Product.objects.filter(pk__in=ids)}
-    return [{"title": p.title, "url": p.url, "image_url": p.image_url,
-             "price": Decimal(p.price), "currency": p.currency, "category": p.category}
-            for p in (products[pk] for pk in ids if pk in products)]
+    picks = []
+    for product in (products[pk] for pk in ids if pk in products):
+        texts = product.translation(locale)
+        picks.append({"title": texts.get("title", product.title),
+                      "url": texts.get("url", product.url), "image_url": product.image_url,
+                      "price": Decimal(product.price), "currency": product.currency,
+                      "category": product.category})
+    return picks
 
 
 def _ranked_product_ids(lines, limit: int) -> list[int]:

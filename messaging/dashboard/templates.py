@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from config.errors import ApplicationError, ValidationFailed
 from orders import selectors as order_selectors
 from tenants.permissions import Perm
+from tenants.services import brand_get
 from tenants.views.base import can, dashboard_view, flash_fragment
 from tracking import selectors as tracking_selectors
 from tracking.statuses import Milestone
@@ -98,7 +99,9 @@ def _context(request: HttpRequest, template: Template, locale: str, source: Prev
                                         include_marketing=template.has_marketing_content)
         context["locale"] = locale
         return context
-    return sample_context(request.tenant, locale=locale, milestone=milestone)
+    # The store's own brand (logo, colours), as its shoppers will see it.
+    return sample_context(request.tenant, locale=locale, milestone=milestone,
+                          brand=brand_get(request.tenant))
 
 
 def _render_draft(request: HttpRequest, template: Template, form: TemplateDraftForm,

@@ -52,12 +52,16 @@ def readable_on(colour: str) -> str:
     return "#111827" if luminance > 0.4 else "#ffffff"
 
 
+def absolute_url(url: str) -> str:
+    """A path on this site ("/media/logos/…", the demo's "/static/…" pictures) as a URL on
+    PUBLIC_BASE_URL: a message is read where no page resolves a relative URL."""
+    if url.startswith("/") and not url.startswith("//"):
+        return f"{settings.PUBLIC_BASE_URL}{url}"
+    return url
+
+
 def brand_data(tenant, brand) -> dict[str, Any]:
-    logo_url = ""
-    if brand is not None and brand.logo:
-        logo_url = brand.logo.url
-        if logo_url.startswith("/"):
-            logo_url = f"{settings.PUBLIC_BASE_URL}{logo_url}"
+    logo_url = absolute_url(brand.logo.url) if brand is not None and brand.logo else ""
     primary = brand.primary_color if brand else "#1F6FEB"
     accent = brand.accent_color if brand else "#F59E0B"
     social = (brand.social_links or {}) if brand else {}
@@ -97,38 +101,51 @@ def customer_data(customer) -> dict[str, Any]:
             "locale": customer.locale}
 
 
-def line_data(line, quantity: int | None = None, *,
-              how_to: dict[int, list] | None = None) -> dict[str, Any]:
-    """A line as templates see it. `how_to`: a batch's product how-to lists by product id,
-    each built once however many lines name the product (templates cannot change them)."""
+def line_data(line, quantity: int | None = None, *, locale: str = "en",
+              catalog: dict[tuple[int, str], dict] | None = None) -> dict[str, Any]:
+    """A line as templates see it, with its product's texts in the shopper's `locale`.
+    `catalog`: a batch's products as shown, by (product id, locale), each built once however
+    many lines name it (templates cannot change them)."""
     product = line.product
     quantity = line.quantity if quantity is None else quantity
     if product is None:
-        links = []
-    elif how_to is None:
-        links = product_how_to(product)
+        shown = NO_PRODUCT
+    elif catalog is None:
+        shown = product_shown(product, locale)
     else:
-        links = how_to.get(product.pk)
-        if links is None:
-            links = how_to[product.pk] = product_how_to(product)
+        shown = catalog.get((product.pk, locale))
+        if shown is None:
+            shown = catalog[(product.pk, locale)] = product_shown(product, locale)
     return {
-        "title": line.title,
+        # The order's own title, unless the catalog has one in the shopper's language.
+        "title": shown["title"] or line.title,
         "sku": line.sku,
         "quantity": quantity,
         "unit_price": line.unit_price,
         "line_total": line.unit_price * quantity,
-        "image_url": product.image_url if product else "",
-        "url": product.url if product else "",
-        "category": product.category if product else "",
-        "how_to": links,
+        "image_url": shown["image_url"],
+        "url": shown["url"],
+        "category": shown["category"],
+        "how_to": shown["how_to"],
     }
 
 
-def product_how_to(product) -> list[dict[str, str]]:
-    return [{"kind": link.get("kind", "guide"), "title": link.get("title", ""),
-             "url": link.get("url", "")}
-            for link in (product.content_links or [])
-            if isinstance(link, dict) and link.get("url")]
+NO_PRODUCT = {"title": "", "image_url": "", "url": "", "category": "", "how_to": []}
+
+
+def product_shown(product, locale: str) -> dict[str, Any]:
+    """What a line shows of its product in `locale`: `title` only when translated."""
+    translated = product.translation(locale)
+    links = translated.get("content_links", product.content_links) or []
+    return {
+        "title": translated.get("title", ""),
+        "image_url": absolute_url(product.image_url),
+        "url": absolute_url(translated.get("url", product.url)),
+        "category": product.category,
+        "how_to": [{"kind": link.get("kind", "guide"), "title": link.get("title", ""),
+                    "url": link.get("url", "")}
+                   for link in links if isinstance(link, dict) and link.get("url")],
+    }
 
 
 def order_data(order, lines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -308,7 +325,8 @@ class _Loaded:
     items: dict[int, list[tuple[int, int]]]  # shipment id → (line id, quantity), in order
     lines: dict[int, Any]
     order_lines: dict[int, list]  # order id → its lines (with products), in order
-    how_to: dict[int, list] = field(default_factory=dict)  # product id → its how-to links
+    # (product id, locale) → the product as lines show it (product_shown)
+    catalog: dict[tuple[int, str], dict] = field(default_factory=dict)
 
 
 def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
@@ -320,16 +338,17 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
     customer = loaded.customers.get(job.customer_id or (order.customer_id if order else None))
     locale = shopper_locale(job.locale or (customer.locale if customer else None)
                             or tenant.default_locale)
-    how_to = loaded.how_to
+    catalog = loaded.catalog
     lines = loaded.order_lines.get(order.pk, []) if order else []
-    order_lines = [line_data(line, how_to=how_to) for line in lines]
+    order_lines = [line_data(line, locale=locale, catalog=catalog) for line in lines]
     parcel = loaded.items.get(shipment.pk, []) if shipment is not None else []
     if parcel:
         # A parcel carrying a whole line shows the order's own dict for it (read-only).
         whole = {(line.pk, line.quantity): data for line, data in zip(lines, order_lines,
                                                                       strict=True)}
         line_items = [whole.get((line_id, quantity))
-                      or line_data(loaded.lines[line_id], quantity, how_to=how_to)
+                      or line_data(loaded.lines[line_id], quantity, locale=locale,
+                                   catalog=catalog)
                       for line_id, quantity in parcel]
     else:
         line_items = order_lines
@@ -360,36 +379,59 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
         "delay_apology": DELAY_APOLOGY[locale] if delayed else "",
         "include_marketing": job.include_marketing,
         # Promotional blocks only with marketing consent (the caller sets include_marketing).
-        "recommendations": _recommendations(tenant, order) if job.include_marketing else [],
+        "recommendations": (_recommendations(tenant, order, locale) if job.include_marketing
+                            else []),
         "preferences_url": preferences,
         "unsubscribe_url": f"{preferences}?action=unsubscribe",
     }
 
 
-def _recommendations(tenant, order) -> list[dict]:
+def _recommendations(tenant, order, locale: str) -> list[dict]:
     if order is None:
         return []
     with tenant_scope(tenant):  # callers may load contexts outside a request's scope
-        return complementary_products(order)
+        picks = complementary_products(order, locale=locale)
+    return [{**pick, "url": absolute_url(pick["url"]), "image_url": absolute_url(pick["image_url"])}
+            for pick in picks]
+
+
+# The sample order's catalog texts, in the language previewed (a German preview in German).
+SAMPLE_WORDS = {
+    "en": {"tent": "Trail 2 Tent", "mat": "Cloud Sleeping Mat",
+           "pitch": "Pitch it in five minutes", "lantern": "Trail Lantern"},
+    "de": {"tent": "Trail 2 Zelt", "mat": "Cloud Isomatte",
+           "pitch": "In fünf Minuten aufgebaut", "lantern": "Trail Laterne"},
+    "fr": {"tent": "Tente Trail 2", "mat": "Matelas de couchage Cloud",
+           "pitch": "Montée en cinq minutes", "lantern": "Lanterne Trail"},
+    "es": {"tent": "Tienda Trail 2", "mat": "Esterilla Cloud",
+           "pitch": "Montada en cinco minutos", "lantern": "Farol Trail"},
+}
 
 
 def sample_context(tenant=None, *, locale: str = "en", milestone: str = "shipped",
                    brand=None) -> dict[str, Any]:
     """A complete, realistic context for previews and the save-time check: every documented
     variable is present, so a template that passes here only fails on real data by design."""
+    from orders.demo import product_picture  # the demo's pictures, served by this site
+
+    def picture(category: str) -> str:
+        return absolute_url(product_picture(category))
+
     locale = shopper_locale(locale)
     brand_dict = brand_data(tenant, brand) if tenant is not None else brand_data(
         type("SampleTenant", (), {"name": "Alpha Outfitters"})(), None)
     tracking_url = f"{settings.PUBLIC_BASE_URL}/t/sample-tracking-token/"
-    tent = {"title": "Trail 2 Tent", "sku": "TENT-2", "quantity": 1,
+    words = SAMPLE_WORDS[locale]
+    tent = {"title": words["tent"], "sku": "TENT-2", "quantity": 1,
             "unit_price": Decimal("249.00"), "line_total": Decimal("249.00"),
-            "image_url": "", "url": "https://example.com/products/trail-2-tent",
-            "category": "Tents",
-            "how_to": [{"kind": "video", "title": "Pitch it in five minutes",
+            "image_url": picture("Tents"),
+            "url": "https://example.com/products/trail-2-tent", "category": "Tents",
+            "how_to": [{"kind": "video", "title": words["pitch"],
                         "url": "https://example.com/how-to/pitch-trail-2"}]}
-    mat = {"title": "Cloud Sleeping Mat", "sku": "MAT-C", "quantity": 2,
-           "unit_price": Decimal("39.50"), "line_total": Decimal("79.00"), "image_url": "",
-           "url": "https://example.com/products/cloud-mat", "category": "Sleeping", "how_to": []}
+    mat = {"title": words["mat"], "sku": "MAT-C", "quantity": 2,
+           "unit_price": Decimal("39.50"), "line_total": Decimal("79.00"),
+           "image_url": picture("Sleeping"), "url": "https://example.com/products/cloud-mat",
+           "category": "Sleeping", "how_to": []}
     estimated, promised = date(2026, 3, 13), date(2026, 3, 12)
     status = "out_for_delivery" if milestone == "out_for_delivery" else "in_transit"
     delayed = milestone == "delayed"
@@ -423,8 +465,10 @@ def sample_context(tenant=None, *, locale: str = "en", milestone: str = "shipped
         "delayed": delayed,
         "delay_apology": DELAY_APOLOGY[locale],
         "include_marketing": True,
-        "recommendations": [{"title": "Trail Lantern", "url": "https://example.com/products/lantern",
-                             "image_url": "", "price": Decimal("24.00")}],
+        "recommendations": [{"title": words["lantern"],
+                             "url": "https://example.com/products/lantern",
+                             "image_url": picture("Accessories"),
+                             "price": Decimal("24.00")}],
         "preferences_url": preferences,
         "unsubscribe_url": f"{preferences}?action=unsubscribe",
     }

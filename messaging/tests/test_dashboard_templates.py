@@ -4,6 +4,8 @@ to the signed-in person only; restoring copies an old version into a new one."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -124,3 +126,27 @@ def test_the_preview_uses_a_real_order_when_one_is_chosen(client, personas):
     body = client.post(reverse("messaging:template-preview", args=[template.pk]),
                        {**draft(), "order": order.pk, "milestone": "shipped"}).content.decode()
     assert "Hello Kim, order #7781 is on its way." in body
+
+
+def test_the_preview_shows_the_stores_own_brand_and_pictures_on_the_public_host(
+        client, personas, settings, tmp_path):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from tenants.services import brand_get, brand_update
+
+    settings.PUBLIC_BASE_URL, settings.MEDIA_ROOT = "https://doorstep.example", tmp_path
+    brand_update(personas.tenant_a, primary_color="#0E7C66")
+    logo = io.BytesIO()
+    Image.new("RGB", (120, 40), "white").save(logo, "PNG")
+    brand_get(personas.tenant_a).logo.save("alpha.png", ContentFile(logo.getvalue()))
+    template = make_template(personas.tenant_a, channel="email")
+    client.force_login(personas.alice)
+    body = client.post(reverse("messaging:template-preview", args=[template.pk]),
+                       draft(body=EMAIL_BODY + '<mj-image src="{{ line_items[0].image_url }}" />')
+                       ).content.decode()
+    assert "#0E7C66" in body and "#1F6FEB" not in body  # not the placeholder brand's blue
+    assert 'src="https://doorstep.example/media/logos/alpha' in html.unescape(body)
+    assert 'src="https://doorstep.example/static/demo/products/tents.png"' in html.unescape(body)

@@ -1,7 +1,8 @@
 # Doorstep: every command a developer, an operator or CI needs.
 #
-#   make demo    set up, migrate, seed "Acme Outdoor", run web + worker + beat on :8000
-#   make test    the whole test suite (real PostgreSQL/Redis when reachable, else SQLite)
+#   make demo    start PostgreSQL + Redis under var/, migrate, seed "Acme Outdoor", run web + worker + beat on :8000
+#   make test    the whole test suite, on PostgreSQL and Redis (the machine's, else embedded under var/)
+#   make soak    the demo stack under steady webhook and message traffic for 10 minutes
 #   make lint    ruff, missing migrations, OpenAPI schema warnings (what CI checks)
 #   make bench   the benchmarks in bench/ (ratios against a same-run baseline)
 #
@@ -20,7 +21,7 @@ STAMP := $(VENV)/.doorstep-installed
 # Extra pytest arguments: make test ARGS="-x -k healthz"
 ARGS ?=
 
-.PHONY: help venv demo demo-reset test lint check bench lock
+.PHONY: help venv demo demo-reset test soak lint check bench lock
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -40,12 +41,19 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-# Deletes the embedded demo database and broker folders (not the generated secret key).
-demo-reset:
-	rm -rf var/doorstep.sqlite3 var/broker var/celerybeat-schedule*
+# Deletes the embedded PostgreSQL and Redis data and the dev outbox (not the generated secret
+# key); the next `make demo` starts from an empty database. Refuses while the demo runs.
+demo-reset: $(STAMP)
+	@$(PY) -c 'import sys; from config import embedded; sys.exit(embedded.in_use("var"))' \
+		|| { echo "The demo (or a test run) is using var/: stop it first."; exit 1; }
+	rm -rf var/postgres var/redis var/run var/outbox var/celerybeat-schedule* var/*.log
 
 test: $(STAMP)
 	$(PY) -m pytest $(ARGS)
+
+# The soak test at full length (CI runs it for a minute as part of `make test`).
+soak: $(STAMP)
+	DOORSTEP_SOAK_SECONDS=$${DOORSTEP_SOAK_SECONDS:-600} $(PY) -m pytest tests/test_demo_soak.py -v $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -108,7 +108,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _die_with_parent(signum: int):
+def die_with_parent(signum: int):
     """A preexec_fn: on Linux, `signum` reaches the child when its parent dies."""
     if not sys.platform.startswith("linux"):
         return None
@@ -231,7 +231,7 @@ class EmbeddedStack:
             # Its own session: a Ctrl-C in the terminal reaches the owner, which stops the
             # app processes first and the servers last.
             return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,  # noqa: S603
-                                    start_new_session=True, preexec_fn=_die_with_parent(stop_signal),  # noqa: PLW1509
+                                    start_new_session=True, preexec_fn=die_with_parent(stop_signal),  # noqa: PLW1509
                                     **kwargs)
 
     def _clear_leftovers(self) -> None:
@@ -321,6 +321,20 @@ class EmbeddedStack:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone():
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
         self.log(f"embedded PostgreSQL {POSTGRES_VERSION} and Redis running under {self.var_dir}")
+
+
+def in_use(var_dir: Path) -> bool:
+    """Whether a live process owns the stack under `var_dir` (its lock is held)."""
+    lock = socket_dir(var_dir) / "stack.lock"
+    if not lock.exists():
+        return False
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 def forced() -> bool:

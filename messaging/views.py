@@ -25,10 +25,11 @@ from orders.models import ConsentSource, Customer
 from tenants.context import activate_tenant
 from tenants.models import Tenant
 from tenants.services import brand_get
-from tracking.statuses import Milestone
 
 from .links import InvalidLinkToken, preferences_url, token_load
 from .models import Channel, JourneyRule, Message, MessagePreference, Suppression
+from .rendering.defaults import copy
+from .rendering.locales import shopper_locale
 from .webhooks import effects
 
 # A transparent 1×1 GIF.
@@ -122,8 +123,7 @@ DEFAULT_TOPICS = [
     ("delivered", ["email", "sms"]), ("delayed", ["email", "sms"]), ("exception", ["email"]),
     ("review_request", ["email"]),
 ]
-MARKETING = (("marketing_email", Channel.EMAIL, "News and offers by e-mail"),
-             ("marketing_sms", Channel.SMS, "News and offers by text message"))
+MARKETING = (("marketing_email", Channel.EMAIL), ("marketing_sms", Channel.SMS))
 
 
 def _topics() -> list[tuple[str, list[str]]]:
@@ -146,24 +146,44 @@ def _choices(customer: Customer) -> dict[tuple[str, str], bool]:
             for p in MessagePreference.objects.filter(customer=customer)}
 
 
+def page_words(locale: str) -> dict[str, str]:
+    """The preferences page's words in `locale` (copy/<locale>.toml), English for any missing."""
+    return {**copy("en")["preferences"], **copy(locale)["preferences"]}
+
+
 def preferences_context(message: Message) -> dict:
+    """The page in the shopper's language: the message's, else the shopper's, else the
+    store's."""
     tenant, customer = message.tenant, message.customer
     brand = brand_get(tenant)
-    context = {"shop": tenant, "brand": brand, "shop_name": brand.sender_name or tenant.name,
-               "customer": customer, "address": message.recipient}
+    locale = shopper_locale(message.locale or (customer.locale if customer else "")
+                            or tenant.default_locale)
+    shop_name = brand.sender_name or tenant.name
+    words = page_words(locale)
+    words.update(intro=words["intro"].format(shop=shop_name),
+                 stop_heading=words["stop_heading"].format(address=message.recipient),
+                 sms_stopped=words["sms_stopped"].format(
+                     number=brand.sms_sender or words["our_number"]))
+    context = {"shop": tenant, "brand": brand, "shop_name": shop_name, "customer": customer,
+               "address": message.recipient, "locale": locale, "words": words}
     if customer is None:
         return context
     reachable, chosen = _reachable(customer), _choices(customer)
     channels = [c for c in (Channel.EMAIL, Channel.SMS) if c in reachable]
-    labels = dict(Milestone.choices)
-    context["channels"] = [Channel(c).label for c in channels]
-    context["rows"] = [
-        {"label": labels.get(milestone, milestone.replace("_", " ").capitalize()),
-         "cells": [{"name": f"pref:{milestone}:{c}", "on": chosen.get((milestone, c), True),
-                    "offered": c in offered, "channel": Channel(c).label} for c in channels]}
-        for milestone, offered in _topics() if set(offered) & reachable]
-    context["marketing"] = [{"name": purpose, "label": label, "on": customer.has_consent(purpose)}
-                            for purpose, channel, label in MARKETING if channel in reachable]
+    topics = {**copy("en")["topics"], **copy(locale)["topics"]}
+    context["channels"] = [words[c] for c in channels]
+    context["rows"] = []
+    for milestone, offered in _topics():
+        if not set(offered) & reachable:
+            continue
+        label = topics.get(milestone, milestone.replace("_", " ").capitalize())
+        context["rows"].append({"label": label, "cells": [{
+            "name": f"pref:{milestone}:{c}", "on": chosen.get((milestone, c), True),
+            "offered": c in offered, "label": words["by"].format(topic=label, channel=words[c]),
+            "not_sent": words["not_sent_by"].format(channel=words[c])} for c in channels]})
+    context["marketing"] = [{"name": purpose, "label": words[purpose],
+                             "on": customer.has_consent(purpose)}
+                            for purpose, channel in MARKETING if channel in reachable]
     context["sms_stopped"] = bool(customer.phone) and Suppression.objects.filter(
         channel=Channel.SMS, address=customer.phone, reason=Suppression.Reason.SMS_STOP).exists()
     return context
@@ -193,7 +213,7 @@ def preferences_save(message: Message, data) -> None:
                 MessagePreference.objects.update_or_create(
                     tenant=tenant, customer=customer, milestone=milestone, channel=channel,
                     defaults={"enabled": enabled})
-    for purpose, channel, _ in MARKETING:
+    for purpose, channel in MARKETING:
         if channel in reachable:
             effects.consent_set(tenant, this_customer, [purpose], purpose in data,
                                 source=ConsentSource.PREFERENCE_PAGE)

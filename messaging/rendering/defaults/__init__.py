@@ -1,7 +1,8 @@
 """The templates every tenant starts with: one per default journey rule, in en, de, fr, es.
 
     email/<milestone>.mjml   the body's structure, made of email/_parts/<part>.mjml ([[@part]])
-    copy/<locale>.toml       the words ([[word]]): [common], one table per milestone, [sms]
+    copy/<locale>.toml       the words ([[word]]): [common], one table per milestone, [sms];
+                             and the shopper pages' own: [topics], [preferences] (/u/…)
 
 A tenant gets concrete MJML in its own language (no markers left), which it can then edit.
 """

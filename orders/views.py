@@ -10,10 +10,9 @@ from django.shortcuts import render
 
 from tenants.permissions import Perm
 from tenants.views.base import dashboard_view
+from tenants.views.paging import page_of
 
 from .models import Order
-
-PER_PAGE = 50
 
 
 @dashboard_view(Perm.ORDERS_VIEW)
@@ -23,13 +22,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
     if q:
         orders = orders.filter(Q(number=q) | Q(number=q.lstrip("#")) | Q(external_id=q)
                                | Q(customer__email=q.lower()))
-    try:
-        page = max(1, min(int(request.GET.get("page", 1)), 10_000))
-    except ValueError:
-        page = 1
-    # One row more than a page says whether there is a next one, without a COUNT(*).
-    rows = list(orders[(page - 1) * PER_PAGE:page * PER_PAGE + 1])
     return render(request, "orders/list.html", {
-        "orders": rows[:PER_PAGE], "q": q, "page": page, "has_next": len(rows) > PER_PAGE,
-        "nav_active": "orders", "tab": "orders",
+        "page": page_of(request, orders), "q": q, "nav_active": "orders", "tab": "orders",
     })

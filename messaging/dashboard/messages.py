@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from config.errors import Conflict
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view
+from tenants.views.paging import page_of
 from tracking.statuses import Milestone
-from tracking.views.paging import page_of
 
 from .. import selectors, services
 from ..models import Message

@@ -3,7 +3,6 @@
     shipments.py  shipment list with filters, shipment detail with its event timeline
     webhooks.py   inbound webhook log, detail, replay; "send a test event" for a carrier
     imports.py    CSV order import: template, upload, progress, recent imports
-    paging.py     page-by-page lists without a COUNT query
 
 The orders import lives here, not in orders/, because it creates shipments (tracking is the
 higher layer).

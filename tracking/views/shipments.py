@@ -14,10 +14,10 @@ from django.shortcuts import render
 from tenants.access import access_scoped
 from tenants.permissions import Perm
 from tenants.views.base import dashboard_view
+from tenants.views.paging import page_of
 
 from ..models import Shipment, TrackingEvent
 from ..statuses import Milestone, TrackingStatus, status_transition_allowed
-from .paging import page_of
 
 # Badge colour per status: green arrived, blue moving, amber needs an eye, red went wrong.
 STATUS_TONE: dict[str, str] = {

@@ -18,12 +18,12 @@ from config.errors import ApplicationError
 from tenants.access import access_scoped
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view
+from tenants.views.paging import page_of
 
 from ..carriers import ADAPTERS
 from ..models import InboundWebhook
 from ..services import GENERIC_SOURCE, Receipt, inbound_replay
 from ..webhook_samples import LABELS, webhook_test_send
-from .paging import page_of
 
 SOURCES = [*((name, LABELS.get(name, name)) for name in ADAPTERS), ("shopify", "Shopify"),
            (GENERIC_SOURCE, "Event API")]

@@ -56,6 +56,20 @@ app.conf.update(
 app.autodiscover_tasks()
 
 
+@app.on_after_finalize.connect
+def demo_schedule(sender: Celery, **kwargs) -> None:
+    """The demo's moving parcels (tracking/demo_live.py), scheduled only where
+    DEMO_LIVE_PARCELS is on. Here, not in `beat_schedule` above: Django's settings can be
+    read only once the app is finalized (worker and beat do it before reading the schedule)."""
+    from django.conf import settings
+
+    if settings.DEMO_LIVE_PARCELS:
+        sender.conf.beat_schedule["demo-live-parcels"] = {
+            # Checked every 20 s, a scan due each minute (demo_live.STEP) goes out on time.
+            "task": "tracking.tasks.demo_live_parcels_advance_all", "schedule": 20,
+            "options": {"queue": "ingest"}}
+
+
 @worker_process_init.connect
 @worker_ready.connect
 def gc_freeze(**kwargs) -> None:

@@ -1,6 +1,9 @@
 """Demo shipments for the "Acme Outdoor" store: every fulfilled order gets a parcel with a
 realistic scan history, applied through the real pipeline (events → status → milestones →
-journeys → dev outbox), so the demo shows shipments, timelines and messages.
+journeys), so the demo shows shipments and timelines. The history is days to months old, so
+it sends no messages (a product rule: messaging/journeys/planning.py, STALE_AFTER_HOURS);
+with DEMO_LIVE_PARCELS on, the newest orders' parcels move while you watch instead
+(demo_live.py), and their messages land in the dev outbox.
 
 Idempotent: shipments are found by carrier + tracking number and events by their dedup key,
 so a second run adds nothing. Deterministic: a seeded random picks carriers and outcomes.
@@ -12,6 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from orders.models import Order
@@ -20,6 +24,7 @@ from tenants.models import Tenant
 
 from . import services
 from .carriers.base import NormalizedEvent, NormalizedUpdate
+from .demo_live import live_orders, live_parcels_start
 from .models import Shipment
 from .statuses import TrackingStatus as S
 
@@ -53,6 +58,7 @@ STORIES = {
 class ShipmentSeedResult:
     shipments: int = 0
     events: int = 0
+    live: int = 0  # live parcels started (demo_live.py)
 
 
 def _story(order: Order, rng: random.Random, now: datetime) -> str:
@@ -64,13 +70,21 @@ def _story(order: Order, rng: random.Random, now: datetime) -> str:
     return rng.choices(["in_transit", "out_for_delivery", "label_only", "delivered"], [45, 20, 15, 20])[0]
 
 
-def seed_demo_shipments(tenant: Tenant, *, now: datetime | None = None) -> ShipmentSeedResult:
+def seed_demo_shipments(tenant: Tenant, *, now: datetime | None = None,
+                        live: bool | None = None) -> ShipmentSeedResult:
+    """`live` (default: the DEMO_LIVE_PARCELS setting): the newest orders get live parcels
+    instead of a history."""
     now = now or timezone.now()
+    live = settings.DEMO_LIVE_PARCELS if live is None else live
     rng = random.Random(f"{tenant.slug}-shipments")
     result = ShipmentSeedResult()
     with tenant_scope(tenant):
-        orders = list(Order.objects.filter(fulfillment_status__in=SHIPPED_STATES).order_by(
-            "-placed_at", "pk"))
+        orders = list(Order.objects.filter(fulfillment_status__in=SHIPPED_STATES)
+                      .select_related("customer").order_by("-placed_at", "pk"))
+        moving = live_orders(orders) if live else []
+        if moving:
+            result.live = live_parcels_start(tenant, moving, now=now)
+            orders = [order for order in orders if order not in moving]
         existing = set(Shipment.objects.values_list("tracking_number", flat=True))
         updates = []
         # The newest parcels tell every story once, so the demo always shows each state.

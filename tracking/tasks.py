@@ -93,3 +93,23 @@ def silence_check_all() -> int:
     from tenants.tasks import tenants_fan_out
 
     return tenants_fan_out(silence_check)
+
+
+@tenant_task(name="tracking.tasks.demo_live_parcels_advance")
+def demo_live_parcels_advance(tenant_id: int) -> int:
+    """The demo's live parcels that are due take their next scan (tracking/demo_live.py)."""
+    from .demo_live import live_parcels_advance
+
+    return live_parcels_advance(Tenant.objects.get(pk=tenant_id))
+
+
+@shared_task(name="tracking.tasks.demo_live_parcels_advance_all")
+def demo_live_parcels_advance_all() -> int:
+    """Periodic, scheduled only with DEMO_LIVE_PARCELS (config/celery.py): one
+    `demo_live_parcels_advance` per store that has live parcels."""
+    from .demo_live import live_parcel_tenants
+
+    tenant_ids = live_parcel_tenants()
+    for tenant_id in tenant_ids:
+        demo_live_parcels_advance.delay(tenant_id)
+    return len(tenant_ids)

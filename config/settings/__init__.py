@@ -15,6 +15,7 @@ from .api import *  # noqa: F403
 from .auth import *  # noqa: F403
 from .core import *  # noqa: F403
 from .database import *  # noqa: F403
+from .demo import *  # noqa: F403
 from .logs import *  # noqa: F403
 from .production import check_production
 from .security import *  # noqa: F403

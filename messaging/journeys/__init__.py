@@ -4,7 +4,8 @@
         │                                         transaction)
         ▼
     planning.messages_plan ── rules (enabled, trigger; review_request/replenish/upsell off
-        │                        `delivered`) ── conditions.conditions_match ── no: no row
+        │                        `delivered`) ── more than a day past the rule's time
+        │                        (stale_after) ── no row ── conditions.conditions_match ── no: no row
         │                     ── recipients.RecipientChecks (consent, preferences,
         │                        address, suppression list) ── blocked: `suppressed` + reason
         │                     ── due = max(occurred_at + delay, now), then

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
@@ -25,6 +26,18 @@ from .recipients import RecipientChecks, RecipientFacts, recipient_address
 AFTER_DELIVERY_TRIGGERS: tuple[str, ...] = (
     Milestone.REVIEW_REQUEST, Milestone.REPLENISH, Milestone.UPSELL,
 )
+
+
+# A milestone we hear of long after it happened is no news to the shopper: a store's order
+# history imported, a carrier's backlog replayed, the demo's seeded parcels. Telling someone
+# today that their parcel left in September is worse than saying nothing.
+STALE_AFTER_HOURS = 24
+
+
+def stale_after() -> timedelta:
+    """How late a message may be, past the time its rule meant it to go out, and still be
+    planned (`MESSAGING_STALE_AFTER_HOURS`)."""
+    return timedelta(hours=getattr(settings, "MESSAGING_STALE_AFTER_HOURS", STALE_AFTER_HOURS))
 
 
 def triggers_for(milestone: str) -> list[str]:
@@ -139,7 +152,13 @@ def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, ru
     zone = recipient_timezone(customer.timezone if customer else None, tenant.timezone)
     locale = (customer.locale if customer else "") or tenant.default_locale
     rows = []
+    stale_before = now - stale_after()
     for rule in rules:
+        if item.occurred_at + timedelta(minutes=rule.delay_minutes) < stale_before:
+            # Too late to be news (see STALE_AFTER_HOURS): no row, like a rule that does not
+            # apply. Measured from when the rule meant to send, so a review request due
+            # three days after a recent delivery still goes.
+            continue
         problems = conditions_problems(rule.conditions)
         if problems:
             reason = "The rule's conditions cannot be read: " + "; ".join(

@@ -18,5 +18,8 @@ class Command(BaseCommand):
         if result.shipments or result.events:
             self.stdout.write(f"Demo parcels: {result.shipments} shipments and {result.events} "
                               "scan events added.")
+        if result.live:
+            self.stdout.write(f"{result.live} live parcels set off: they move about a scan a "
+                              "minute while the worker and beat run (DEMO_LIVE_PARCELS).")
         else:
             self.stdout.write("Demo parcels are complete; nothing to change.")

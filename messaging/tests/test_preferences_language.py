@@ -56,7 +56,7 @@ def test_a_german_shopper_reads_the_whole_page_in_german(client, personas):
                                    reason=Suppression.Reason.SMS_STOP)
     page = page_text(client, message)
     assert '<html lang="de">' in page
-    for german in ("Deine Benachrichtigungseinstellungen", "Versendet", "In Zustellung",
+    for german in ("Deine Benachrichtigungen", "Versendet", "In Zustellung",
                    "Neuigkeiten und Angebote per E-Mail", "Auswahl speichern",
                    "Du hast mit STOP geantwortet", 'aria-label="Zugestellt per SMS"'):
         assert german in page

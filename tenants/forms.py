@@ -122,7 +122,7 @@ class BrandForm(forms.Form):
             self.fields[f"social_{network}"] = forms.URLField(
                 label=SOCIAL_LABELS.get(network, network.title()), required=False,
                 assume_scheme="https",
-                widget=forms.URLInput(attrs={"placeholder": f"https://{network}.com/yourstore"}))
+                widget=forms.URLInput(attrs={"placeholder": f"{network}.com/yourstore"}))
 
     @classmethod
     def for_brand(cls, brand: Brand, data=None, files=None) -> BrandForm:

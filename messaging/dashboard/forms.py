@@ -9,6 +9,7 @@ from django.conf import settings
 
 from tracking.statuses import Milestone
 
+from ..journeys import template_key
 from ..models import Channel, JourneyRule, Message, Template
 
 CUSTOMER_CHOICES = [("any", "Any customer"), ("first_time", "First-time customers"),
@@ -28,11 +29,28 @@ def field_for_error(key: str) -> str:
     return key.removeprefix("conditions.")
 
 
+class TemplateSelect(forms.Select):
+    """Templates grouped by channel, each option marked with its channel and key, so the page
+    can offer only the templates of the channel chosen and start on the one made for the
+    trigger chosen (static/js/rule-form.js)."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__(attrs, choices)
+        self.templates: dict[int, Template] = {}  # set by RuleForm
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if template := self.templates.get(value):
+            option["attrs"].update({"data-channel": template.channel, "data-key": template.key})
+        return option
+
+
 class RuleForm(forms.Form):
     name = forms.CharField(max_length=120)
     trigger = forms.ChoiceField(choices=Milestone.choices, label="When")
-    channel = forms.ChoiceField(choices=Channel.choices, label="Send by")
-    template = forms.TypedChoiceField(coerce=int, label="Template")
+    channel = forms.ChoiceField(choices=Channel.choices, label="Send by",
+                                widget=forms.Select(attrs={"data-channel-select": ""}))
+    template = forms.TypedChoiceField(coerce=int, label="Template", widget=TemplateSelect)
     delay = forms.IntegerField(min_value=0, initial=0, label="Wait",
                                widget=forms.NumberInput(attrs={"style": "max-width:7rem"}))
     delay_unit = forms.ChoiceField(choices=DELAY_UNITS, initial="minutes", label="Unit")
@@ -60,8 +78,18 @@ class RuleForm(forms.Form):
 
     def __init__(self, *args, templates: list[Template], **kwargs):
         super().__init__(*args, **kwargs)
+        # Names only: the group says the channel (default names already end in "(SMS)").
         self.fields["template"].choices = [
-            (t.pk, f"{t.name} ({t.get_channel_display()})") for t in templates]
+            (f"{label} templates", group) for channel, label in Channel.choices
+            if (group := [(t.pk, t.name) for t in templates if t.channel == channel])]
+        self.fields["template"].widget.templates = {t.pk: t for t in templates}
+        # A new rule starts on the template made for its trigger and channel, else on the
+        # first of that channel.
+        trigger = self.initial.setdefault("trigger", Milestone.values[0])
+        channel = self.initial.setdefault("channel", Channel.EMAIL)
+        fitting = sorted((t for t in templates if t.channel == channel),
+                         key=lambda t: t.key != template_key(trigger, channel))
+        self.initial.setdefault("template", fitting[0].pk if fitting else None)
 
     @classmethod
     def initial_for(cls, rule: JourneyRule) -> dict:

@@ -3,10 +3,12 @@ hours; switched on and off in place; added and changed with errors next to their
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
-from messaging.models import JourneyRule
+from messaging.models import JourneyRule, Template
 from messaging.tests.dashboard_support import make_journey, make_template
 from tenants.context import tenant_scope
 
@@ -66,8 +68,8 @@ def test_errors_stand_next_to_their_fields(client, personas):
         email, channel="sms", quiet_hours_start="22:00"))
     body = response.content.decode()
     assert response.status_code == 400
-    template_field = body[body.index('id="field-template"'):]
-    assert "pick a template of that channel" in template_field[:1500]
+    template_field = body[body.index('id="field-template"'):body.index('id="field-delay"')]
+    assert "pick a template of that channel" in template_field
     quiet_field = body[body.index('id="field-quiet_hours_end"'):]
     assert "Set both ends" in quiet_field[:1500]
 
@@ -93,3 +95,20 @@ def test_an_agent_sees_journeys_but_cannot_change_them(client, personas):
     body = client.get(PAGE).content.decode()
     assert "Add rule" not in body
     assert client.post(reverse("messaging:rule-toggle", args=[rule.pk])).status_code == 403
+
+
+def test_a_new_rule_starts_on_the_template_of_its_channel_and_trigger(client, personas):
+    """Even without JavaScript. Of the store's default templates, the first by name is
+    "Delayed (SMS)"; a new rule (an e-mail on "order confirmed") starts on the one made for it,
+    and every name is shown once, under its channel's group."""
+    journey, _ = make_journey(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        made = Template.objects.get(key="order_confirmed-email")
+    client.force_login(personas.alice)
+    body = client.get(reverse("messaging:rule-create", args=[journey.pk])).content.decode()
+    field = body[body.index('id="field-template"'):body.index('id="field-delay"')]
+    assert re.findall(r"<option [^>]*\bselected\b[^>]*>([^<]*)<", field) == [made.name]
+    assert re.search(rf'value="{made.pk}"[^>]* data-channel="email" data-key="order_confirmed-email"',
+                     field)
+    assert '<optgroup label="E-mail templates">' in field and '<optgroup label="SMS templates">' in field
+    assert "(SMS) (SMS)" not in field and "(e-mail) (E-mail)" not in field

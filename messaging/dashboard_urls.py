@@ -3,7 +3,7 @@ and Journeys placeholders."""
 
 from django.urls import path
 
-from .dashboard import journeys, messages, templates
+from .dashboard import guide, journeys, messages, templates
 
 app_name = "messaging"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("journeys/rules/<int:rule_id>/toggle/", journeys.rule_toggle, name="rule-toggle"),
     path("journeys/rules/<int:rule_id>/delete/", journeys.rule_delete, name="rule-delete"),
     path("journeys/templates/", templates.template_list, name="templates"),
+    path("journeys/templates/guide/", guide.template_guide, name="template-guide"),
     path("journeys/templates/<int:template_id>/", templates.template_edit, name="template"),
     path("journeys/templates/<int:template_id>/preview/", templates.template_preview,
          name="template-preview"),

@@ -3,5 +3,6 @@
     messages.py    the message log and one message (content, provider events, send again)
     journeys.py    the journey editor: rules, on/off, add and change a rule
     templates.py   the template editor: per-locale draft, live preview, save, test, history
+    guide.py       the template guide: docs/templates.md rendered
     forms.py       their forms
 """

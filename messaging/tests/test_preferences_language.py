@@ -17,20 +17,14 @@ from tenants.context import tenant_scope
 from tracking.statuses import Milestone
 
 from .callbacks_support import make_customer, make_message
+from .language_support import phrases
 
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 def page_phrases(locale: str) -> set[str]:
-    """The page's words in `locale` between their {placeholders}, two words or more."""
     words = copy(locale)
-    phrases = set()
-    for text in [*words["preferences"].values(), *words["topics"].values()]:
-        for part in PLACEHOLDER.split(text):
-            part = part.strip(" ,.:!–")
-            if len(part.split()) >= 2:
-                phrases.add(part)
-    return phrases
+    return phrases([*words["preferences"].values(), *words["topics"].values()])
 
 
 def page_text(client, message) -> str:

@@ -4,7 +4,6 @@ product titles and help links where the catalog has them in German."""
 from __future__ import annotations
 
 import html
-import re
 
 import pytest
 
@@ -15,6 +14,8 @@ from messaging.rendering.versions import template_version_current
 from messaging.tests.factories import make_customer, make_message, make_order, make_product, make_shipment
 from orders.models import Product
 from tenants.context import tenant_scope
+
+from .language_support import phrases
 
 pytestmark = pytest.mark.django_db
 
@@ -28,24 +29,13 @@ GERMAN = {
 ENGLISH_CATALOG = [*GERMAN, "Pitch it in five minutes"]
 
 
-def english_phrases(*texts: str) -> set[str]:
-    """The words of English copy between its Jinja and HTML, two words or more at a time."""
-    phrases = set()
-    for text in texts:
-        for part in re.split(r"\{\{.*?\}\}|\{%.*?%\}|<[^>]+>", text):
-            part = part.strip(" ,.:!")
-            if len(part.split()) >= 2:
-                phrases.add(part)
-    return phrases
-
-
 def copy_phrases(locale: str, milestone: str, channel: str) -> set[str]:
     words = copy(locale)
     if channel == "sms":
-        return english_phrases(words["sms"][milestone])
+        return phrases([words["sms"][milestone]])
     own = {**words["common"], **words[milestone]}
     own.pop("name")  # the template's name in the dashboard, never shown to the shopper
-    return english_phrases(*own.values(), *LAYOUT_WORDS[locale].values())
+    return phrases([*own.values(), *LAYOUT_WORDS[locale].values()])
 
 
 @pytest.fixture

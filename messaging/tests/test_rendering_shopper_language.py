@@ -86,3 +86,14 @@ def test_a_shopper_in_a_language_the_catalog_lacks_reads_the_products_own_texts(
     assert [line["title"] for line in context["line_items"]] == ["Trail 2 Tent", "Cloud Sleeping Mat"]
     assert context["line_items"][0]["how_to"][0]["title"] == "Pitch it in five minutes"
     assert [pick["title"] for pick in context["recommendations"]] == ["Camp Kettle"]
+
+
+@pytest.mark.parametrize("locale", ["de", "fr", "es"])
+def test_the_previews_sample_order_is_in_the_previewed_language(locale):
+    from messaging.rendering import sample_context
+
+    english, sample = sample_context(locale="en"), sample_context(locale=locale)
+    for key in ("title", "how_to"):
+        assert sample["line_items"][0][key] != english["line_items"][0][key]
+    assert sample["recommendations"][0]["title"] != english["recommendations"][0]["title"]
+    assert sample["line_items"][0]["image_url"] == english["line_items"][0]["image_url"] != ""

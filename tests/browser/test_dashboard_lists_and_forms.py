@@ -14,7 +14,6 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from messaging.journeys import default_journey_install
 from messaging.tests.dashboard_support import make_message
 from messaging.tests.factories import make_customer, make_order, make_shipment
 from tenants.tests.factories import DEFAULT_PASSWORD
@@ -44,11 +43,11 @@ CUT_PLACEHOLDERS = """() => [...document.querySelectorAll('main input[placeholde
 
 @pytest.fixture
 def alpha_history(personas):
-    """Alice's store with ROWS orders, each with a shipment and a message. Orders are made
-    newest first, so a list that sorted by when rows were made would show them oldest first;
-    shipments and messages are made oldest first, as they arrive."""
+    """Alice's store (with its default journey and templates) and ROWS orders, each with a
+    shipment and a message. Orders are made newest first, so a list that sorted them by when
+    rows were made would show them oldest first; shipments and messages are made oldest
+    first, as they arrive."""
     tenant = personas.tenant_a
-    default_journey_install(tenant)
     now = timezone.now()
     orders = [make_order(tenant, lines=1, number=f"#{5000 + n}",
                          customer=make_customer(tenant, email=f"a.rather.long.address.{n}@example-shop.test"),
@@ -60,6 +59,12 @@ def alpha_history(personas):
     return personas
 
 
+def alice_on(new_page, viewport: dict):
+    page = new_page(viewport)
+    log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
+    return page
+
+
 def _assert_fits(page, name: str) -> None:
     width = page.evaluate("window.innerWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, name
@@ -69,8 +74,7 @@ def _assert_fits(page, name: str) -> None:
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_every_list_fits_the_screen_with_every_column(new_page, alpha_history, viewport):
-    page = new_page(viewport)
-    log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
+    page = alice_on(new_page, viewport)
     for url in LISTS:
         page.goto(url)
         _assert_fits(page, url)
@@ -82,8 +86,7 @@ def test_every_list_fits_the_screen_with_every_column(new_page, alpha_history, v
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_lists_show_the_newest_first_and_say_so(new_page, alpha_history, viewport):
-    page = new_page(viewport)
-    log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
+    page = alice_on(new_page, viewport)
     newest, oldest = f"#{5000 + ROWS - 1}", "#5000"
     for url, first_text in (("/orders/", newest), ("/shipments/", f"TRK{newest[1:]}"),
                             ("/messages/", newest)):
@@ -101,7 +104,7 @@ def test_lists_show_the_newest_first_and_say_so(new_page, alpha_history, viewpor
     screenshot(page, f"list-messages-page-2-{viewport['width']}")
 
 
-def test_a_search_keeps_its_words_across_pages(page, alpha_history):
+def test_a_search_counts_only_what_it_found(page, alpha_history):
     log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
     page.goto("/orders/?q=%235003")
     assert page.locator("main table tbody tr").count() == 1
@@ -115,9 +118,7 @@ def _template_shown(page) -> tuple[str, str]:
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_add_rule_form_offers_templates_of_the_chosen_channel(new_page, personas, viewport):
-    default_journey_install(personas.tenant_a)
-    page = new_page(viewport)
-    log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
+    page = alice_on(new_page, viewport)
     page.goto("/journeys/")
     page.get_by_role("link", name="Add rule").first.click()
     page.wait_for_selector("#id_template")
@@ -174,8 +175,7 @@ EMPTY_COLUMNS = """() => [...document.querySelectorAll('#brand-form .form-grid')
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_brand_form_has_no_empty_column_and_shows_a_white_logo(new_page, personas, viewport):
-    page = new_page(viewport)
-    log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
+    page = alice_on(new_page, viewport)
     page.goto("/settings/brand/")
     assert page.evaluate(EMPTY_COLUMNS) == []
     page.set_input_files("#id_logo", files=[
@@ -198,9 +198,7 @@ def test_the_brand_form_has_no_empty_column_and_shows_a_white_logo(new_page, per
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_template_guide_opens_from_the_editor_as_a_page(new_page, personas, viewport):
-    default_journey_install(personas.tenant_a)
-    page = new_page(viewport)
-    log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
+    page = alice_on(new_page, viewport)
     page.goto("/journeys/templates/")
     page.get_by_role("link", name="Shipped (e-mail)").first.click()
     with page.context.expect_page() as opened:

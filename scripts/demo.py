@@ -4,7 +4,7 @@ Celery worker and beat until Ctrl-C, SIGTERM, or `kill -INT` of the `make` that 
 
     demo.py ─┬─ PostgreSQL 16 + Redis under var/   (config.embedded; not with DATABASE_URL)
              ├─ manage.py migrate, seed_demo, seed_demo_shipments   (one after the other)
-             ├─ web     manage.py runserver 0.0.0.0:$DEMO_PORT
+             ├─ web     manage.py runserver --noreload 0.0.0.0:$DEMO_PORT
              ├─ worker  celery -A config worker -Q ingest,messages,default,analytics
              └─ beat    celery -A config beat
 
@@ -271,7 +271,8 @@ def main() -> int:
         manage("seed_demo_shipments")
         env = dict(os.environ)
         children = [
-            Child("web", [sys.executable, "manage.py", "runserver", f"0.0.0.0:{PORT}"], env),
+            Child("web", [sys.executable, "manage.py", "runserver", "--noreload", f"0.0.0.0:{PORT}"],
+                  env),
             Child("worker", [str(BIN / "celery"), "-A", "config", "worker", "-Q", QUEUES,
                              "--loglevel", "INFO", "--concurrency", "2", "-n", "demo@%h"], env),
             Child("beat", [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",

@@ -1,0 +1,230 @@
+"""`make demo` as a newcomer runs it, for the tests: scripts/demo.py in a fresh var folder with
+its own embedded PostgreSQL and Redis, its output collected, its processes found by name, and
+a store of our own in it driven through the public doors (REST API, signed EasyPost webhooks).
+Used by tests/test_demo.py and tests/test_demo_soak.py."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from config import embedded
+from tracking.carriers.signatures import easypost_signature
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def descendants(pid: int) -> set[int]:
+    table = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True).stdout
+    children: dict[int, list[int]] = {}
+    for line in table.splitlines():
+        child, parent = map(int, line.split())
+        children.setdefault(parent, []).append(child)
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
+    except OSError:
+        return ""
+
+
+class Demo:
+    """The demo running in `var_dir` on a free port: `make demo` (as a newcomer runs it), or
+    `command`."""
+
+    def __init__(self, var_dir: Path, command: list[str] | None = None, **env: str):
+        self.command = command or ["make", "--no-print-directory", "demo"]
+        self.var_dir = var_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+                    "DOORSTEP_VAR_DIR": str(var_dir), "DEMO_PORT": str(self.port), **env}
+        self.output: list[str] = []
+        self.ready = threading.Event()
+        self.seen: set[int] = set()  # every process of the demo's we saw, for the cleanup
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 240) -> Demo:
+        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        threading.Thread(target=self._drain, daemon=True).start()
+        if not self.ready.wait(timeout):
+            raise AssertionError("the demo did not come up:\n" + self.tail())
+        self.remember()
+        return self
+
+    def _drain(self) -> None:  # keep the pipe empty so no child ever blocks on its output
+        for line in self.proc.stdout:
+            self.output.append(line)
+            if "Press Ctrl-C" in line:  # the banner's last line
+                self.ready.set()
+
+    def tail(self, lines: int = 60) -> str:
+        return "".join(self.output[-lines:])
+
+    def text(self) -> str:
+        return "".join(self.output)
+
+    def remember(self) -> set[int]:
+        self.seen |= descendants(self.proc.pid)
+        return self.seen
+
+    def pids(self, needle: str) -> list[int]:
+        """The demo's live processes whose command line has `needle`, oldest first."""
+        return sorted(p for p in descendants(self.proc.pid) if running(p) and needle in cmdline(p))
+
+    def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def manage(self, *args: str) -> str:
+        env = {**self.env, **embedded.EmbeddedStack(self.var_dir).env()}
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(host=str(embedded.socket_dir(self.var_dir)), user="postgres",
+                             dbname=embedded.DATABASE_NAME) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def stop(self, signum: int = signal.SIGINT, timeout: float = 60) -> int:
+        """What Ctrl-C does; returns the exit status once every process it started is gone."""
+        self.remember()
+        self.proc.send_signal(signum)
+        status = self.proc.wait(timeout=timeout)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(running(p) for p in self.seen):
+            time.sleep(0.2)
+        return status
+
+    def left_behind(self) -> list[int]:
+        return [p for p in self.seen if running(p)]
+
+    def kill_everything(self) -> None:
+        """Only for a test that failed half-way: end exactly the processes it saw start."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.remember()
+            self.proc.kill()
+        for pid in self.seen:
+            if running(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+# --- a store of our own in the demo, driven as a retailer's systems and a carrier would --
+
+EASYPOST_SECRET = "whsec-soak"
+PRODUCT = {"external_id": "p-soak", "title": "Soak Tent", "price": "99.00", "currency": "EUR",
+           "sku": "SOAK-1"}
+# The default journey's e-mails for an order followed to delivery (review requests come days
+# later, after the test).
+MILESTONES = ("order_confirmed", "shipped", "out_for_delivery", "delivered")
+SCANS = ("in_transit", "out_for_delivery", "delivered")
+
+
+class Store:
+    def __init__(self, demo: Demo, slug: str = "soak"):
+        self.demo, self.slug = demo, slug
+        created = json.loads(demo.manage("create_tenant", slug, "--name", "Soak Store",
+                                         "--owner-email", f"owner@{slug}.test"))
+        self.key = created["api_key"]["key"]
+        self.tenant_id = created["tenant"]["id"]
+        self.api("PUT", "/api/v1/credentials/easypost/", {"webhook_secret": EASYPOST_SECRET})
+        self.api("POST", "/api/v1/products/", [PRODUCT])
+
+    def api(self, method: str, path: str, body) -> dict:
+        request = urllib.request.Request(
+            self.demo.url + path, data=json.dumps(body).encode(), method=method,
+            headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            assert response.status in (200, 201, 202), (path, response.status)
+            return json.loads(response.read() or b"null")
+
+    def order(self, n: int) -> None:
+        self.api("POST", "/api/v1/orders/", {
+            "external_id": f"soak-{n}", "number": f"#S{n}", "currency": "EUR",
+            "placed_at": datetime.now(UTC).isoformat(),
+            "customer": {"external_id": f"c-{n}", "email": f"shopper{n}@soak.test",
+                         "first_name": "Sam", "last_name": "Soak", "locale": "en"},
+            "lines": [{"title": PRODUCT["title"], "quantity": 1, "unit_price": PRODUCT["price"],
+                       "sku": PRODUCT["sku"], "product_external_id": PRODUCT["external_id"]}],
+            "shipping_address": {"name": "Sam Soak", "city": "Berlin", "postcode": "10115",
+                                 "country_code": "DE"},
+        })
+
+    def ship(self, n: int) -> None:
+        self.api("POST", "/api/v1/shipments/", {
+            "carrier": "USPS", "tracking_number": tracking_number(n),
+            "order_external_id": f"soak-{n}", "items": [{"line": 1, "quantity": 1}]})
+
+    def scan(self, n: int, upto: int) -> None:
+        """The carrier's `tracker.updated` with the first `upto` scans, signed as EasyPost
+        signs, to the store's webhook URL."""
+        now = datetime.now(UTC)
+        scans = [(status, now - timedelta(minutes=3 - i)) for i, status in enumerate(SCANS[:upto])]
+        body = json.dumps({
+            "id": f"evt_{n}_{upto}", "object": "Event", "description": "tracker.updated",
+            "mode": "test", "result": {
+                "id": f"trk_{n}", "object": "Tracker", "tracking_code": tracking_number(n),
+                "carrier": "USPS", "status": scans[-1][0], "est_delivery_date": None,
+                "tracking_details": [
+                    {"object": "TrackingDetail", "message": f"{status} scan", "status": status,
+                     "status_detail": None, "datetime": when.isoformat().replace("+00:00", "Z"),
+                     "source": "USPS", "tracking_location": {"city": "BERLIN", "country": "DE"}}
+                    for status, when in scans]},
+        }).encode()
+        request = urllib.request.Request(
+            f"{self.demo.url}/webhooks/easypost/{self.slug}/", data=body, method="POST",
+            headers={"Content-Type": "application/json",
+                     "X-Hmac-Signature": easypost_signature(body, EASYPOST_SECRET)})
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+            assert response.status == 202
+
+    def messages(self) -> list[tuple[int, str, str, str]]:
+        """(id, milestone, channel, status) of every message of this store."""
+        return self.demo.sql("SELECT id, milestone, channel, status FROM messaging_message "
+                             "WHERE tenant_id = %s ORDER BY id", (self.tenant_id,))
+
+
+def tracking_number(n: int) -> str:
+    return f"9400111{n:015d}"

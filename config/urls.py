@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tracking.dashboard_urls")),
     path("", include("orders.dashboard_urls")),
     path("", include("messaging.dashboard_urls")),
+    path("", include("messaging.outbox_urls")),
     path("", include("messaging.public_urls")),
     path("", include("tenants.urls")),
 ]

@@ -8,6 +8,8 @@ event records who did.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages as flash
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +23,10 @@ from tenants.views.paging import page_of
 from tracking.statuses import Milestone
 
 from .. import selectors, services
-from ..models import Message
+from ..models import Channel, Message
+from ..providers import outbox_is_default
+from ..providers.email import email_envelope
+from ..providers.outbox import NAME as OUTBOX
 from .forms import MessageFilter, ResendForm
 
 # Badge colour per status: green reached the shopper, blue on its way, amber look, red failed.
@@ -77,16 +82,33 @@ def message_list(request: HttpRequest) -> HttpResponse:
         row.tone = STATUS_TONE.get(row.status, "")
         row.milestone_label = MILESTONE_LABELS.get(row.milestone, row.milestone)
     return render(request, "messaging/dashboard/messages.html", {
-        "form": form, "page": page, "nav_active": "messages",
+        "form": form, "page": page, "nav_active": "messages", "tab": "messages",
         "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "outbox_tab": outbox_is_default(),
     })
+
+
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+
+
+def links_open_outside(html: str) -> str:
+    """The e-mail for a sandboxed frame whose links open in a new tab, as a mail client opens
+    them (inside the frame they would replace the e-mail). The <base> goes into <head>:
+    before the doctype it would throw the e-mail into quirks mode."""
+    base = '<base target="_blank">'
+    html, found = _HEAD.subn(lambda head: head.group(0) + base, html, count=1)
+    return html if found else base + html
 
 
 @dashboard_view(Perm.MESSAGES_VIEW)
 def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     message = selectors.message_get(request.tenant, message_id)
+    is_email = message.channel == Channel.EMAIL
     return render(request, "messaging/dashboard/message_detail.html", {
         "message": message, "events": list(message.events.all()),
+        "email_frame": links_open_outside(message.html_body) if message.html_body else "",
+        "envelope": email_envelope(message) if is_email and message.html_body else None,
+        "in_outbox": message.provider == OUTBOX,
         "tone": STATUS_TONE.get(message.status, ""),
         "status_words": STATUS_WORDS.get(message.status, ""),
         "milestone_label": MILESTONE_LABELS.get(message.milestone, message.milestone),

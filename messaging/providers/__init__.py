@@ -4,7 +4,7 @@ returns the provider's id or raises `PermanentSendError` / `TemporarySendError` 
     sendgrid.py   e-mail, v3 Mail Send (official SDK; host = SENDGRID_API_URL)
     smtp.py       e-mail over the platform's SMTP server (EMAIL_HOST)
     twilio.py     SMS, Messages API (official SDK; base URL = TWILIO_API_URL)
-    outbox.py     e-mail and SMS kept on the Message row (embedded default)
+    outbox.py     e-mail and SMS kept on the Message row and in files (embedded default)
     email.py      what every e-mail carries: sender, ids, category, List-Unsubscribe
 
 Which one sends, per channel: the tenant's own credentials when set (in every mode, the
@@ -34,7 +34,8 @@ TRANSPORTS: dict[str, type[Transport]] = {
 __all__ = [
     "TRANSPORTS", "OutboxTransport", "PermanentSendError", "SendError", "SendGridTransport",
     "SmtpTransport", "TemporarySendError", "Transport", "TwilioTransport", "UncertainSendError",
-    "email_transport_for", "sms_transport_for", "transport_for",
+    "email_transport_for", "outbox_channels", "outbox_is_default", "sms_transport_for",
+    "transport_for",
 ]
 
 
@@ -45,13 +46,21 @@ def _sms_rate(*, messaging_service_sid: str) -> float:
     return limits["sms_service"] if messaging_service_sid else limits["sms_sender"]
 
 
+def _platform_email() -> bool:
+    return bool(settings.SENDGRID_API_KEY or getattr(settings, "EMAIL_HOST", ""))
+
+
+def _platform_sms() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN)
+
+
 def email_transport_for(tenant: Tenant) -> Transport:
     own = credential_fields(tenant, "sendgrid") or {}
     if own.get("api_key"):
         return SendGridTransport(own["api_key"])
     if settings.SENDGRID_API_KEY:
         return SendGridTransport(settings.SENDGRID_API_KEY)
-    if getattr(settings, "EMAIL_HOST", ""):
+    if _platform_email():
         return SmtpTransport()
     return OutboxTransport("email")
 
@@ -65,7 +74,7 @@ def sms_transport_for(tenant: Tenant) -> Transport:
             messaging_service_sid=service,
             from_number=own.get("from_number") or brand_get(tenant).sms_sender,
             rate_per_second=_sms_rate(messaging_service_sid=service))
-    if settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN:
+    if _platform_sms():
         service = settings.TWILIO_MESSAGING_SERVICE_SID
         return TwilioTransport(
             account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN,
@@ -76,3 +85,15 @@ def sms_transport_for(tenant: Tenant) -> Transport:
 
 def transport_for(tenant: Tenant, channel: str) -> Transport:
     return sms_transport_for(tenant) if channel == "sms" else email_transport_for(tenant)
+
+
+def outbox_channels(tenant: Tenant) -> list[str]:
+    """The channels whose messages this store keeps in the dev outbox now (no provider)."""
+    return [channel for channel in ("email", "sms")
+            if isinstance(transport_for(tenant, channel), OutboxTransport)]
+
+
+def outbox_is_default() -> bool:
+    """Whether this installation keeps a channel's messages in the dev outbox for every store
+    without a provider of its own (the embedded mode). Settings only: no query."""
+    return not (_platform_email() and _platform_sms())

@@ -46,7 +46,9 @@ class SmtpTransport(Transport):
             "use_tls": use_tls if use_tls is not None else getattr(settings, "EMAIL_USE_TLS", True),
         }
 
-    def email_for(self, message: Message) -> EmailMultiAlternatives:
+    @staticmethod
+    def email_for(message: Message) -> EmailMultiAlternatives:
+        """The e-mail as sent (the dev outbox writes the same as its .eml file)."""
         envelope = email_envelope(message)
         domain = envelope.from_email.rpartition("@")[2] or None
         headers = {

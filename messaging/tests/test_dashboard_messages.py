@@ -48,7 +48,8 @@ def test_the_detail_shows_the_content_and_every_event(client, personas):
                            reason="550 mailbox unavailable")
     client.force_login(personas.bob)
     body = client.get(reverse("messaging:message", args=[message.pk])).content.decode()
-    assert "srcdoc=\"&lt;p&gt;On its way&lt;/p&gt;\"" in body
+    # Its links open in a new tab (a <base>), as a mail client opens them.
+    assert 'srcdoc="&lt;base target=&quot;_blank&quot;&gt;&lt;p&gt;On its way&lt;/p&gt;"' in body
     assert "550 mailbox unavailable" in body
     assert body.count("from sendgrid") == 2
 

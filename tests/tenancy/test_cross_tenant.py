@@ -79,6 +79,17 @@ def _seed_tenant_a(p) -> None:
     services.credential_set(p.tenant_a, "twilio", {
         "account_sid": "AC" + "a1" * 16, "auth_token": "f0" * 16, "from_number": "+14155550199"})
     _seed_ingestion(p.tenant_a)
+    _seed_outbox(p.tenant_a)
+
+
+def _seed_outbox(tenant) -> None:
+    """An e-mail kept in tenant A's dev outbox (/outbox/)."""
+    from messaging.models import Message
+    from messaging.tests.dashboard_support import make_message
+
+    message = make_message(tenant, recipient="alpha.shopper@example.test")
+    with tenant_scope(tenant):
+        Message.objects.filter(pk=message.pk).update(provider="outbox")
 
 
 def _seed_ingestion(tenant) -> None:
@@ -150,7 +161,7 @@ def test_nothing_carol_is_shown_belongs_to_alice(client, api_client, personas):
         assert not leaked, f"{url} shows tenant A's {leaked}"
         checked.append(url)
     assert "/api/v1/credentials/" in checked and "/api/v1/brand/" in checked
-    assert {"/orders/", "/shipments/", "/webhook-log/"} <= set(checked)
+    assert {"/orders/", "/shipments/", "/webhook-log/", "/outbox/"} <= set(checked)
 
 
 @pytest.mark.django_db
@@ -161,3 +172,4 @@ def test_the_markers_do_show_up_for_alice(client, personas):
     assert "ALPHA-ORDER-7781" in client.get("/orders/").content.decode()
     assert "ALPHATRACK0001" in client.get("/shipments/").content.decode()
     assert "dave@alpha.test" in client.get("/settings/members/").content.decode()
+    assert "alpha.shopper@example.test" in client.get("/outbox/").content.decode()

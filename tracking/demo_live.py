@@ -143,9 +143,3 @@ def live_parcels_advance(tenant: Tenant, *, now: datetime | None = None) -> int:
         services.generic_events_receive(tenant, inbound)
     return len(due)
 
-
-def live_parcel_tenants() -> list[int]:
-    """The stores with live parcels: in practice the demo store alone."""
-    return list(Shipment.objects.unscoped(reason="periodic: which stores have demo parcels")
-                .filter(tracking_number__startswith=LIVE_PREFIX)
-                .values_list("tenant_id", flat=True).distinct())

@@ -106,10 +106,7 @@ def demo_live_parcels_advance(tenant_id: int) -> int:
 @shared_task(name="tracking.tasks.demo_live_parcels_advance_all")
 def demo_live_parcels_advance_all() -> int:
     """Periodic, scheduled only with DEMO_LIVE_PARCELS (config/celery.py): one
-    `demo_live_parcels_advance` per store that has live parcels."""
-    from .demo_live import live_parcel_tenants
+    `demo_live_parcels_advance` per active store (a store without live parcels does nothing)."""
+    from tenants.tasks import tenants_fan_out
 
-    tenant_ids = live_parcel_tenants()
-    for tenant_id in tenant_ids:
-        demo_live_parcels_advance.delay(tenant_id)
-    return len(tenant_ids)
+    return tenants_fan_out(demo_live_parcels_advance)

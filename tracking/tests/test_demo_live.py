@@ -75,7 +75,7 @@ def test_the_periodic_task_moves_every_due_parcel_one_step(
         store, django_capture_on_commit_callbacks):
     seed_demo_shipments(store, now=timezone.now() - timedelta(minutes=10), live=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.demo_live_parcels_advance_all() == 1  # one store has live parcels
+        assert tasks.demo_live_parcels_advance_all() == 1  # one task per store
     assert [p.scans for p in live_parcels(store)] == [2, 2, 2]
     assert [p.shipment.status for p in live_parcels(store)] == ["in_transit"] * 3
 

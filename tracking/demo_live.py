@@ -142,4 +142,3 @@ def live_parcels_advance(tenant: Tenant, *, now: datetime | None = None) -> int:
                                          headers={"content-type": "application/json"})
         services.generic_events_receive(tenant, inbound)
     return len(due)
-

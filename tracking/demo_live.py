@@ -4,7 +4,7 @@ months old, sends nothing: messaging/journeys/planning.py, STALE_AFTER_HOURS.)
 
     seed_demo_shipments ─▶ live_parcels_start: the newest shipped orders of shoppers who
                            take e-mail get a parcel each, "label created" now
-    beat, only with DEMO_LIVE_PARCELS (config/celery.py), every STEP
+    beat, only with DEMO_LIVE_PARCELS (config/celery.py), every 20 s
         └─▶ [task] demo_live_parcels_advance ─▶ live_parcels_advance: every parcel whose
             next scan is due gets it, in one body of our generic tracking-event API, stored
             and queued exactly as POST /api/v1/tracking-events does

@@ -1,7 +1,7 @@
 """Demo shipments for the "Acme Outdoor" store: every fulfilled order gets a parcel with a
 realistic scan history, applied through the real pipeline (events → status → milestones →
 journeys), so the demo shows shipments and timelines. The history is days to months old, so
-it sends no messages (a product rule: messaging/journeys/planning.py, STALE_AFTER_HOURS);
+it sends no messages (a product rule: messaging/journeys/planning.py, MESSAGING_STALE_AFTER_HOURS);
 with DEMO_LIVE_PARCELS on, the newest orders' parcels move while you watch instead
 (demo_live.py), and their messages land in the dev outbox.
 
@@ -82,24 +82,28 @@ def seed_demo_shipments(tenant: Tenant, *, now: datetime | None = None,
         orders = list(Order.objects.filter(fulfillment_status__in=SHIPPED_STATES)
                       .select_related("customer").order_by("-placed_at", "pk"))
         moving = live_orders(orders) if live else []
-        if moving:
-            result.live = live_parcels_start(tenant, moving, now=now)
-            orders = [order for order in orders if order not in moving]
+        orders = [order for order in orders if order not in moving]
         existing = set(Shipment.objects.values_list("tracking_number", flat=True))
         updates = []
         # The newest parcels tell every story once, so the demo always shows each state.
         fixed = dict(zip([o.pk for o in orders], ["out_for_delivery", "in_transit", "label_only",
                                                    "attempt", "exception", "pickup"], strict=False))
+        parcels = []
         for order in orders:
             carrier = rng.choice(CARRIERS)
-            number = f"DEMO{order.pk:07d}{carrier[:2]}"
             story = STORIES[fixed.get(order.pk) or _story(order, rng, now)]
-            city, country = rng.choice(CITIES)
-            dispatched = order.placed_at + timedelta(hours=rng.randint(6, 30))
+            parcels.append((order, carrier, f"DEMO{order.pk:07d}{carrier[:2]}", story,
+                            rng.choice(CITIES), order.placed_at + timedelta(hours=rng.randint(6, 30))))
+        # Made oldest first, as they were shipped: the Shipments list (newest received first)
+        # then opens on the newest, and the live parcels, made last, on top.
+        for order, carrier, number, *_ in reversed(parcels):
             if number not in existing:
                 services.shipment_create(tenant, carrier=carrier, tracking_number=number,
                                          order=order, actor="demo")
                 result.shipments += 1
+        if moving:
+            result.live = live_parcels_start(tenant, moving, now=now)
+        for _, carrier, number, story, (city, country), dispatched in parcels:
             events = [NormalizedEvent(
                 tracking_number=number, carrier=carrier, status=status, source_code=status,
                 source_subcode=None, message=text,

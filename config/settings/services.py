@@ -58,6 +58,9 @@ TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 
 # Seconds to wait for a provider's answer; past it the outcome is uncertain (never resent).
 MESSAGING_PROVIDER_TIMEOUT = float(env_int("MESSAGING_PROVIDER_TIMEOUT", 10))
+# No message is planned more than this many hours after its rule's time: an imported order
+# history, a carrier's replayed backlog or the demo's seeded parcels are no news to a shopper.
+MESSAGING_STALE_AFTER_HOURS = env_int("MESSAGING_STALE_AFTER_HOURS", 24)
 # Sends per second: per tenant, per SMS from-number, per Twilio Messaging Service.
 MESSAGING_RATE_LIMITS = {
     "tenant": float(env_int("MESSAGING_RATE_TENANT", 50)),

@@ -31,13 +31,10 @@ AFTER_DELIVERY_TRIGGERS: tuple[str, ...] = (
 # A milestone we hear of long after it happened is no news to the shopper: a store's order
 # history imported, a carrier's backlog replayed, the demo's seeded parcels. Telling someone
 # today that their parcel left in September is worse than saying nothing.
-STALE_AFTER_HOURS = 24
-
-
 def stale_after() -> timedelta:
     """How late a message may be, past the time its rule meant it to go out, and still be
-    planned (`MESSAGING_STALE_AFTER_HOURS`)."""
-    return timedelta(hours=getattr(settings, "MESSAGING_STALE_AFTER_HOURS", STALE_AFTER_HOURS))
+    planned (`MESSAGING_STALE_AFTER_HOURS`, default 24)."""
+    return timedelta(hours=settings.MESSAGING_STALE_AFTER_HOURS)
 
 
 def triggers_for(milestone: str) -> list[str]:
@@ -155,7 +152,7 @@ def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, ru
     stale_before = now - stale_after()
     for rule in rules:
         if item.occurred_at + timedelta(minutes=rule.delay_minutes) < stale_before:
-            # Too late to be news (see STALE_AFTER_HOURS): no row, like a rule that does not
+            # Too late to be news (see stale_after): no row, like a rule that does not
             # apply. Measured from when the rule meant to send, so a review request due
             # three days after a recent delivery still goes.
             continue

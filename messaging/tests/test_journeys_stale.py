@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from messaging.journeys import messages_plan
-from messaging.journeys.planning import STALE_AFTER_HOURS
+from messaging.journeys.planning import stale_after
 from messaging.models import Message
 
 from .journeys_support import (
@@ -23,7 +23,7 @@ from .journeys_support import (
 )
 
 pytestmark = pytest.mark.django_db
-STALE = timedelta(hours=STALE_AFTER_HOURS)
+STALE = stale_after()
 
 
 @pytest.fixture

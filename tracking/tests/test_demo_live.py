@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app, demo_schedule
-from messaging.journeys.planning import STALE_AFTER_HOURS
+from messaging.journeys.planning import stale_after
 from messaging.models import Message
 from orders.demo import seed_demo
 from tenants.context import tenant_scope
@@ -31,7 +31,7 @@ def store():
 
 def test_the_seeded_history_plans_no_message_about_old_milestones(store):
     seed_demo_shipments(store, live=False)
-    cut_off = timezone.now() - timedelta(hours=STALE_AFTER_HOURS)
+    cut_off = timezone.now() - stale_after()
     with tenant_scope(store):
         outbox_announce(store, ShipmentMilestone, milestone_reached)
         old = {(m.shipment_id, m.milestone)

@@ -58,11 +58,6 @@ def _queue(tenant_id: int, limit: int, what: str) -> None:
                        extra={"tenant_id": tenant_id})
 
 
-@tenant_task(name="messaging.tasks.message_send")
-def message_send(tenant_id: int, message_id: int) -> str:
-    return dispatch.message_send(require_current_tenant(), message_id)
-
-
 @tenant_task(name="messaging.tasks.messages_send_batch")
 def messages_send_batch(tenant_id: int, message_ids: list[int]) -> dict[str, int]:
     return dispatch.messages_send(require_current_tenant(), message_ids)

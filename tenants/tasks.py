@@ -1,7 +1,7 @@
 """Tenant-scoped Celery tasks and the tenants app's periodic jobs.
 
     @tenant_task(queue="messages")
-    def message_send(tenant_id: int, message_id: int): ...   # runs inside tenant_scope
+    def messages_send_batch(tenant_id: int, message_ids: list[int]): ...   # inside tenant_scope
 
 Tasks take ids, never objects, and are queued after commit (`task.delay_on_commit(...)`).
 """

@@ -12,16 +12,12 @@ from django.db import models
 from .context import TenantNotSetError, get_current_tenant, require_current_tenant
 
 
-class TenantScopedQuerySet(models.QuerySet):
-    pass
-
-
-class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
-    def get_queryset(self) -> TenantScopedQuerySet:
+class TenantScopedManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
         tenant = require_current_tenant()
         return super().get_queryset().filter(tenant=tenant)
 
-    def unscoped(self, *, reason: str) -> TenantScopedQuerySet:
+    def unscoped(self, *, reason: str) -> models.QuerySet:
         if not reason or not reason.strip():
             raise ValueError("unscoped() needs a reason a reviewer can read")
         return super().get_queryset()

@@ -51,29 +51,21 @@ def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
         _current_tenant.reset(token)
 
 
-@contextmanager
-def request_scope() -> Iterator[None]:
-    """One request's slot for the tenant: starts empty, is filled by the edge that resolves
-    the tenant (`activate_tenant`), and is emptied again when the request ends, so a worker
-    thread can never carry one request's tenant into the next."""
-    token = _current_tenant.set(None)
-    log_token = tenant_slug_var.set("-")
-    try:
-        yield
-    finally:
-        tenant_slug_var.reset(log_token)
-        _current_tenant.reset(token)
-
-
 def activate_tenant(tenant: Tenant) -> None:
-    """Set the tenant inside an enclosing `request_scope()` (middleware, API authentication)."""
+    """Set the tenant inside an enclosing `no_tenant()` block (middleware, API authentication),
+    which restores the slot when the request ends."""
     _current_tenant.set(tenant)
     tenant_slug_var.set(tenant.slug)
 
 
 @contextmanager
 def no_tenant() -> Iterator[None]:
-    """Run a block with no tenant set, e.g. an operator command that must not inherit one."""
+    """Run a block that starts with no tenant set, and restore the outer tenant after it.
+
+    Each request runs in one (the middleware): the edge that resolves the tenant fills the
+    slot with `activate_tenant`, and it is emptied when the request ends, so a worker thread
+    can never carry one request's tenant into the next. Operator commands use it so they do
+    not inherit a tenant."""
     token = _current_tenant.set(None)
     log_token = tenant_slug_var.set("-")
     try:

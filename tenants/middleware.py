@@ -1,6 +1,6 @@
 """Resolves the dashboard's tenant from the session and the user's memberships.
 
-Every request runs inside `request_scope()` (an empty tenant slot); for a logged-in user this
+Every request runs inside `no_tenant()` (an empty tenant slot); for a logged-in user this
 middleware fills it with the tenant they chose (kept in the session) if they are a member,
 else their first tenant. Members of a tenant that enforces two-factor authentication are sent
 to set it up before they can use the dashboard.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from .context import activate_tenant, request_scope
+from .context import activate_tenant, no_tenant
 from .models import Membership, Tenant
 
 SESSION_KEY = "doorstep_tenant_id"
@@ -39,7 +39,7 @@ class DashboardTenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with request_scope():
+        with no_tenant():
             request.tenant = None
             request.membership = None
             if request.path.startswith("/api/"):

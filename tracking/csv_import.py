@@ -26,6 +26,7 @@ from orders.csv_rows import CsvFileError, OrderGroup, csv_groups, import_job_cre
 from orders.models import ImportJob
 from orders.services import order_upsert
 from tenants.models import Tenant
+from tenants.queueing import enqueue_on_commit
 
 from .services import shipment_create
 
@@ -39,13 +40,8 @@ def orders_csv_import_start(tenant: Tenant, *, filename: str, content: bytes, ac
     job = import_job_create(tenant, filename=filename, content=content, actor=actor)
     from .tasks import orders_csv_import
 
-    def enqueue() -> None:
-        try:
-            orders_csv_import.delay(tenant.pk, job.pk)
-        except Exception:  # noqa: BLE001 - broker down: the job stays queued, say so
-            logger.warning("could not queue CSV import %s", job.pk, exc_info=True)
-
-    transaction.on_commit(enqueue, robust=True)
+    # Broker down: the job stays `queued` and tracking_sweep queues it later.
+    enqueue_on_commit(orders_csv_import, tenant.pk, job.pk, what=f"CSV import {job.pk}")
     return job
 
 

@@ -28,9 +28,11 @@ import time
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from config import db
 from tenants.models import Tenant
+from tenants.queueing import enqueue
 
 from .carriers import ADAPTERS, PayloadError
 from .models import InboundWebhook
@@ -78,19 +80,20 @@ def _flag_drop(key: str) -> None:
 
 
 def drain_kick(tenant_id: int) -> None:
-    """After a body was committed `queued`: make sure a drain will see it. Never raises: if
-    the cache or broker is down, the sweep finds the body later."""
+    """After a body was committed `queued`: make sure a drain will see it. Raises neither for
+    a down Redis nor for a down broker: the sweep finds the body later."""
     from .tasks import inbound_drain
 
     flag = _flag(tenant_id, 0)
     try:
         if not _flag_take(flag):
             return  # a drain is queued or running, and looks again before it stops
-        inbound_drain.delay(tenant_id)
-    except Exception:  # noqa: BLE001 - any cache or broker failure; the sweep is the safety net
-        logger.warning("could not queue the ingest drain; the sweep will", exc_info=True,
+    except RedisError as exc:
+        logger.warning("could not take the ingest drain flag; the sweep will drain: %s", exc,
                        extra={"tenant_id": tenant_id})
-        with contextlib.suppress(Exception):  # Redis itself is down: the flag expires
+        return
+    if not enqueue(inbound_drain, tenant_id, what="the ingest drain"):
+        with contextlib.suppress(RedisError):  # Redis is down too: the flag expires
             _flag_drop(flag)  # so the next body tries again
 
 
@@ -111,7 +114,7 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                     return handled
                 if not helped and handled > count:
                     helped = _ask_for_help(tenant, slot)  # bodies keep waiting: share the work
-                with contextlib.suppress(Exception):  # it expires; the sweep is the net
+                with contextlib.suppress(RedisError):  # it expires; the sweep is the net
                     _redis().expire(flag, FLAG_SECONDS)
                 continue
             if slot != 0:
@@ -125,17 +128,15 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                 return handled
     finally:
         if flag:
-            with contextlib.suppress(Exception):  # Redis is down: the flag expires by itself
+            with contextlib.suppress(RedisError):  # Redis is down: the flag expires by itself
                 _flag_drop(flag)
 
 
 def _hand_over(tenant: Tenant, slot: int) -> None:
     from .tasks import inbound_drain as task
 
-    try:
-        task.delay(tenant.pk, slot)
-    except Exception:  # noqa: BLE001 - the sweep starts a drain for what is left
-        logger.warning("could not hand the ingest drain over", exc_info=True)
+    # Broker down: the sweep starts a drain for what is left.
+    enqueue(task, tenant.pk, slot, what="the ingest drain hand-over")
 
 
 def _ask_for_help(tenant: Tenant, slot: int) -> bool:

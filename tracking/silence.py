@@ -38,6 +38,7 @@ from django.utils import timezone
 from config.errors import ValidationFailed
 from tenants.context import tenant_scope
 from tenants.models import Tenant
+from tenants.queueing import enqueue_on_commit
 
 from .carriers.parsing import carrier_code
 from .models import Shipment, ShipmentMilestone, TrackingSettings
@@ -239,8 +240,10 @@ def shipments_check_silence(tenant: Tenant, *, now: datetime | None = None) -> S
                 break
             after_pk = batch[-1].pk
     if result.milestones:
+        from .tasks import milestones_announce
+
         # Once per run, after the last batch is committed (at once when no transaction is open).
-        transaction.on_commit(lambda: _announce(tenant.pk), robust=True)
+        enqueue_on_commit(milestones_announce, tenant.pk, what="the milestone announcement")
     return result
 
 
@@ -284,13 +287,3 @@ def _check_batch(tenant: Tenant, batch: list[Shipment], thresholds: TrackingSett
         # The unique constraint is the guard; `recorded` only spares needless inserts.
         ShipmentMilestone.objects.bulk_create(new, ignore_conflicts=True)
         result.milestones += len(new)
-
-
-def _announce(tenant_id: int) -> None:
-    """Queue the outbox task; if the broker is down, `tracking_sweep` announces them later."""
-    from .tasks import milestones_announce
-
-    try:
-        milestones_announce.delay(tenant_id)
-    except Exception:  # noqa: BLE001 - any broker failure; the sweep is the safety net
-        logger.warning("could not queue milestones_announce; the sweep will", exc_info=True)

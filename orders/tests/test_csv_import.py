@@ -159,8 +159,8 @@ def test_the_template_downloads_as_csv(client, personas):
 def test_an_upload_is_stored_queued_on_commit_and_its_progress_polled(
         client, personas, captured, monkeypatch):
     queued = []
-    monkeypatch.setattr("tracking.tasks.orders_csv_import.delay",
-                        lambda *args: queued.append(args))
+    monkeypatch.setattr("tracking.tasks.orders_csv_import.apply_async",
+                        lambda args, **options: queued.append(args))
     client.force_login(personas.bob)
     upload = io.BytesIO(template_csv().encode())
     upload.name = "spring.csv"

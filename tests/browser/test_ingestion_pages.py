@@ -45,7 +45,8 @@ def scan(status: str, when: str, key: str) -> NormalizedEvent:
 def test_a_csv_import_reports_its_bad_row_and_its_parcels_appear(page, personas, monkeypatch):
     queued = []
     # No worker runs here: the test plays the worker once the page is polling.
-    monkeypatch.setattr("tracking.tasks.orders_csv_import.delay", lambda *a: queued.append(a))
+    monkeypatch.setattr("tracking.tasks.orders_csv_import.apply_async",
+                        lambda args, **options: queued.append(args))
     log_in(page, "bob@alpha.test", DEFAULT_PASSWORD)
     page.goto("/orders/")
     page.get_by_role("link", name="Import CSV").click()
@@ -92,7 +93,8 @@ def test_a_csv_import_reports_its_bad_row_and_its_parcels_appear(page, personas,
 
 
 def test_a_test_event_from_integrations_lands_in_the_webhook_log(page, personas, monkeypatch):
-    monkeypatch.setattr("tracking.tasks.inbound_drain.delay", lambda *a: None)  # no worker
+    monkeypatch.setattr("tracking.tasks.inbound_drain.apply_async",
+                        lambda args, **options: None)  # no worker
     tenant_services.credential_set(personas.tenant_a, "easypost",
                                    {"webhook_secret": "whsec-browser"})
     log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)

@@ -30,7 +30,6 @@ from .inbound import (
     inbound_store,
 )
 from .shipments import (
-    _enqueue,
     shipment_create,
     shipment_get_or_create,
     shipment_recompute,
@@ -38,7 +37,7 @@ from .shipments import (
 )
 
 __all__ = [
-    "GENERIC_SOURCE", "REPLAYERS", "SHOPIFY_SOURCE", "Receipt", "_enqueue", "_finish", "_parser",
+    "GENERIC_SOURCE", "REPLAYERS", "SHOPIFY_SOURCE", "Receipt", "_finish", "_parser",
     "generic_events_receive", "inbound_accept", "inbound_process", "inbound_receive",
     "inbound_replay", "inbound_replayer_register", "inbound_store", "shipment_create",
     "shipment_get_or_create", "shipment_recompute", "shipments_recompute", "updates_apply",

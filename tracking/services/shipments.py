@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +14,7 @@ from config import db
 from orders.models import OrderEvent
 from orders.services import order_event_record, order_events_record_many
 from tenants.models import Tenant
+from tenants.queueing import enqueue_on_commit
 
 from ..carriers.parsing import carrier_code
 from ..models import Shipment, ShipmentItem, ShipmentMilestone, TrackingEvent
@@ -25,8 +25,6 @@ from ..statuses import (
     milestones_for_transition,
     status_transition_allowed,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def shipment_create(tenant: Tenant, *, carrier: str, tracking_number: str, order=None,
@@ -212,12 +210,4 @@ def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
 def _announce_after_commit(tenant: Tenant) -> None:
     from ..tasks import milestones_announce
 
-    transaction.on_commit(lambda: _enqueue(milestones_announce, tenant.pk), robust=True)
-
-
-def _enqueue(task, *args) -> None:
-    """Queue after commit; if the broker is down the periodic sweep picks the work up."""
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 - any broker failure; the sweep is the safety net
-        logger.warning("could not queue %s; the sweep will retry", task.name, exc_info=True)
+    enqueue_on_commit(milestones_announce, tenant.pk, what="the milestone announcement")

@@ -25,11 +25,12 @@ from orders import services as order_services
 from orders.models import Order, Product
 from orders.shopify import ACTOR, ShopifyPayloadError, order_input, product_inputs
 from tenants.models import Tenant
+from tenants.queueing import enqueue_on_commit
 from tenants.services import credential_fields
 
 from ..carriers.signatures import verify_shopify
 from ..models import InboundWebhook
-from ..services import Receipt, _enqueue, _finish
+from ..services import Receipt, _finish
 from . import privacy
 from .fulfillments import WAITING_PREFIX, WaitingForOrder, fulfillment_apply, fulfillment_parse
 
@@ -109,7 +110,7 @@ def shopify_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
 def _queue(tenant: Tenant, inbound_id: int) -> None:
     from ..tasks import inbound_process
 
-    transaction.on_commit(lambda: _enqueue(inbound_process, tenant.pk, inbound_id), robust=True)
+    enqueue_on_commit(inbound_process, tenant.pk, inbound_id, what="a Shopify delivery")
 
 
 def shopify_process(tenant: Tenant, inbound: InboundWebhook) -> None:

@@ -31,7 +31,8 @@ def post_unprocessed(client):
 def published(monkeypatch):
     """The drain tasks that reached the broker: (tenant id, slot) per publish."""
     sent: list[tuple] = []
-    monkeypatch.setattr(tasks.inbound_drain, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.inbound_drain, "apply_async",
+                        lambda args, **options: sent.append(args))
     return sent
 
 

@@ -226,7 +226,7 @@ def test_a_delivery_accepted_while_the_broker_is_down_is_processed_by_the_sweep(
         raise OperationalError("connection refused")
 
     with monkeypatch.context() as patched:
-        patched.setattr(tasks.inbound_drain, "delay", broker_down)
+        patched.setattr(tasks.inbound_drain, "apply_async", broker_down)
         response = post(tracker_body("9400120", [("in_transit", "2026-11-01T18:00:00Z")]))
     assert response.status_code == 202
     inbound = rows(InboundWebhook, alpha)[0]

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from config import db
 from tenants.models import Tenant
 from tenants.outbox import outbox_announce
+from tenants.queueing import enqueue_on_commit
 
 from ..models import OrderEvent, OrderMilestone
 from ..signals import order_milestone_reached
 
-logger = logging.getLogger(__name__)
 ORDER_CONFIRMED = "order_confirmed"  # tracking.statuses.Milestone.ORDER_CONFIRMED (layer above)
 
 
@@ -53,13 +51,8 @@ def order_milestone_record(tenant: Tenant, order_id: int, milestone: str,
         ignore_conflicts=True)
     from ..tasks import order_milestones_announce_task
 
-    def enqueue() -> None:
-        try:
-            order_milestones_announce_task.delay(tenant.pk)
-        except Exception:  # noqa: BLE001 - broker down: the periodic sweep announces it
-            logger.warning("could not queue order milestone announcement", exc_info=True)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(order_milestones_announce_task, tenant.pk,
+                      what="the order milestone announcement")
     return True
 
 

@@ -600,8 +600,8 @@ def profile_pipeline(fx: Fixture, args) -> None:
         return execute(sql, params, many, context)
 
     queued: list[list[int]] = []
-    original_enqueue = dispatch._enqueue
-    dispatch._enqueue = lambda tenant_id, ids: queued.append(ids)
+    original_sends_queue = dispatch._sends_queue
+    dispatch._sends_queue = lambda tenant_id, ids: queued.append(ids)
     profiler, announcing = cProfile.Profile(), cProfile.Profile()
     dispatched = 0
     with tenant_scope(tenant):
@@ -628,7 +628,7 @@ def profile_pipeline(fx: Fixture, args) -> None:
                     dispatch.messages_send(tenant, ids[start:start + dispatch.TASK_BATCH])
             seconds["send"] = time.perf_counter() - began
     finally:
-        dispatch._enqueue = original_enqueue
+        dispatch._sends_queue = original_sends_queue
     n = len(shipment_ids)
     sent = sum(len(ids) for ids in queued)
     if not dispatched == sent == n:

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from config import db
 from tenants.models import Tenant
+from tenants.queueing import enqueue
 
 from .models import Message, Suppression
 from .outcomes import Outcome, events_record, messages_finish, messages_update, timeline_record
@@ -124,23 +125,21 @@ def messages_dispatch_due(tenant: Tenant, *, now: datetime | None = None, limit:
         messages_finish(tenant, outcomes + failed, now)
         ids = [m.pk for m in ready]
         if ids:
-            transaction.on_commit(lambda: _enqueue(tenant.pk, ids), robust=True)
+            transaction.on_commit(lambda: _sends_queue(tenant.pk, ids))
     return len(claimed)
 
 
-def _enqueue(tenant_id: int, ids: list[int]) -> None:
+def _sends_queue(tenant_id: int, ids: list[int]) -> None:
+    """Send tasks of up to TASK_BATCH ids each (run after commit). The broker down: the
+    first failure is logged and the rest are not tried; messages_sweep queues them again."""
     from .tasks import messages_send_batch
 
     for start in range(0, len(ids), TASK_BATCH):
         batch = ids[start:start + TASK_BATCH]
-        try:
-            # The arguments' repr for logs and monitoring, made by repr() in C: Celery's own
-            # (saferepr, in Python) of a hundred ids cost more than the rest of publishing.
-            messages_send_batch.apply_async((tenant_id, batch),
-                                            argsrepr=repr((tenant_id, batch)))
-        except Exception:  # noqa: BLE001 - broker down: messages_sweep queues them again
-            logger.warning("could not queue message sends", exc_info=True,
-                           extra={"tenant_id": tenant_id, "count": len(ids)})
+        # The arguments' repr for logs and monitoring, made by repr() in C: Celery's own
+        # (saferepr, in Python) of a hundred ids cost more than the rest of publishing.
+        if not enqueue(messages_send_batch, tenant_id, batch, what="message sends",
+                       argsrepr=repr((tenant_id, batch))):
             return
 
 
@@ -385,5 +384,5 @@ def messages_sweep(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
                     .values_list("pk", flat=True)[:1000])
         if lost:
             Message.objects.filter(tenant=tenant, pk__in=lost).update(updated_at=now)
-            transaction.on_commit(lambda: _enqueue(tenant.pk, lost), robust=True)
+            transaction.on_commit(lambda: _sends_queue(tenant.pk, lost))
     return {"uncertain": len(stuck), "requeued": len(lost)}

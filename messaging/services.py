@@ -21,11 +21,11 @@ from config.errors import Conflict, ValidationFailed
 from orders.services.timeline import order_event_record
 from tenants.access import access_scoped
 from tenants.models import Tenant
+from tenants.queueing import enqueue_on_commit
 from tracking.statuses import Milestone
 
 from .journeys.conditions import conditions_clean
 from .models import Channel, Journey, JourneyRule, Message, MessageEvent, Template
-from .signals_receivers import dispatch_queue
 
 # SMS rules wait out the night in the shopper's timezone unless told otherwise.
 SMS_QUIET_HOURS = (time(21, 0), time(8, 0))
@@ -232,6 +232,7 @@ def message_resend(tenant: Tenant, message_id: int, *, actor: str,
                                f"“{message.milestone}” to {message.recipient}",
                                actor=actor, data={"message_id": message.pk, "kind": kind})
         # The fast path; if the broker is down, the periodic dispatch sends it anyway.
-        tenant_id = tenant.pk
-        transaction.on_commit(lambda: dispatch_queue(tenant_id), robust=True)
+        from .tasks import messages_dispatch_due
+
+        enqueue_on_commit(messages_dispatch_due, tenant.pk, what="message dispatch")
     return message

@@ -10,20 +10,18 @@ after commit; the periodic dispatcher is the safety net when the broker is down.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from tenants.context import tenant_scope
 from tenants.models import Tenant
+from tenants.queueing import enqueue_on_commit
 
 from .journeys import default_journey_install
 from .journeys.planning import MilestoneReached, messages_plan_many
 from .models import Message
 
-logger = logging.getLogger(__name__)
 DUE_SOON = timedelta(minutes=1)
 
 
@@ -64,20 +62,10 @@ def _dispatch_after_commit(tenant: Tenant, messages: list[Message]) -> None:
     # Only messages due now need a worker at once; later ones wait for the periodic dispatch.
     soon = timezone.now() + DUE_SOON
     if any(m.status == Message.Status.SCHEDULED and m.due_at <= soon for m in messages):
-        tenant_id = tenant.pk
-        transaction.on_commit(lambda: dispatch_queue(tenant_id), robust=True)
-
-
-def dispatch_queue(tenant_id: int) -> None:
-    """Ask a worker to send what is due now (the fast path). Imported lazily: the dispatcher
-    is a higher-level module of this app; any failure is left to the periodic dispatch."""
-    try:
+        # Imported here: the dispatcher is a higher-level module of this app.
         from .tasks import messages_dispatch_due
 
-        messages_dispatch_due.delay(tenant_id)
-    except Exception:  # noqa: BLE001 - broker down or dispatcher missing: the sweep sends it
-        logger.warning("could not queue message dispatch", exc_info=True,
-                       extra={"tenant_id": tenant_id})
+        enqueue_on_commit(messages_dispatch_due, tenant.pk, what="message dispatch")
 
 
 def on_customer_redacted(sender, *, tenant: Tenant, customer_id: int, order_ids: list[int],

@@ -7,16 +7,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
 from tenants.context import require_current_tenant
+from tenants.queueing import enqueue
 from tenants.tasks import tenant_task, tenants_fan_out
 
 from . import dispatch
 
-logger = logging.getLogger(__name__)
 # Claims per dispatch run: a backlog drains at up to this many × CLAIM messages per run and
 # helper every 10 s, while one busy store cannot keep a worker to itself for long.
 DISPATCH_ROUNDS = 20
@@ -37,7 +35,10 @@ def messages_dispatch_due(tenant_id: int, limit: int = dispatch.CLAIM,
         nonlocal helper
         if not helper:
             helper = True
-            _queue(tenant_id, limit, "a helper dispatch")
+            # At once, inside the claim's transaction: a second worker starts on the rows
+            # this claim left while this one renders.
+            enqueue(messages_dispatch_due, tenant_id, limit, kwargs={"helper": True},
+                    what="a helper dispatch")
 
     total = claimed = 0
     for _ in range(DISPATCH_ROUNDS):
@@ -46,16 +47,10 @@ def messages_dispatch_due(tenant_id: int, limit: int = dispatch.CLAIM,
         if claimed < limit:
             break
     if claimed == limit:
-        _queue(tenant_id, limit, "the next dispatch run")
+        # Broker down: the periodic dispatch carries on in 10 s.
+        enqueue(messages_dispatch_due, tenant_id, limit, kwargs={"helper": True},
+                what="the next dispatch run")
     return total
-
-
-def _queue(tenant_id: int, limit: int, what: str) -> None:
-    try:
-        messages_dispatch_due.delay(tenant_id, limit, helper=True)
-    except Exception:  # noqa: BLE001 - broker down: the periodic dispatch carries on
-        logger.warning("could not queue %s", what, exc_info=True,
-                       extra={"tenant_id": tenant_id})
 
 
 @tenant_task(name="messaging.tasks.messages_send_batch")

@@ -205,13 +205,13 @@ def test_a_queued_message_without_content_is_rendered_and_kept_by_its_send_task(
 
 @pytest.fixture
 def dispatch_runs_asked(monkeypatch) -> list[tuple]:
-    """Every messages_dispatch_due.delay(…) a run asks for, as (args, kwargs), instead of
-    publishing it; send tasks are not published either."""
+    """Every messages_dispatch_due a run asks for, as (args, kwargs), instead of publishing
+    it; send tasks are not published either."""
     from messaging import tasks
 
     asked: list[tuple] = []
-    monkeypatch.setattr(tasks.messages_dispatch_due, "delay",
-                        lambda *args, **kwargs: asked.append((args, kwargs)))
+    monkeypatch.setattr(tasks.messages_dispatch_due, "apply_async",
+                        lambda args, kwargs=None, **options: asked.append((args, kwargs)))
     monkeypatch.setattr(tasks.messages_send_batch, "apply_async", lambda args, **options: None)
     return asked
 

@@ -37,8 +37,11 @@ def store(personas):
 @pytest.fixture
 def dispatches(monkeypatch) -> list[int]:
     """The fast path's seam: which tenants were asked to dispatch, and when."""
+    from messaging import tasks
+
     asked: list[int] = []
-    monkeypatch.setattr(signals_receivers, "dispatch_queue", asked.append)
+    monkeypatch.setattr(tasks.messages_dispatch_due, "apply_async",
+                        lambda args, **options: asked.append(args[0]))
     return asked
 
 
@@ -147,28 +150,23 @@ def test_a_milestone_of_one_store_plans_nothing_in_another(
 
 
 def test_a_broker_outage_leaves_the_message_to_the_periodic_dispatch(
-        store, monkeypatch, caplog):
+        store, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
     from messaging import tasks
 
     def down(*args, **kwargs):
-        raise ConnectionError("broker unreachable")
+        raise OperationalError("broker unreachable")
 
-    monkeypatch.setattr(tasks.messages_dispatch_due, "delay", down)
-    with caplog.at_level(logging.WARNING, logger="messaging.signals_receivers"):
-        signals_receivers.dispatch_queue(store.pk)
+    make_rule(store, "shipped")
+    reach(store, make_shipment(store, make_order(store, make_customer(store))), "shipped")
+    monkeypatch.setattr(tasks.messages_dispatch_due, "apply_async", down)
+    with (caplog.at_level(logging.WARNING, logger="tenants.queueing"),
+          django_capture_on_commit_callbacks(execute=True)):
+        milestones_announce(store.pk)
 
     assert "could not queue message dispatch" in caplog.text
-
-
-def test_the_fast_path_asks_the_dispatcher_for_this_store(store, monkeypatch):
-    from messaging import tasks
-
-    asked: list[int] = []
-    monkeypatch.setattr(tasks.messages_dispatch_due, "delay", asked.append)
-
-    signals_receivers.dispatch_queue(store.pk)
-
-    assert asked == [store.pk]
+    assert [m.status for m in messages_of(store)] == ["scheduled"]  # the dispatch's to send
 
 
 def test_a_batch_of_milestones_is_planned_in_the_same_queries_as_one(

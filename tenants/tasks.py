@@ -3,7 +3,8 @@
     @tenant_task(queue="messages")
     def messages_send_batch(tenant_id: int, message_ids: list[int]): ...   # inside tenant_scope
 
-Tasks take ids, never objects, and are queued after commit (`task.delay_on_commit(...)`).
+Tasks take ids, never objects, and are queued after commit through tenants/queueing.py
+(`enqueue_on_commit(task, tenant_id, ...)`: one failure policy for a down broker).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """A real Celery worker (in a thread) against the real Redis broker.
 
 Proves what the eager test mode cannot: a `tenant_task` runs inside its tenant's scope in
-the worker, and `delay_on_commit` publishes only once the transaction has committed, so the
-worker always finds the rows the task was queued for.
+the worker, and `tenants.queueing.enqueue_on_commit` publishes only once the transaction has
+committed, so the worker always finds the rows the task was queued for.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.db import connections, transaction
 from config.celery import app
 from orders.models import Customer
 from tenants.context import get_current_tenant, tenant_scope
+from tenants.queueing import enqueue_on_commit
 from tenants.tasks import tenant_task
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -96,13 +97,13 @@ def test_a_tenant_task_runs_inside_its_tenants_scope_in_the_worker(personas, wor
         assert Customer.objects.filter(external_id__startswith="from-worker").count() == 1
 
 
-def test_delay_on_commit_queues_only_after_the_commit(personas, worker):
+def test_enqueue_on_commit_publishes_only_after_the_commit(personas, worker):
     tenant = personas.tenant_a
     with mock.patch.object(confirm_customer, "apply_async",
                            wraps=confirm_customer.apply_async) as published:
         with transaction.atomic(), tenant_scope(tenant):
             Customer.objects.create(external_id="c-42")
-            confirm_customer.delay_on_commit(tenant.pk, "c-42")
+            enqueue_on_commit(confirm_customer, tenant.pk, "c-42")
             # Give a wrongly early message every chance to reach the worker.
             time.sleep(0.5)
             assert published.call_count == 0
@@ -116,6 +117,6 @@ def test_a_task_for_a_rolled_back_transaction_is_never_queued(personas, worker):
     tenant = personas.tenant_a
     with (mock.patch.object(record_scope, "apply_async") as published,
           pytest.raises(RuntimeError), transaction.atomic()):
-        record_scope.delay_on_commit(tenant.pk, "never")
+        enqueue_on_commit(record_scope, tenant.pk, "never")
         raise RuntimeError("roll back")
     assert published.call_count == 0

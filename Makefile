@@ -3,7 +3,7 @@
 #   make demo    start PostgreSQL + Redis under var/, migrate, seed "Acme Outdoor", run web + worker + beat on :8000
 #   make test    the whole test suite, on PostgreSQL and Redis (the machine's, else embedded under var/)
 #   make soak    the demo stack under steady webhook and message traffic for 10 minutes
-#   make lint    ruff, missing migrations, OpenAPI schema warnings (what CI checks)
+#   make lint    ruff, import contracts, mypy (baseline), missing migrations, OpenAPI schema warnings (what CI checks)
 #   make bench   the benchmarks in bench/ (ratios against a same-run baseline)
 #
 # `.venv` is created or refreshed only when pyproject.toml or requirements.lock changed
@@ -57,6 +57,8 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-logo
+	$(PY) scripts/mypy_baseline.py
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 

@@ -1,8 +1,9 @@
 """The variables a template sees: plain data (dicts, lists, strings, numbers, dates) built from
 the models in a fixed number of queries, whatever the batch size.
 
-    messages (or one order/shipment) ─▶ _load (brand · orders+customers · lines+products ·
-                                               shipments+items · loose customers)
+    messages (or one order/shipment) ─▶ _contexts (brand · orders+customers · lines+products ·
+                                          shipments+items · loose customers · the marketing
+                                          messages' recommendations, recommendations.selectors)
                                      ─▶ _assemble per message ─▶ {customer, order, line_items,
                                          shipment, status, tracking_url, brand, …}
 
@@ -23,7 +24,7 @@ from django.conf import settings
 
 from config import db
 from orders.selectors import orders_with_customers
-from recommendations.selectors import complementary_products
+from recommendations.selectors import complementary_products_many, product_pick
 from tenants.context import tenant_scope
 
 from .locales import DELAY_APOLOGY, STATUS_LABELS, shopper_locale
@@ -258,9 +259,10 @@ def lines_by_order(tenant, order_ids: Iterable[int]) -> dict[int, list]:
 
 def contexts_for_many(tenant, messages: Iterable, *,
                       preloaded: Preloaded | None = None) -> dict[int, dict[str, Any]]:
-    """Contexts for a dispatch batch, by message id, in a fixed number of queries (about seven,
-    whatever the batch size; four with `preloaded`). Each message's own `milestone`, `locale`
-    and `includes_marketing` decide its context."""
+    """Contexts for a dispatch batch, by message id, in a fixed number of queries whatever the
+    batch size: about seven (four with `preloaded`), and at most seven more for the
+    recommendations when a message carries marketing. Each message's own `milestone`,
+    `locale` and `includes_marketing` decide its context."""
     jobs = [_Job(m.pk, m.milestone, m.order_id, m.shipment_id, m.customer_id, m,
                  bool(m.includes_marketing), m.locale or None) for m in messages]
     for message in (job.message for job in jobs):
@@ -309,9 +311,13 @@ def _contexts(tenant, jobs: list[_Job],
         if loose:
             customers.update({c.pk: c for c in db.instances_where(
                 Customer, tenant.pk, {"id__in": list(loose)})})
+        # Promotional blocks only with marketing consent (the caller sets include_marketing).
+        marketing = {_order_id(job, shipments) for job in jobs if job.include_marketing}
+        picks = complementary_products_many(
+            orders[pk] for pk in marketing if pk in orders) if marketing else {}
     brand_dict = brand_data(tenant, brand)
     loaded = _Loaded(brand, brand_dict, orders, shipments, customers, items, line_by_id,
-                     order_lines)
+                     order_lines, picks)
     return {job.key: _assemble(tenant, job, loaded) for job in jobs}
 
 
@@ -325,6 +331,7 @@ class _Loaded:
     items: dict[int, list[tuple[int, int]]]  # shipment id → (line id, quantity), in order
     lines: dict[int, Any]
     order_lines: dict[int, list]  # order id → its lines (with products), in order
+    picks: dict[int, list]  # order id → recommended products, for marketing messages only
     # (product id, locale) → the product as lines show it (product_shown)
     catalog: dict[tuple[int, str], dict] = field(default_factory=dict)
 
@@ -334,7 +341,7 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
 
     brand, brand_dict = loaded.brand, loaded.brand_dict
     shipment = loaded.shipments.get(job.shipment_id)
-    order = loaded.orders.get(job.order_id or (shipment.order_id if shipment else None))
+    order = loaded.orders.get(_order_id(job, loaded.shipments))
     customer = loaded.customers.get(job.customer_id or (order.customer_id if order else None))
     locale = shopper_locale(job.locale or (customer.locale if customer else None)
                             or tenant.default_locale)
@@ -378,19 +385,21 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
         "delayed": delayed,
         "delay_apology": DELAY_APOLOGY[locale] if delayed else "",
         "include_marketing": job.include_marketing,
-        # Promotional blocks only with marketing consent (the caller sets include_marketing).
-        "recommendations": (_recommendations(tenant, order, locale) if job.include_marketing
-                            else []),
+        "recommendations": (_recommendations(loaded.picks.get(order.pk, []), locale)
+                            if job.include_marketing and order is not None else []),
         "preferences_url": preferences,
         "unsubscribe_url": f"{preferences}?action=unsubscribe",
     }
 
 
-def _recommendations(tenant, order, locale: str) -> list[dict]:
-    if order is None:
-        return []
-    with tenant_scope(tenant):  # callers may load contexts outside a request's scope
-        picks = complementary_products(order, locale=locale)
+def _order_id(job: _Job, shipments: dict[int, Any]) -> int | None:
+    """The message's order: its own, else its shipment's."""
+    shipment = shipments.get(job.shipment_id)
+    return job.order_id or (shipment.order_id if shipment is not None else None)
+
+
+def _recommendations(products: list, locale: str) -> list[dict]:
+    picks = (product_pick(product, locale) for product in products)
     return [{**pick, "url": absolute_url(pick["url"]), "image_url": absolute_url(pick["image_url"])}
             for pick in picks]
 

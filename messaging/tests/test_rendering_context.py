@@ -3,14 +3,23 @@ promotional data only for messages allowed to carry it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from messaging.rendering import context_for, contexts_for_many
-from messaging.tests.factories import make_customer, make_message, make_order, make_shipment
+from messaging.tests.factories import (
+    make_customer,
+    make_message,
+    make_order,
+    make_product,
+    make_shipment,
+)
+from orders.models import LineItem
 from tenants.context import tenant_scope
 from tenants.models import Brand
 
@@ -156,3 +165,30 @@ def test_a_batch_context_matches_the_single_one(personas):
     message = make_message(tenant, shipment=shipment, locale="de")
     single = context_for(tenant, milestone="shipped", shipment=shipment, message=message)
     assert contexts_for_many(tenant, [message])[message.pk] == single
+
+
+def test_a_batch_with_recommendations_takes_the_same_queries_whatever_its_size(personas):
+    # Given earlier shoppers who bought a stove or a lamp with their tent
+    tenant = personas.tenant_a
+    recent = timezone.now() - timedelta(days=3)
+    stove = make_product(tenant, "Camp Stove", category="Cooking", price=Decimal("30.00"))
+    lamp = make_product(tenant, "Head Lamp", category="Lights", price=Decimal("12.00"))
+    for extra in (stove, stove, lamp):
+        order = make_order(tenant, placed_at=recent - timedelta(days=30))
+        with tenant_scope(tenant):
+            LineItem.objects.create(order=order, position=3, product=extra, sku=extra.sku,
+                                    title=extra.title, quantity=1, unit_price=extra.price)
+
+    def batch(size):
+        messages = [make_message(tenant, shipment=make_shipment(
+            tenant, make_order(tenant, placed_at=recent)), includes_marketing=True)
+            for _ in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            contexts = contexts_for_many(tenant, messages)
+        # then every message offers the stove first, the lamp next
+        assert {tuple(pick["title"] for pick in context["recommendations"])
+                for context in contexts.values()} == {("Camp Stove", "Head Lamp")}
+        return len(queries)
+
+    # when the batch is four times larger, it takes the same queries (seven and seven more)
+    assert batch(3) == batch(12) <= 14

@@ -152,19 +152,31 @@ def test_a_second_store_can_be_created_from_the_switcher(client, personas):
     assert "<h1>Beta Bikes Outlet</h1>" in client.get(reverse("dashboard:home")).content.decode()
 
 
-def test_every_dashboard_view_names_a_permission():
-    from django.urls import get_resolver
+# The dashboard's URL namespaces: the shell's own pages and each app's.
+DASHBOARD_NAMESPACES = {"dashboard", "tracking-settings", "tracking", "orders", "messaging",
+                        "outbox"}
 
-    resolver = get_resolver()
-    unnamed = []
-    for pattern in resolver.url_patterns:
-        if getattr(pattern, "namespace", None) != "dashboard":
-            continue
-        for entry in pattern.url_patterns:
-            if entry.name == "store-create":
-                continue  # makes the tenant, so there is none to hold a permission in yet
-            if not isinstance(getattr(entry.callback, "dashboard_perm", None), Perm):
-                unnamed.append(entry.name)
+
+def test_every_dashboard_view_names_a_permission():
+    from django.urls import URLResolver, get_resolver
+
+    views: dict[str, list] = {}
+
+    def collect(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                collect(entry.url_patterns, entry.namespace or namespace)
+            elif namespace in DASHBOARD_NAMESPACES:
+                views.setdefault(namespace, []).append(entry)
+
+    collect(get_resolver().url_patterns, None)
+    # A namespace renamed or gone would leave nothing to check: each must be found.
+    assert set(views) == DASHBOARD_NAMESPACES
+    unnamed = [f"{namespace}:{entry.name}" for namespace, entries in views.items()
+               for entry in entries
+               # store-create makes the tenant, so there is none to hold a permission in yet
+               if entry.name != "store-create"
+               and not isinstance(getattr(entry.callback, "dashboard_perm", None), Perm)]
     assert not unnamed
 
 

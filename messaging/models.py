@@ -109,7 +109,7 @@ class JourneyRule(TenantScopedModel):
     # {"customer": "any"|"first_time"|"repeat", "min_order_value": "50.00",
     #  "max_order_value": …, "categories": [...], "tags": [...], "carriers": [...],
     #  "countries": [...], "marketing_consent": true}. Consent for the channel is always
-    #  required; these narrow further. Documented in messaging/journeys.py.
+    #  required; these narrow further. Documented in messaging/journeys/conditions.py.
     conditions = models.JSONField(default=dict, blank=True)
     # Local time window in the recipient's timezone when nothing is sent (the send waits).
     # SMS rules default to 21:00–08:00; null: no quiet hours.

@@ -1,7 +1,7 @@
 """`make demo` as a newcomer runs it, for the tests: scripts/demo.py in a fresh var folder with
 its own embedded PostgreSQL and Redis, its output collected, its processes found by name, and
 a store of our own in it driven through the public doors (REST API, signed EasyPost webhooks).
-Used by tests/test_demo.py and tests/test_demo_soak.py."""
+Used by tests/test_demo.py (its soak too)."""
 
 from __future__ import annotations
 

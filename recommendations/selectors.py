@@ -52,34 +52,34 @@ def product_pick(product: Product, locale: str | None) -> dict:
 def complementary_products_many(orders: Iterable[Order], *, limit: int = 3
                                 ) -> dict[int, list[Product]]:
     """Up to `limit` products for each order, by order id, best first (see the module)."""
-    orders = {order.pk: order for order in orders}
-    if not orders:
+    by_id = {order.pk: order for order in orders}
+    if not by_id:
         return {}
     since = timezone.now() - WINDOW
-    bought, categories = _bought(orders)
+    bought, categories = _bought(by_id)
     recent = _recent_orders_by_category(set().union(*categories.values()), since)
-    peers = {pk: _peers(pk, categories[pk], recent) for pk in orders}
+    peers = {pk: _peers(pk, categories[pk], recent) for pk in by_id}
     peer_lines = _in_stock_lines(set().union(*peers.values()))
 
     def candidate(product_id: int, category: str, pk: int) -> bool:
         return product_id not in bought[pk] and category not in categories[pk]
 
     picked: dict[int, list[int]] = {}
-    for pk in orders:
+    for pk in by_id:
         # Bought together with this order's categories, most often first.
         together = Counter(product_id for peer in peers[pk]
                            for product_id, category in peer_lines.get(peer, ())
                            if candidate(product_id, category, pk))
         picked[pk] = [product_id for product_id, _ in
                       sorted(together.items(), key=lambda item: (-item[1], item[0]))[:limit]]
-    short = [pk for pk in orders if len(picked[pk]) < limit]
+    short = [pk for pk in by_id if len(picked[pk]) < limit]
     if short:  # then the store's best sellers
         sellers = _best_sellers(since)
         for pk in short:
             picked[pk] += [product_id for product_id, category in sellers
                            if candidate(product_id, category, pk)
                            and product_id not in picked[pk]][:limit - len(picked[pk])]
-    short = [pk for pk in orders if len(picked[pk]) < limit]
+    short = [pk for pk in by_id if len(picked[pk]) < limit]
     if short:  # a new store: anything complementary in stock
         per_category = limit + max(len(bought[pk]) + len(picked[pk]) for pk in short)
         catalog = _catalog_by_title(per_category)
@@ -110,7 +110,8 @@ def _bought(orders: dict[int, Order]) -> tuple[dict[int, set[int]], dict[int, se
                 "order__customer_id", "product_id").distinct():
             history[customer_id].add(product_id)
         for pk, order in orders.items():
-            bought[pk] |= history.get(order.customer_id, set())
+            if order.customer_id:
+                bought[pk] |= history[order.customer_id]
     return bought, categories
 
 

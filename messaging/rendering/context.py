@@ -341,7 +341,8 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
 
     brand, brand_dict = loaded.brand, loaded.brand_dict
     shipment = loaded.shipments.get(job.shipment_id)
-    order = loaded.orders.get(_order_id(job, loaded.shipments))
+    order_id = _order_id(job, loaded.shipments)
+    order = loaded.orders.get(order_id) if order_id else None
     customer = loaded.customers.get(job.customer_id or (order.customer_id if order else None))
     locale = shopper_locale(job.locale or (customer.locale if customer else None)
                             or tenant.default_locale)
@@ -394,8 +395,10 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
 
 def _order_id(job: _Job, shipments: dict[int, Any]) -> int | None:
     """The message's order: its own, else its shipment's."""
-    shipment = shipments.get(job.shipment_id)
-    return job.order_id or (shipment.order_id if shipment is not None else None)
+    if job.order_id:
+        return job.order_id
+    shipment = shipments.get(job.shipment_id) if job.shipment_id else None
+    return shipment.order_id if shipment is not None else None
 
 
 def _recommendations(products: list, locale: str) -> list[dict]:

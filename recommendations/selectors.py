@@ -65,6 +65,12 @@ def complementary_products_many(orders: Iterable[Order], *, limit: int = 3
         return product_id not in bought[pk] and category not in categories[pk]
 
     picked: dict[int, list[int]] = {}
+
+    def top_up(pk: int, ranked: list[tuple[int, str]]) -> None:
+        picked[pk] += [product_id for product_id, category in ranked
+                       if candidate(product_id, category, pk)
+                       and product_id not in picked[pk]][:limit - len(picked[pk])]
+
     for pk in by_id:
         # Bought together with this order's categories, most often first.
         together = Counter(product_id for peer in peers[pk]
@@ -76,17 +82,13 @@ def complementary_products_many(orders: Iterable[Order], *, limit: int = 3
     if short:  # then the store's best sellers
         sellers = _best_sellers(since)
         for pk in short:
-            picked[pk] += [product_id for product_id, category in sellers
-                           if candidate(product_id, category, pk)
-                           and product_id not in picked[pk]][:limit - len(picked[pk])]
+            top_up(pk, sellers)
     short = [pk for pk in by_id if len(picked[pk]) < limit]
     if short:  # a new store: anything complementary in stock
         per_category = limit + max(len(bought[pk]) + len(picked[pk]) for pk in short)
         catalog = _catalog_by_title(per_category)
         for pk in short:
-            picked[pk] += [product_id for product_id, category in catalog
-                           if candidate(product_id, category, pk)
-                           and product_id not in picked[pk]][:limit - len(picked[pk])]
+            top_up(pk, catalog)
     products = Product.objects.in_bulk({pk for ids in picked.values() for pk in ids})
     return {pk: [products[product_id] for product_id in ids if product_id in products]
             for pk, ids in picked.items()}

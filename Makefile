@@ -53,7 +53,7 @@ test: $(STAMP)
 
 # The soak test at full length (CI runs it for a minute as part of `make test`).
 soak: $(STAMP)
-	DOORSTEP_SOAK_SECONDS=$${DOORSTEP_SOAK_SECONDS:-600} $(PY) -m pytest tests/test_demo.py -v $(ARGS)
+	DOORSTEP_SOAK_SECONDS=$${DOORSTEP_SOAK_SECONDS:-600} $(PY) -m pytest tests/test_demo.py -v -s $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -107,6 +107,8 @@ def test_a_soak_with_a_killed_worker_loses_no_message_and_sends_none_twice(demo,
     wrong = {pk: (status, requests[pk]) for pk, _, _, status in messages
              if requests[pk] != (1 if status == "sent" else 0)}
     assert wrong == {}, "lost, sent twice, or sent though suppressed"
+    print(f"\nsoak: {orders} orders over {SOAK_SECONDS:.0f} s, {len(messages)} messages, "
+          f"{sum(1 for m in messages if m[3] == 'sent')} sent once each, worker killed and restarted")
     # nothing else died: the one restart is the one we caused
     assert demo.text().count("exited (") == 1, demo.tail()
     assert all(running(p) for p in demo.pids("celery"))

@@ -4,7 +4,7 @@
 
     messaging.rendering.context ──▶ orders.selectors         allowed: public module
     messaging.services          ──▶ tenants.context          allowed: shared plumbing
-    messaging.api.views         ──▶ orders.api.common        broken, unless listed as debt
+    messaging.api.views         ──▶ orders.api.serializers   broken, unless listed as debt
 
 The built-in contract types cannot say this: `forbidden` and `protected` need the private
 modules listed one by one, so a module added tomorrow would be unguarded; here everything that

@@ -22,15 +22,15 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from config.errors import ValidationFailed
-from orders.api.common import (
+from tenants.api.base import (
     PAGINATION_PARAMETERS,
+    TenantApiView,
+    api_actor,
     paginated_response,
     paginated_schema,
     query_filters,
     validated,
 )
-from orders.api.views import api_actor
-from tenants.api.base import TenantApiView
 from tenants.permissions import Perm
 
 from .. import selectors, services

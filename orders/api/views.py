@@ -12,11 +12,18 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from config.errors import ValidationFailed
-from tenants.api.base import TenantApiView
+from tenants.api.base import (
+    PAGINATION_PARAMETERS,
+    TenantApiView,
+    api_actor,
+    paginated_response,
+    paginated_schema,
+    query_filters,
+    validated,
+)
 from tenants.permissions import Perm
 
 from .. import selectors, services
-from .common import PAGINATION_PARAMETERS, paginated_response, paginated_schema, query_filters, validated
 from .serializers import (
     MAX_PRODUCTS_PER_REQUEST,
     CustomerFilterSerializer,
@@ -30,11 +37,6 @@ from .serializers import (
     ProductInputSerializer,
     ProductSerializer,
 )
-
-
-def api_actor(request) -> str:
-    """Who did it, for the order timeline: the key's prefix names it without revealing it."""
-    return f"api:{request.user.key.prefix}"
 
 
 def _created_or_updated(created: bool) -> int:

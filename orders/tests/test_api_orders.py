@@ -165,7 +165,7 @@ def test_the_order_list_is_walked_page_by_page_with_a_cursor(alice_api, five_ord
 
 @pytest.mark.django_db
 def test_a_page_size_over_the_maximum_is_capped(alice_api, five_orders, monkeypatch):
-    from orders.api.common import ApiCursorPagination
+    from tenants.api.base import ApiCursorPagination
 
     monkeypatch.setattr(ApiCursorPagination, "max_page_size", 3)
     assert len(alice_api.get(URL, {"page_size": 1000}).json()["results"]) == 3

@@ -11,16 +11,16 @@ from rest_framework.response import Response
 
 from config.errors import Conflict, PayloadTooLarge, ValidationFailed
 from orders import selectors as order_selectors
-from orders.api.common import (
+from orders.models import LineItem, Order
+from tenants.api.base import (
     PAGINATION_PARAMETERS,
+    TenantApiView,
+    api_actor,
     paginated_response,
     paginated_schema,
     query_filters,
     validated,
 )
-from orders.api.views import api_actor
-from orders.models import LineItem, Order
-from tenants.api.base import TenantApiView
 from tenants.permissions import Perm
 
 from .. import selectors, services

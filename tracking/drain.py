@@ -36,7 +36,8 @@ from tenants.queueing import enqueue
 
 from .carriers import ADAPTERS, PayloadError
 from .models import InboundWebhook
-from .services import GENERIC_SOURCE, _parser, updates_apply_many
+from .services import GENERIC_SOURCE, updates_apply_many
+from .services.inbound import _parser  # the app's own helper, not part of its services
 
 logger = logging.getLogger(__name__)
 Status = InboundWebhook.Status

@@ -19,8 +19,6 @@ from .inbound import (
     REPLAYERS,
     SHOPIFY_SOURCE,
     Receipt,
-    _finish,
-    _parser,
     generic_events_receive,
     inbound_accept,
     inbound_process,
@@ -37,9 +35,8 @@ from .shipments import (
 )
 
 __all__ = [
-    "GENERIC_SOURCE", "REPLAYERS", "SHOPIFY_SOURCE", "Receipt", "_finish", "_parser",
-    "generic_events_receive", "inbound_accept", "inbound_process", "inbound_receive",
-    "inbound_replay", "inbound_replayer_register", "inbound_store", "shipment_create",
-    "shipment_get_or_create", "shipment_recompute", "shipments_recompute", "updates_apply",
-    "updates_apply_many",
+    "GENERIC_SOURCE", "REPLAYERS", "SHOPIFY_SOURCE", "Receipt", "generic_events_receive",
+    "inbound_accept", "inbound_process", "inbound_receive", "inbound_replay",
+    "inbound_replayer_register", "inbound_store", "shipment_create", "shipment_get_or_create",
+    "shipment_recompute", "shipments_recompute", "updates_apply", "updates_apply_many",
 ]

@@ -30,7 +30,8 @@ from tenants.services import credential_fields
 
 from ..carriers.signatures import verify_shopify
 from ..models import InboundWebhook
-from ..services import Receipt, _finish
+from ..services import Receipt
+from ..services.inbound import _finish  # the app's own helper, not part of its services
 from . import privacy
 from .fulfillments import WAITING_PREFIX, WaitingForOrder, fulfillment_apply, fulfillment_parse
 

@@ -1,13 +1,14 @@
 """CSV order import, the running half: start a job, and import it in the background.
 
-    orders_csv_import_start (view) ─ orders.csv_rows.import_job_create ─ on commit ─▶ task
+    orders_csv_import_start (view) ─ orders.services.import_job_create ─ on commit ─▶ task
     orders_csv_import_run (task)
-        └─ orders.csv_rows.csv_groups(file) ─ per order, in its own transaction:
+        └─ csv_rows.csv_groups(file) ─ per order, in its own transaction:
               bad rows              → job.errors [{line, reason}], nothing of that order written
               order_upsert          → created, or already imported (idempotent by external id)
               shipment_create       → one per carrier + tracking number (idempotent too)
 
-It lives in tracking (layer 4) because it creates shipments; the orders app reads the file.
+It lives in tracking (layer 4) because it creates shipments; so does the file format
+(csv_rows.py); the orders app stores the upload and writes the orders.
 Progress is saved every few orders so the page's progress bar moves; a re-run of the same job
 (a worker died mid-way) repeats nothing, because every write is an upsert.
 """
@@ -22,12 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError
-from orders.csv_rows import CsvFileError, OrderGroup, csv_groups, import_job_create
 from orders.models import ImportJob
-from orders.services import order_upsert
+from orders.services import import_job_create, order_upsert
 from tenants.models import Tenant
 from tenants.queueing import enqueue_on_commit
 
+from .csv_rows import CsvFileError, OrderGroup, csv_groups, csv_upload_check
 from .services import shipment_create
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ PROGRESS_EVERY_SECONDS = 0.5
 
 
 def orders_csv_import_start(tenant: Tenant, *, filename: str, content: bytes, actor=None) -> ImportJob:
+    csv_upload_check(content)
     job = import_job_create(tenant, filename=filename, content=content, actor=actor)
     from .tasks import orders_csv_import
 

@@ -4,9 +4,11 @@
     upsert.py    create-or-update by external id, for every order source (API, Shopify, CSV)
     timeline.py  the order's timeline (OrderEvent) and order milestones (order_confirmed)
     privacy.py   erasing a shopper's personal data, keeping anonymous aggregates
+    imports.py   storing an uploaded order file (the CSV import itself runs in tracking)
 """
 
 from .bulk import CreateResult, customer_create_many, order_create_many, product_create_many
+from .imports import import_job_create
 from .privacy import customer_redact
 from .timeline import (
     order_event_record,
@@ -27,7 +29,8 @@ from .upsert import (
 
 __all__ = [
     "CreateResult", "CustomerInput", "LineInput", "OrderInput", "ProductInput", "UpsertResult",
-    "customer_create_many", "customer_redact", "customer_upsert", "order_create_many",
+    "customer_create_many", "customer_redact", "customer_upsert", "import_job_create",
+    "order_create_many",
     "order_event_record", "order_events_record_many", "order_milestone_record",
     "order_milestones_announce", "order_upsert",
     "product_create_many", "product_upsert_many",

@@ -1,9 +1,10 @@
 """Cross-tenant cases for the ingestion dashboard (tracking/dashboard_urls.py): shipments,
 the inbound webhook log and CSV imports of Alice's tenant, which Carol must not reach."""
 
-from orders.csv_rows import import_job_create, template_csv
+from orders.services import import_job_create
 from tenants.context import tenant_scope
 from tracking import services
+from tracking.csv_rows import template_csv
 
 from .harness import cross_tenant_case, no_tenant_object
 

@@ -91,8 +91,8 @@ def test_the_timeline_shows_every_event_and_marks_those_that_changed_nothing(
 
 
 def test_the_detail_shows_the_order_and_dates(client, personas, alpha):
-    from orders.csv_rows import csv_groups, template_csv
     from orders.services import order_upsert
+    from tracking.csv_rows import csv_groups, template_csv
 
     order, _ = order_upsert(alpha, csv_groups(template_csv().encode())[0][0].order)
     shipment = services.shipment_create(alpha, carrier="DHL", tracking_number="D-9", order=order,

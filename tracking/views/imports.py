@@ -12,12 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from config.errors import ApplicationError
-from orders.csv_rows import COLUMNS, MAX_BYTES, MAX_ROWS, template_csv
 from orders.models import ImportJob
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view
 
 from ..csv_import import orders_csv_import_start
+from ..csv_rows import COLUMNS, MAX_BYTES, MAX_ROWS, template_csv
 
 RECENT = 10
 

@@ -9,10 +9,10 @@ import io
 import pytest
 from django.urls import reverse
 
-from orders.csv_rows import COLUMNS, MAX_ROWS, CsvFileError, csv_groups, template_csv
 from orders.models import Customer, ImportJob, LineItem, Order
 from tenants.context import tenant_scope
 from tracking.csv_import import orders_csv_import_run
+from tracking.csv_rows import COLUMNS, MAX_ROWS, CsvFileError, csv_groups, template_csv
 from tracking.models import Shipment
 
 ROW = {"placed_at": "2026-03-02T10:15:00+01:00", "currency": "EUR", "title": "Tent",
@@ -35,7 +35,9 @@ def run(tenant, content: bytes, captured) -> ImportJob:
     with tenant_scope(tenant):
         with captured(execute=False):
             job = orders_csv_import_start(tenant, filename="orders.csv", content=content)
-        return orders_csv_import_run(tenant, job.pk)
+        done = orders_csv_import_run(tenant, job.pk)
+    assert done is not None  # the job was just stored
+    return done
 
 
 @pytest.fixture
@@ -67,7 +69,7 @@ def test_a_file_that_is_not_utf8_is_refused_with_advice():
 
 
 def test_too_many_rows_are_refused(monkeypatch):
-    monkeypatch.setattr("orders.csv_rows.MAX_ROWS", 2)
+    monkeypatch.setattr("tracking.csv_rows.MAX_ROWS", 2)
     with pytest.raises(CsvFileError, match="more than 2"):
         csv_groups(csv_bytes(*({"order_number": str(n)} for n in range(3))))
     assert MAX_ROWS == 50_000

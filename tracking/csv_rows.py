@@ -1,19 +1,20 @@
-"""CSV order import, the orders half: the template file, reading an uploaded file into orders
-(one row per line item, rows of one order grouped by order_number), and storing the upload.
+"""CSV order import, the reading half: the template file, and reading an uploaded file into
+orders and their shipments (one row per line item, rows of one order grouped by order_number).
 
-    upload ─ import_job_create (raw file kept first, as an ImportJob)
-               └─ [task, tracking.csv_import] csv_groups(content)
+    upload ─ orders.services.import_job_create (raw file kept first, as an ImportJob)
+               └─ [task, csv_import.py] csv_groups(content)
                      ├─ OrderGroup(order=OrderInput, shipments=[…])  → order_upsert, shipment_create
                      └─ OrderGroup(errors=[(line, reason), …])       → reported, not imported
 
 Pure reading: no database here, so the whole file is checked the same way whether the orders
 exist or not. Line numbers are the file's own (the header is line 1), as a spreadsheet shows.
+It lives in tracking, beside the import that runs it, because a row names a parcel as well as
+an order line: the format spans both apps, and only tracking (a layer above orders) sees both.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,10 +26,8 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from config.errors import ValidationFailed
-from tenants.models import Tenant
-
-from .models import ConsentSource, ImportJob, Order, e164
-from .services import CustomerInput, LineInput, OrderInput
+from orders.models import ConsentSource, Order, e164
+from orders.services import CustomerInput, LineInput, OrderInput
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -115,7 +114,7 @@ def csv_rows(content: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]
     if missing:
         raise CsvFileError(f"The header row lacks the column(s) {', '.join(missing)}. "
                            "Start from the template.")
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     try:
         for row in reader:
             if len(rows) >= MAX_ROWS:
@@ -281,18 +280,13 @@ def csv_groups(content: bytes, *, tz: ZoneInfo | None = None) -> tuple[list[Orde
     return sorted(groups + orphans, key=lambda g: g.lines[0]), len(rows)
 
 
-# --- the upload ------------------------------------------------------------------------
-
-def import_job_create(tenant: Tenant, *, filename: str, content: bytes, actor=None) -> ImportJob:
-    """Raw first: the file is stored as uploaded before anything reads it."""
+def csv_upload_check(content: bytes) -> None:
+    """What can be refused before the upload is stored: an empty file, or one too large."""
     if not content:
         raise CsvFileError("The file is empty: start from the template.")
     if len(content) > MAX_BYTES:
         raise CsvFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it.")
-    return ImportJob.objects.create(
-        tenant=tenant, filename=filename[:255], content=content,
-        content_sha256=hashlib.sha256(content).hexdigest(), created_by=actor)
 
 
 __all__ = ["COLUMNS", "MAX_BYTES", "MAX_ROWS", "CsvFileError", "OrderGroup",
-           "ShipmentRow", "csv_groups", "import_job_create", "template_csv"]
+           "ShipmentRow", "csv_groups", "csv_upload_check", "template_csv"]

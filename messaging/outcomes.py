@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import models
-
 from config import db
 from orders.services.timeline import order_events_record_many
 from tenants.models import Tenant
@@ -52,7 +50,7 @@ def messages_finish(tenant: Tenant, outcomes: list[Outcome], now: datetime) -> N
 def events_record(tenant: Tenant, entries: list[tuple[Message, str, dict]], now: datetime) -> None:
     """(message, kind, data) → MessageEvent rows from the dispatcher, one INSERT."""
     if entries:
-        rows_insert(tenant, MessageEvent, [
+        db.rows_insert(MessageEvent, tenant.pk, [
             MessageEvent(tenant=tenant, message=message, kind=kind, occurred_at=now,
                          source="dispatcher", data=data)
             for message, kind, data in entries])
@@ -68,16 +66,6 @@ def timeline_record(tenant: Tenant, entries: list[tuple[Message, str, str, str]]
              for message, words, kind, dedup in entries if message.order_id]
     if lines:
         order_events_record_many(tenant, lines)
-
-
-def rows_insert(tenant: Tenant, model: type[models.Model], objs: list[models.Model], *,
-                conflict: str = "", returning: str = "") -> list[tuple]:
-    """INSERT many new rows of a tenant-owned model, skipping rows a unique constraint
-    already holds (one statement on PostgreSQL: config.db); with `returning`, those columns
-    of the rows this call inserted."""
-    if any(obj.tenant_id != tenant.pk for obj in objs):
-        raise ValueError(f"rows_insert: every row must belong to tenant {tenant.pk}")
-    return db.rows_insert(model, objs, conflict=conflict, returning=returning)
 
 
 def messages_update(tenant: Tenant, messages: list[Message], fields: list[str]) -> None:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
+from config import db
 from orders.models import Order
 from tenants.context import tenant_scope
 from tenants.models import Tenant
@@ -16,7 +17,6 @@ from tracking.models import Shipment
 from tracking.statuses import Milestone
 
 from ..models import JourneyRule, Message
-from ..outcomes import rows_insert
 from .conditions import Facts, conditions_match, conditions_problems
 from .quiet_hours import quiet_hours_release, recipient_timezone
 from .recipients import RecipientChecks, RecipientFacts, recipient_address
@@ -126,8 +126,8 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
             return []
         # ON CONFLICT DO NOTHING on the dedup key; the new rows' ids come back. Rows planned
         # before (the same milestone announced again) are read back as they are.
-        new = dict(rows_insert(tenant, Message, rows, conflict="tenant_id, dedup_key",
-                               returning="dedup_key, id"))
+        new = dict(db.rows_insert(Message, tenant.pk, rows, conflict="tenant_id, dedup_key",
+                                  returning="dedup_key, id"))
         planned = []
         for row in rows:
             if row.dedup_key in new:

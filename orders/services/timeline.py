@@ -34,7 +34,7 @@ def order_events_record_many(tenant: Tenant, entries: list[dict]) -> None:
     `order_id` and `kind`. Lines with a dedup key already recorded are skipped by the unique
     constraint."""
     now = timezone.now()
-    db.rows_insert(OrderEvent, [OrderEvent(
+    db.rows_insert(OrderEvent, tenant.pk, [OrderEvent(
         tenant=tenant, order_id=e["order_id"], kind=e["kind"], summary=e["summary"][:500],
         occurred_at=e.get("occurred_at") or now, actor=e.get("actor", "")[:200],
         data=e.get("data") or {}, dedup_key=e.get("dedup_key", "")[:255]) for e in entries])

@@ -98,8 +98,8 @@ def updates_apply_many(tenant: Tenant, batches: list[tuple[InboundWebhook | None
                     eta[shipment.pk] = update.estimated_delivery
         # RETURNING says exactly which events are new, also when a concurrent batch races.
         inserted = {key for (key,) in db.rows_insert(
-            TrackingEvent, [rows[key] for key in sorted(rows)], conflict="tenant_id, dedup_key",
-            returning="dedup_key")}
+            TrackingEvent, tenant.pk, [rows[key] for key in sorted(rows)],
+            conflict="tenant_id, dedup_key", returning="dedup_key")}
         new_rows = [rows[key] for key in sorted(inserted)]
         for shipment_id, estimated in eta.items():
             Shipment.objects.filter(pk=shipment_id, carrier_estimated_delivery=None).update(

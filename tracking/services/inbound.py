@@ -111,7 +111,7 @@ def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping
         inbound_store(tenant, source=source, body=body, headers=headers, query=query,
                       remote_addr=remote_addr, truncated=truncated)
         raise
-    inbound = db.row_insert(InboundWebhook(
+    inbound = db.row_insert(tenant.pk, InboundWebhook(
         tenant=tenant, source=source, body=body, headers=_kept(headers), query=query[:2000],
         remote_addr=remote_addr, body_truncated=truncated, status=decision.status,
         error=decision.error, provider_event_id=decision.event_id))

@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -38,6 +37,7 @@ from . import services
 from .demo_logins import DEMO_EMAIL, DEMO_PASSWORD, demo_team_ensure, demo_user_ensure
 from .demo_translations import product_translations
 from .models import ConsentSource, Customer, LineItem, Order, Product
+from .selectors import product_demo_picture
 
 SEED = "doorstep-demo-1"
 TENANT_SLUG = "acme"
@@ -241,12 +241,6 @@ def _ensure_brand(tenant: Tenant) -> bool:
     return bool(stale)
 
 
-def product_picture(category: str) -> str:
-    """The demo's own picture for a product of `category`, served by the demo itself (no
-    outside host): a path on this site, which messages make absolute on PUBLIC_BASE_URL."""
-    return static(f"demo/products/{slugify(category)}.png")
-
-
 def build_products() -> list[Product]:
     products, number = [], 1
     for category, (prefix, items) in CATALOG.items():
@@ -258,7 +252,7 @@ def build_products() -> list[Product]:
             products.append(Product(
                 external_id=f"acme-p-{number:04d}", sku=sku, title=title, category=category,
                 tags=[category.lower(), *tags], url=f"{SHOP}/products/{slug}",
-                image_url=product_picture(category), price=Decimal(price),
+                image_url=product_demo_picture(category), price=Decimal(price),
                 currency=CURRENCY, in_stock=(number % 9 != 0), content_links=links,
                 translations=product_translations(title, links),
             ))

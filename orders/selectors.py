@@ -10,6 +10,8 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.templatetags.static import static
+from django.utils.text import slugify
 
 from config import db
 from tenants.access import access_scoped
@@ -123,3 +125,10 @@ def orders_with_customers(tenant: Tenant, order_ids) -> list[Order]:
     config.db.instances_where."""
     return db.instances_where(Order, tenant.pk, {"id__in": list(order_ids)},
                               related=("customer",))
+
+
+def product_demo_picture(category: str) -> str:
+    """The demo catalog's picture for a product of `category` (static/demo/products/), served
+    by this site, no outside host: a path, which messages make absolute on PUBLIC_BASE_URL.
+    The demo's products show it, and so does the template preview's sample order."""
+    return static(f"demo/products/{slugify(category)}.png")

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from config import db
-from orders.selectors import orders_with_customers
+from orders.selectors import orders_with_customers, product_demo_picture
 from recommendations.selectors import complementary_products_many, product_pick
 from tenants.context import tenant_scope
 
@@ -424,10 +424,9 @@ def sample_context(tenant=None, *, locale: str = "en", milestone: str = "shipped
                    brand=None) -> dict[str, Any]:
     """A complete, realistic context for previews and the save-time check: every documented
     variable is present, so a template that passes here only fails on real data by design."""
-    from orders.demo import product_picture  # the demo's pictures, served by this site
 
-    def picture(category: str) -> str:
-        return absolute_url(product_picture(category))
+    def picture(category: str) -> str:  # the demo catalog's pictures, served by this site
+        return absolute_url(product_demo_picture(category))
 
     locale = shopper_locale(locale)
     brand_dict = brand_data(tenant, brand) if tenant is not None else brand_data(

@@ -13,8 +13,8 @@ from PIL import Image
 from messaging.rendering import context_for, default_templates_install, render_message
 from messaging.rendering.versions import template_version_current
 from messaging.tests.factories import make_message, make_order, make_shipment
-from orders.demo import product_picture
 from orders.models import Product
+from orders.selectors import product_demo_picture
 from tenants.context import tenant_scope
 from tenants.services import brand_get
 
@@ -42,7 +42,7 @@ def store(personas, settings, tmp_path):
     order = make_order(tenant)
     with tenant_scope(tenant):
         for product in Product.objects.all():
-            product.image_url = product_picture(product.category)
+            product.image_url = product_demo_picture(product.category)
             product.save(update_fields=["image_url"])
     return tenant, order
 

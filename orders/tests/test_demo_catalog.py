@@ -9,7 +9,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
-from orders import demo
+from orders import demo, selectors
 from orders.demo_translations import LOCALES
 
 
@@ -24,7 +24,7 @@ def test_every_demo_product_picture_is_a_file_of_this_site():
 
 @pytest.mark.django_db
 def test_the_demo_serves_its_product_pictures():
-    response = Client().get(demo.product_picture("Tents"))
+    response = Client().get(selectors.product_demo_picture("Tents"))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
 

@@ -1,11 +1,12 @@
 """Shopify ingestion: `POST /webhooks/shopify/<tenant-slug>/` (docs/shopify.md).
 
     views.py        the endpoint: store the raw body first, answer from the Receipt
+    mapping.py      Shopify's order JSON → the orders app's upsert inputs (pure)
     processing.py   verify, route by X-Shopify-Topic, dedup by X-Shopify-Webhook-Id; apply in a task
     fulfillments.py a fulfillment's tracking numbers → shipments with their order lines
     privacy.py      the mandatory topics: customers/data_request, customers/redact, shop/redact
     fixtures/       recorded bodies per topic (and the published HMAC vector, byte for byte)
 
-The Shopify JSON → order/customer/product mapping is the orders app's (`orders/shopify.py`);
-this package adds what only the tracking layer may do: shipments.
+It lives in tracking, not orders, because a fulfillment creates shipments (a layer above
+orders); orders and customers are written through `orders.services`.
 """

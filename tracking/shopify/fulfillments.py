@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orders.models import LineItem, Order
-from orders.shopify import ACTOR, ShopifyPayloadError
 from tenants.models import Tenant
 
 from ..services import shipment_create
+from .mapping import ACTOR, ShopifyPayloadError
 
 WAITING_PREFIX = "Waiting for order"
 # Statuses of a fulfillment that shipped nothing: no shipment is made for them.

@@ -22,8 +22,9 @@ from django.db.models import Q
 
 from orders import services as order_services
 from orders.models import Customer, Order, OrderEvent
-from orders.shopify import ACTOR, ShopifyPayloadError, guest_external_id
 from tenants.models import Tenant
+
+from .mapping import ACTOR, ShopifyPayloadError, guest_external_id
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from orders import services as order_services
 from orders.models import Order, Product
-from orders.shopify import ACTOR, ShopifyPayloadError, order_input, product_inputs
 from tenants.models import Tenant
 from tenants.queueing import enqueue_on_commit
 from tenants.services import credential_fields
@@ -34,6 +33,7 @@ from ..services import Receipt
 from ..services.inbound import _finish  # the app's own helper, not part of its services
 from . import privacy
 from .fulfillments import WAITING_PREFIX, WaitingForOrder, fulfillment_apply, fulfillment_parse
+from .mapping import ACTOR, ShopifyPayloadError, order_input, product_inputs
 
 logger = logging.getLogger(__name__)
 

@@ -91,7 +91,7 @@ def test_a_fulfillment_before_its_order_waits_queued_and_is_applied_when_the_ord
 @pytest.mark.django_db
 def test_the_sweep_retries_a_waiting_fulfillment(deliver, alpha, committed):
     deliver("fulfillments_create.json", "fulfillments/create")
-    from orders.shopify import order_input
+    from tracking.shopify.mapping import order_input
 
     with tenant_scope(alpha), committed():  # the order came another way (API, CSV)
         order_services.order_upsert(alpha, order_input(json.loads(fixture_bytes("orders_create.json"))))

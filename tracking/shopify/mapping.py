@@ -1,5 +1,7 @@
-"""Shopify's order, customer and product JSON mapped to our upsert inputs. Pure: no database,
-no HTTP; the webhook endpoint and its processing live in `tracking/shopify/` (a layer above).
+"""Shopify's order, customer and product JSON mapped to the orders app's upsert inputs (its
+public `OrderInput`, `CustomerInput`, `ProductInput`). Pure: no database, no HTTP. It sits with
+the rest of the Shopify integration, as each carrier's mapping sits with its adapter: the
+outside format is the integration's; what it maps to is orders'.
 
     order payload ──▶ order_input()      OrderInput (customer, lines, money, statuses, address)
                   └─▶ product_inputs()   ProductInput for each line naming a product we may lack
@@ -16,9 +18,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from config.errors import ValidationFailed
-
-from .models import ConsentSource, Order
-from .services.upsert import CustomerInput, LineInput, OrderInput, ProductInput
+from orders.models import ConsentSource, Order
+from orders.services import CustomerInput, LineInput, OrderInput, ProductInput
 
 ACTOR = "shopify"
 
@@ -144,7 +145,8 @@ def guest_external_id(email: str) -> str:
 
 def customer_input(payload: dict) -> CustomerInput | None:
     """The order's shopper; None when the order names neither a customer nor an e-mail."""
-    customer = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
+    raw_customer = payload.get("customer")
+    customer: dict = raw_customer if isinstance(raw_customer, dict) else {}
     email = _text(customer.get("email")) or _text(payload.get("email")) or _text(payload.get("contact_email"))
     if customer.get("id") is not None:
         external_id = _id(customer["id"], "customer.id")
@@ -191,7 +193,8 @@ def _shipping_total(payload: dict) -> Decimal:
     shop_money = ((payload.get("total_shipping_price_set") or {}).get("shop_money") or {})
     if shop_money.get("amount") not in (None, ""):
         return money(shop_money["amount"], "total_shipping_price_set.shop_money.amount")
-    lines = payload.get("shipping_lines") if isinstance(payload.get("shipping_lines"), list) else []
+    raw_lines = payload.get("shipping_lines")
+    lines: list = raw_lines if isinstance(raw_lines, list) else []
     return sum((money(line.get("price"), f"shipping_lines[{i}].price", default=Decimal("0"))
                 for i, line in enumerate(lines) if isinstance(line, dict)), Decimal("0"))
 

@@ -26,15 +26,14 @@ class TenantScopedManager(models.Manager):
 class TenantScopedModel(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
 
+    # The only manager. Cascades and forward relations (`line.order`) use Django's own base
+    # manager (`_base_manager`, plain): deleting a tenant must reach every row, and following
+    # a relation from a row already loaded is safe. Code never names it: outside Django's
+    # relations, leaving the scope is `unscoped(reason=…)` (tests/tenancy/test_escapes.py).
     objects = TenantScopedManager()
-    # Cascades and forward relations (`line.order`) use this plain manager: deleting a tenant
-    # must reach every row, and following a relation from a row already loaded is safe.
-    # Concrete models write `class Meta(TenantScopedModel.Meta)` to keep this setting.
-    _plain = models.Manager()  # noqa: DJ012 - managers belong together, after the field
 
     class Meta:
         abstract = True
-        base_manager_name = "_plain"
 
     def save(self, *args, **kwargs):
         current = get_current_tenant()

@@ -1,0 +1,177 @@
+"""One tenancy rule: the scope, the raw-SQL layer's explicit tenant, and `unscoped(reason=…)`
+as the only escape.
+
+    edge resolves the tenant ──▶ tenant_scope ──▶ Model.objects (filters, or raises)
+                              └▶ config.db reads and writes (tenant_id a required argument,
+                                 every row checked)
+    anything else that reads a tenant's table is on ALLOWED below, with the reason
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from config import db
+from orders.models import Customer
+from tenants.context import no_tenant, tenant_scope
+from tenants.models import Tenant
+from tracking.models import InboundWebhook
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# --- the raw-SQL layer refuses another tenant's rows ---------------------------------------
+
+
+@pytest.mark.django_db
+def test_rows_insert_refuses_another_tenants_row_and_writes_nothing(personas):
+    rows = [Customer(tenant=tenant, external_id=f"escape-{tenant.slug}", email="x@example.com")
+            for tenant in (personas.tenant_a, personas.tenant_b)]
+
+    with pytest.raises(ValueError, match=f"every row must belong to tenant {personas.tenant_a.pk}"):
+        db.rows_insert(Customer, personas.tenant_a.pk, rows)
+
+    assert not Customer.objects.unscoped(reason="test: nothing written").filter(
+        external_id__startswith="escape-").exists()
+
+
+@pytest.mark.django_db
+def test_row_insert_refuses_another_tenants_row_and_writes_nothing(personas):
+    body = InboundWebhook(tenant=personas.tenant_b, source="test", body=b"{}")
+
+    with pytest.raises(ValueError, match=f"every row must belong to tenant {personas.tenant_a.pk}"):
+        db.row_insert(personas.tenant_a.pk, body)
+
+    assert body.pk is None
+    assert not InboundWebhook.objects.unscoped(reason="test: nothing written").filter(
+        source="test").exists()
+
+
+@pytest.mark.django_db
+def test_rows_insert_writes_the_named_tenants_rows(personas):
+    row = Customer(tenant=personas.tenant_a, external_id="escape-ours", email="x@example.com")
+
+    (inserted,) = db.rows_insert(Customer, personas.tenant_a.pk, [row], returning="tenant_id")
+
+    assert inserted == (personas.tenant_a.pk,)
+
+
+def test_a_table_without_a_tenant_is_refused():
+    with pytest.raises(ValueError, match="Tenant has no tenant"):
+        db.rows_insert(Tenant, 1, [Tenant(name="x", slug="x")])
+
+
+# --- the scoped manager fails closed; leaving it needs a reason -----------------------------
+
+
+@pytest.mark.django_db
+def test_a_scoped_query_without_a_tenant_fails_closed(personas):
+    from tenants.context import TenantNotSetError
+
+    with no_tenant(), pytest.raises(TenantNotSetError):
+        Customer.objects.count()
+    with tenant_scope(personas.tenant_a):
+        assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_unscoped_without_a_reason_raises(reason):
+    with pytest.raises(ValueError, match="needs a reason"):
+        Customer.objects.unscoped(reason=reason)
+    with pytest.raises(TypeError):
+        Customer.objects.unscoped()  # type: ignore[call-arg]
+
+
+# --- no way around the scope but `unscoped(reason=…)` --------------------------------------
+
+# What the scan looks for: a manager that is not the scoped one, a raw query, raw SQL.
+BYPASSES = {
+    "_base_manager": "the model's plain manager",
+    "base_manager": "the model's plain manager (through _meta)",
+    "base_manager_name": "a plain base manager named on a model",
+    "_plain": "the plain manager that scoped models used to carry",
+    "raw": "Manager.raw / QuerySet.raw: SQL the scope never sees",
+    "extra": "QuerySet.extra: SQL fragments the scope never sees",
+    "RawSQL": "an SQL expression the scope never sees",
+    "cursor": "a database cursor: raw SQL",
+    "execute": "raw SQL (config.db.execute, a cursor's execute)",
+}
+
+# (file, name) → why it is allowed. Each must still occur (a stale entry fails too).
+ALLOWED = {
+    ("config/db.py", "execute"):
+        "the raw-SQL layer: every read and write takes the tenant as a required argument "
+        "(tenant_id = %s, joined rows of the same tenant, every written row checked)",
+    ("config/health.py", "cursor"): "SELECT 1: the health check reads no table",
+    ("config/health.py", "execute"): "SELECT 1: the health check reads no table",
+    ("config/embedded.py", "execute"): "creates the embedded server's database, no table",
+    ("messaging/dispatch.py", "cursor"):
+        "queued → sending: WHERE tenant_id = %s AND id = %s (the task's tenant)",
+    ("messaging/dispatch.py", "execute"):
+        "SET LOCAL synchronous_commit; the sent rows' UPDATE joins on tenant_id (as rows_update)",
+    ("messaging/journeys/relevance.py", "cursor"): "advisory locks on order ids: no table read",
+    ("messaging/journeys/relevance.py", "execute"): "advisory locks on order ids: no table read",
+    ("tenants/webhook_tenants.py", "execute"):
+        "the webhook edge: finds the tenant by the URL's slug, and the credential of that "
+        "tenant (c.tenant_id = t.id); no scope exists yet",
+}
+
+# Not application code: the benchmarks build and measure their own databases.
+NOT_SCANNED = {".venv", "bench", "tests", "migrations", "node_modules", "var", "static"}
+
+
+def _application_files() -> list[Path]:
+    return sorted(path for path in ROOT.rglob("*.py")
+                  if not NOT_SCANNED.intersection(path.relative_to(ROOT).parts[:-1])
+                  and path.name != "conftest.py")
+
+
+CALLED = {"raw", "extra", "cursor", "execute"}  # common words: only as a call `x.raw(…)`
+
+
+def _names_used(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in CALLED:
+            found.add(node.func.attr)
+        elif isinstance(node, ast.Attribute) and node.attr in BYPASSES.keys() - CALLED:
+            found.add(node.attr)
+        elif isinstance(node, ast.Name) and node.id in BYPASSES.keys() - CALLED:
+            found.add(node.id)
+        elif isinstance(node, ast.alias) and node.name.rpartition(".")[2] in BYPASSES:
+            found.add(node.name.rpartition(".")[2])
+    return found
+
+
+def bypasses_in(files: list[Path]) -> set[tuple[str, str]]:
+    found = set()
+    for path in files:
+        relative = path.relative_to(ROOT).as_posix()
+        for name in _names_used(ast.parse(path.read_text(), str(path))):
+            found.add((relative, name))
+    return found
+
+
+def test_the_scan_sees_the_application():
+    files = {path.relative_to(ROOT).as_posix() for path in _application_files()}
+    assert {"config/db.py", "tenants/scoping.py", "tracking/drain.py"} <= files
+    assert not any("/tests/" in name or "/migrations/" in name for name in files)
+
+
+def test_the_scan_finds_a_bypass(tmp_path):
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text("Order._base_manager.all()\nOrder.objects.raw('SELECT 1')\n")
+    assert _names_used(ast.parse(sneaky.read_text())) == {"_base_manager", "raw"}
+
+
+def test_nothing_leaves_the_scope_but_unscoped_with_a_reason():
+    found = bypasses_in(_application_files())
+    unreviewed = sorted(found - ALLOWED.keys())
+    assert not unreviewed, (
+        "leave the scope with `Model.objects.unscoped(reason=...)`, or read through config.db "
+        f"with the tenant as an argument; if neither fits, add a reviewed reason: {unreviewed}")
+    stale = sorted(ALLOWED.keys() - found)
+    assert not stale, f"no longer used: drop from ALLOWED: {stale}"

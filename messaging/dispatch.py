@@ -227,7 +227,7 @@ def _send_one(tenant: Tenant, message: Message, transport: Transport, now: datet
                                      S.QUEUED])
         moved = cursor.rowcount
     if not moved:  # another task got there first (a duplicate delivery, the sweep)
-        current = Message.objects.filter(tenant=tenant, pk=message.pk).values_list(
+        current = Message.objects.filter(pk=message.pk).values_list(
             "status", flat=True).first()
         return current or "missing"
     message.status, message.attempts = S.SENDING, message.attempts + 1
@@ -313,7 +313,7 @@ def _sent_rows(tenant: Tenant, messages: list[Message], now: datetime) -> None:
 def _uncertain(tenant: Tenant, message: Message, error: SendError, now: datetime) -> str:
     reason = f"{error.reason}: it may have been sent; check before sending again"
     with transaction.atomic():
-        Message.objects.filter(tenant=tenant, pk=message.pk, status=S.SENDING).update(
+        Message.objects.filter(pk=message.pk, status=S.SENDING).update(
             status=S.UNCERTAIN, status_reason=reason[:500], updated_at=now)
         events_record(tenant, [(message, "uncertain", {
             "reason": reason, "provider": error.provider, "attempt": message.attempts})], now)
@@ -325,7 +325,7 @@ def _failed(tenant: Tenant, message: Message, error: SendError, now: datetime,
             *, reason: str | None = None) -> str:
     reason = reason or error.reason
     with transaction.atomic():
-        Message.objects.filter(tenant=tenant, pk=message.pk, status=S.SENDING).update(
+        Message.objects.filter(pk=message.pk, status=S.SENDING).update(
             status=S.FAILED, status_reason=reason[:500], updated_at=now)
         suppress = TWILIO_SUPPRESS.get(error.code or "") if error.provider == "twilio" else None
         if suppress:
@@ -349,7 +349,7 @@ def _retry(tenant: Tenant, message: Message, error: TemporarySendError, now: dat
                        now, reason=f"Gave up after {message.attempts} attempts: {error.reason}")
     due = now + retry_delay(message.attempts)
     with transaction.atomic():
-        Message.objects.filter(tenant=tenant, pk=message.pk, status=S.SENDING).update(
+        Message.objects.filter(pk=message.pk, status=S.SENDING).update(
             status=S.SCHEDULED, due_at=due, status_reason=f"Will retry: {error.reason}"[:500],
             updated_at=now)
         events_record(tenant, [(message, "retry", {
@@ -371,7 +371,7 @@ def messages_sweep(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
     rows `queued` whose task never ran are queued again."""
     now = now or _now()
     with transaction.atomic():
-        stuck = Message.objects.filter(tenant=tenant, status=S.SENDING,
+        stuck = Message.objects.filter(status=S.SENDING,
                                        updated_at__lt=now - SENDING_STUCK_AFTER)
         stuck = list(stuck.select_for_update(skip_locked=True)[:500])
         for message in stuck:
@@ -379,10 +379,10 @@ def messages_sweep(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
         messages_finish(tenant, [Outcome(m, S.UNCERTAIN, UNCERTAIN_REASON, "uncertain")
                                  for m in stuck], now)
     with transaction.atomic():
-        lost = list(Message.objects.filter(tenant=tenant, status=S.QUEUED,
+        lost = list(Message.objects.filter(status=S.QUEUED,
                                            updated_at__lt=now - QUEUED_STUCK_AFTER)
                     .values_list("pk", flat=True)[:1000])
         if lost:
-            Message.objects.filter(tenant=tenant, pk__in=lost).update(updated_at=now)
+            Message.objects.filter(pk__in=lost).update(updated_at=now)
             transaction.on_commit(lambda: _sends_queue(tenant.pk, lost))
     return {"uncertain": len(stuck), "requeued": len(lost)}

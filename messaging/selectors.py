@@ -16,7 +16,7 @@ from .models import Journey, JourneyRule, Message, MessageEvent, Template, Templ
 
 
 def _events(tenant: Tenant) -> Prefetch:
-    return Prefetch("events", MessageEvent.objects.filter(tenant=tenant)
+    return Prefetch("events", MessageEvent.objects.all()
                     .order_by("occurred_at", "pk"))
 
 
@@ -27,7 +27,7 @@ def message_list(tenant: Tenant, *, order_number: str | None = None,
                  with_events: bool = True) -> QuerySet[Message]:
     """Messages with their order, template version and (for the API) provider events: two
     queries per page. The dashboard's log leaves the events and bodies out."""
-    qs = Message.objects.filter(tenant=tenant).select_related("order", "template_version")
+    qs = Message.objects.select_related("order", "template_version")
     if with_events:
         qs = qs.prefetch_related(_events(tenant))
     if order_number:
@@ -52,19 +52,19 @@ def message_list(tenant: Tenant, *, order_number: str | None = None,
 def message_get(tenant: Tenant, message_id: object) -> Message:
     """One message with its events; 404 alike for missing and another tenant's."""
     message = access_scoped(Message, tenant, message_id)
-    return (Message.objects.filter(tenant=tenant, pk=message.pk)
+    return (Message.objects.filter(pk=message.pk)
             .select_related("order", "shipment", "customer", "template_version", "rule")
             .prefetch_related(_events(tenant)).get())
 
 
 def _rules(tenant: Tenant) -> Prefetch:
-    return Prefetch("rules", JourneyRule.objects.filter(tenant=tenant)
+    return Prefetch("rules", JourneyRule.objects.all()
                     .select_related("template").order_by("position", "pk"))
 
 
 def journey_list(tenant: Tenant) -> QuerySet[Journey]:
     """Journeys with their rules and each rule's template (two queries)."""
-    return (Journey.objects.filter(tenant=tenant).prefetch_related(_rules(tenant))
+    return (Journey.objects.prefetch_related(_rules(tenant))
             .order_by("-is_default", "name", "pk"))
 
 
@@ -75,17 +75,17 @@ def journey_get(tenant: Tenant, journey_id: object) -> Journey:
 
 def journey_rule_get(tenant: Tenant, rule_id: object) -> JourneyRule:
     rule = access_scoped(JourneyRule, tenant, rule_id)
-    return JourneyRule.objects.filter(tenant=tenant, pk=rule.pk).select_related(
+    return JourneyRule.objects.filter(pk=rule.pk).select_related(
         "template", "journey").get()
 
 
 def _current_versions(tenant: Tenant) -> Prefetch:
     """Each template's newest version per locale, in one query: the highest number of its
     (template, locale) pair, found by a correlated subquery on the unique index."""
-    newest = (TemplateVersion.objects.filter(tenant=tenant, template=OuterRef("template"),
+    newest = (TemplateVersion.objects.filter(template=OuterRef("template"),
                                              locale=OuterRef("locale"))
               .order_by("-number").values("number")[:1])
-    return Prefetch("versions", TemplateVersion.objects.filter(tenant=tenant)
+    return Prefetch("versions", TemplateVersion.objects.all()
                     .filter(number=Subquery(newest)).select_related("created_by")
                     .order_by("locale"),
                     to_attr="current_versions")
@@ -94,7 +94,7 @@ def _current_versions(tenant: Tenant) -> Prefetch:
 def template_list(tenant: Tenant, *, channel: str | None = None,
                   key: str | None = None) -> QuerySet[Template]:
     """Templates with their current version in every locale (two queries)."""
-    qs = (Template.objects.filter(tenant=tenant).prefetch_related(_current_versions(tenant))
+    qs = (Template.objects.prefetch_related(_current_versions(tenant))
           .order_by(Lower("name"), "pk"))
     if channel:
         qs = qs.filter(channel=channel)
@@ -111,7 +111,7 @@ def template_get(tenant: Tenant, template_id: object) -> Template:
 def template_versions(tenant: Tenant, template_id: int, *,
                       locale: str | None = None) -> QuerySet[TemplateVersion]:
     """A template's history, newest first, with who saved each version."""
-    qs = (TemplateVersion.objects.filter(tenant=tenant, template_id=template_id)
+    qs = (TemplateVersion.objects.filter(template_id=template_id)
           .select_related("created_by").order_by("locale", "-number"))
     if locale:
         qs = qs.filter(locale=locale)

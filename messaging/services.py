@@ -51,7 +51,7 @@ def _rule_check(tenant: Tenant, values: dict) -> Template:
         errors["trigger"] = [f"“{values['trigger']}” is not a milestone."]
     if values["channel"] not in Channel.values:
         errors["channel"] = [f"Use one of: {', '.join(Channel.values)}."]
-    template = Template.objects.filter(tenant=tenant, pk=values["template_id"]).first()
+    template = Template.objects.filter(pk=values["template_id"]).first()
     if template is None:
         errors["template"] = ["No template with this id."]
     elif template.channel != values["channel"]:
@@ -119,7 +119,7 @@ def journey_rule_create(tenant: Tenant, journey_id: int, *, name: str, trigger: 
     with transaction.atomic():
         # The journey row serialises concurrent additions, so positions never collide.
         Journey.objects.select_for_update().filter(pk=journey.pk).first()
-        last = JourneyRule.objects.filter(tenant=tenant, journey=journey).aggregate(
+        last = JourneyRule.objects.filter(journey=journey).aggregate(
             n=Max("position"))["n"]
         return JourneyRule.objects.create(
             tenant=tenant, journey=journey, name=name.strip(), trigger=trigger, channel=channel,
@@ -201,7 +201,7 @@ def message_resend(tenant: Tenant, message_id: int, *, actor: str,
     Raises Conflict for any other status (sent, delivered, scheduled, suppressed, …)."""
     with transaction.atomic():
         message = (Message.objects.select_for_update()
-                   .filter(tenant=tenant, pk=access_scoped(Message, tenant, message_id).pk).get())
+                   .filter(pk=access_scoped(Message, tenant, message_id).pk).get())
         if message.status not in RESENDABLE:
             raise Conflict(f"A {message.get_status_display().lower()} message cannot be sent "
                            "again; only failed or uncertain ones can.",

@@ -34,21 +34,21 @@ def on_rows_announced(sender, *, tenant: Tenant, rows: list, row_signal, **kwarg
     from tracking.models import Shipment
     from tracking.signals import milestone_reached
 
-    with tenant_scope(tenant):
-        if row_signal is milestone_reached:
-            shipments = Shipment.objects.select_related("order__customer").in_bulk(
-                {row.shipment_id for row in rows})
-            reached = [MilestoneReached(row.milestone, shipments[row.shipment_id].order,
-                                        shipments[row.shipment_id], row.occurred_at)
-                       for row in rows]
-        elif row_signal is order_milestone_reached:
-            orders = Order.objects.select_related("customer").in_bulk(
-                {row.order_id for row in rows})
-            reached = [MilestoneReached(row.milestone, orders[row.order_id], None,
-                                        row.occurred_at) for row in rows]
-        else:
-            return
-        messages = messages_plan_many(tenant, reached)
+    # In the scope already: outbox_announce read these rows through the scoped manager.
+    if row_signal is milestone_reached:
+        shipments = Shipment.objects.select_related("order__customer").in_bulk(
+            {row.shipment_id for row in rows})
+        reached = [MilestoneReached(row.milestone, shipments[row.shipment_id].order,
+                                    shipments[row.shipment_id], row.occurred_at)
+                   for row in rows]
+    elif row_signal is order_milestone_reached:
+        orders = Order.objects.select_related("customer").in_bulk(
+            {row.order_id for row in rows})
+        reached = [MilestoneReached(row.milestone, orders[row.order_id], None,
+                                    row.occurred_at) for row in rows]
+    else:
+        return
+    messages = messages_plan_many(tenant, reached)
     _dispatch_after_commit(tenant, messages)
 
 

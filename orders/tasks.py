@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from tenants.context import tenant_scope
+from tenants.context import require_current_tenant, tenant_scope
 from tenants.models import Tenant
 from tenants.tasks import tenant_task
 
@@ -15,7 +15,7 @@ from .models import OrderMilestone
 def order_milestones_announce_task(tenant_id: int) -> int:
     from .services import order_milestones_announce
 
-    return order_milestones_announce(Tenant.objects.get(pk=tenant_id))
+    return order_milestones_announce(require_current_tenant())
 
 
 @shared_task(name="orders.tasks.orders_sweep")

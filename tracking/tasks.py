@@ -8,7 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from orders.models import ImportJob
-from tenants.context import tenant_scope
+from tenants.context import require_current_tenant, tenant_scope
 from tenants.models import Tenant
 from tenants.outbox import outbox_announce
 from tenants.tasks import tenant_task
@@ -24,7 +24,7 @@ SWEEP_AFTER = timedelta(minutes=2)
 
 @tenant_task(name="tracking.tasks.inbound_process")
 def inbound_process(tenant_id: int, inbound_id: int) -> None:
-    services.inbound_process(Tenant.objects.get(pk=tenant_id), inbound_id)
+    services.inbound_process(require_current_tenant(), inbound_id)
 
 
 @tenant_task(name="tracking.tasks.inbound_drain")
@@ -32,14 +32,14 @@ def inbound_drain(tenant_id: int, slot: int = 0) -> int:
     """Apply this tenant's queued carrier and API bodies, many per transaction (drain.py)."""
     from .drain import inbound_drain as drain
 
-    return drain(Tenant.objects.get(pk=tenant_id), slot=slot)
+    return drain(require_current_tenant(), slot=slot)
 
 
 @tenant_task(name="tracking.tasks.milestones_announce")
 def milestones_announce(tenant_id: int) -> int:
     """Announce every milestone not yet announced (the outbox), once each: the row is locked
     and marked in the same transaction as the signal's receivers write their work."""
-    return outbox_announce(Tenant.objects.get(pk=tenant_id), ShipmentMilestone, milestone_reached)
+    return outbox_announce(require_current_tenant(), ShipmentMilestone, milestone_reached)
 
 
 @shared_task(name="tracking.tasks.tracking_sweep")
@@ -74,7 +74,7 @@ def tracking_sweep() -> int:
 def orders_csv_import(tenant_id: int, job_id: int) -> None:
     from .csv_import import orders_csv_import_run
 
-    orders_csv_import_run(Tenant.objects.get(pk=tenant_id), job_id)
+    orders_csv_import_run(require_current_tenant(), job_id)
 
 
 @tenant_task(name="tracking.tasks.silence_check")
@@ -84,7 +84,7 @@ def silence_check(tenant_id: int) -> dict:
 
     from .silence import shipments_check_silence
 
-    return asdict(shipments_check_silence(Tenant.objects.get(pk=tenant_id)))
+    return asdict(shipments_check_silence(require_current_tenant()))
 
 
 @shared_task(name="tracking.tasks.silence_check_all")
@@ -100,7 +100,7 @@ def demo_live_parcels_advance(tenant_id: int) -> int:
     """The demo's live parcels that are due take their next scan (tracking/demo_live.py)."""
     from .demo_live import live_parcels_advance
 
-    return live_parcels_advance(Tenant.objects.get(pk=tenant_id))
+    return live_parcels_advance(require_current_tenant())
 
 
 @shared_task(name="tracking.tasks.demo_live_parcels_advance_all")

@@ -111,7 +111,7 @@ def _save_rule(request: HttpRequest, form: RuleForm, save) -> bool:
 
 
 def _templates(request: HttpRequest) -> list[Template]:
-    return list(Template.objects.filter(tenant=request.tenant).order_by("name", "pk"))
+    return list(Template.objects.order_by("name", "pk"))
 
 
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)

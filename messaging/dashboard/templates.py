@@ -55,7 +55,7 @@ def _locale(request: HttpRequest, tenant) -> str:
 
 def _default_milestone(template: Template) -> str:
     """The milestone the template is used for (its first rule's trigger), for previews."""
-    trigger = (JourneyRule.objects.filter(tenant=template.tenant_id, template=template)
+    trigger = (JourneyRule.objects.filter(template=template)
                .order_by("position", "pk").values_list("trigger", flat=True).first())
     if trigger:
         return trigger
@@ -158,7 +158,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
                                  if source else {})}, channel=template.channel)
         status = 200
     history = list(selectors.template_versions(request.tenant, template.pk, locale=locale)[:50])
-    present = set(TemplateVersion.objects.filter(tenant=request.tenant, template=template)
+    present = set(TemplateVersion.objects.filter(template=template)
                   .values_list("locale", flat=True).distinct())
     return render(request, "messaging/dashboard/template_edit.html", {
         "template": template, "locale": locale, "form": form, "current": exact,

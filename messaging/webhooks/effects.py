@@ -66,12 +66,12 @@ def message_status_advance(tenant: Tenant, message_id: int, status: str, *, at: 
     now = timezone.now()
     field = FIRST_SEEN_FIELD.get(status)
     if field:
-        Message.objects.filter(tenant=tenant, pk=message_id).update(
+        Message.objects.filter(pk=message_id).update(
             **{field: Coalesce(F(field), Value(at))})
     changes = {"status": status, "updated_at": now}
     if reason or status in TERMINAL:
         changes["status_reason"] = reason[:500]
-    moved = Message.objects.filter(tenant=tenant, pk=message_id,
+    moved = Message.objects.filter(pk=message_id,
                                    status__in=lower_statuses(status)).update(**changes)
     return bool(moved)
 
@@ -117,7 +117,7 @@ def suppression_remove(tenant: Tenant, *, channel: str, address: str,
     """Lift a suppression, but only one of the given reasons (a START lifts a STOP, never a
     hard bounce or an invalid number)."""
     deleted, _ = Suppression.objects.filter(
-        tenant=tenant, channel=channel, address=normalise_address(channel, address),
+        channel=channel, address=normalise_address(channel, address),
         reason__in=list(reasons)).delete()
     return deleted
 

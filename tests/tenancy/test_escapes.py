@@ -175,3 +175,59 @@ def test_nothing_leaves_the_scope_but_unscoped_with_a_reason():
         f"with the tenant as an argument; if neither fits, add a reviewed reason: {unreviewed}")
     stale = sorted(ALLOWED.keys() - found)
     assert not stale, f"no longer used: drop from ALLOWED: {stale}"
+
+
+# --- the scope is entered once, and a scoped manager is not filtered by tenant again --------
+
+FILTERS = {"filter", "exclude", "get", "first", "count", "exists"}  # not get_or_create: it writes
+
+
+def _chain(node: ast.expr) -> list[str]:
+    """The names along `Model.objects.select_for_update().filter(…)`, innermost last."""
+    names = []
+    while isinstance(node, ast.Call | ast.Attribute):
+        if isinstance(node, ast.Call):
+            node = node.func
+            continue
+        names.append(node.attr)
+        node = node.value
+    return names
+
+
+def double_filters_in(tree: ast.AST) -> list[int]:
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in FILTERS
+            and any(k.arg in ("tenant", "tenant_id") for k in node.keywords)
+            and "objects" in (chain := _chain(node.func.value)) and "unscoped" not in chain]
+
+
+def reentries_in(tree: ast.AST) -> list[int]:
+    """A `tenant_task` that enters the scope (or reads the tenant) again: the decorator did."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and any(
+                "tenant_task" in ast.unparse(d) for d in node.decorator_list):
+            lines += [inner.lineno for inner in ast.walk(node) if isinstance(inner, ast.Call)
+                      and ast.unparse(inner.func) in ("tenant_scope", "Tenant.objects.get")]
+    return lines
+
+
+def test_the_scans_find_a_second_filter_and_a_second_scope():
+    tree = ast.parse("Order.objects.filter(tenant=tenant, pk=1)\n"
+                     "Order.objects.unscoped(reason='x').filter(tenant=tenant)\n"
+                     "@tenant_task(queue='x')\ndef t(tenant_id):\n"
+                     "    with tenant_scope(Tenant.objects.get(pk=tenant_id)):\n        pass\n")
+    assert double_filters_in(tree) == [1]
+    assert sorted(reentries_in(tree)) == [5, 5]
+
+
+def test_no_scoped_query_filters_by_tenant_twice_and_no_task_enters_the_scope_again():
+    doubles, reentries = [], []
+    for path in _application_files():
+        tree = ast.parse(path.read_text(), str(path))
+        name = path.relative_to(ROOT).as_posix()
+        doubles += [f"{name}:{line}" for line in double_filters_in(tree)]
+        reentries += [f"{name}:{line}" for line in reentries_in(tree)]
+    assert not doubles, f"the scoped manager filters by the tenant already: {doubles}"
+    assert not reentries, f"tenant_task runs the task in its tenant's scope: {reentries}"

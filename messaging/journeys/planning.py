@@ -75,10 +75,12 @@ def messages_plan(tenant: Tenant, *, milestone: str, order: Order | None = None,
     nobody was told. Rows are inserted with ON CONFLICT DO NOTHING on the dedup key: planning
     the same milestone again returns the rows of the first time and writes nothing.
 
-    `now` is for a controlled clock in tests; it defaults to the current time.
+    `now` is for a controlled clock in tests; it defaults to the current time. An edge of
+    its own (commands, tests, other apps call it with a tenant): it enters the scope.
     """
-    return messages_plan_many(
-        tenant, [MilestoneReached(milestone, order, shipment, occurred_at)], now=now)
+    with tenant_scope(tenant):
+        return messages_plan_many(
+            tenant, [MilestoneReached(milestone, order, shipment, occurred_at)], now=now)
 
 
 def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
@@ -86,7 +88,8 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
     """`messages_plan` for many milestones at once (an announcement batch): the rules, the
     shoppers' preferences and suppressions are read once, all rows go in one INSERT and come
     back in one SELECT, so a batch costs about five queries however large it is. Load each
-    milestone's order with its customer beforehand (select_related) to keep it that way."""
+    milestone's order with its customer beforehand (select_related) to keep it that way.
+    Runs in the tenant's scope (the announcing task's, for the outbox receiver)."""
     items = []
     for item in reached:
         order = item.order
@@ -101,43 +104,42 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
     if not items:
         return []
     now = now or timezone.now()
-    with tenant_scope(tenant):
-        triggers = {t for item in items for t in triggers_for(item.milestone)}
-        rules_by_trigger: dict[str, list[JourneyRule]] = {}
-        for rule in JourneyRule.objects.filter(
-                enabled=True, journey__enabled=True, trigger__in=triggers,
-        ).order_by("journey_id", "position"):
-            rules_by_trigger.setdefault(rule.trigger, []).append(rule)
-        if not rules_by_trigger:
-            return []
-        facts_of = [Facts(order=item.order, shipment=item.shipment) for item in items]
-        customers = [facts.customer for facts in facts_of]
-        channels = {rule.channel for rules in rules_by_trigger.values() for rule in rules}
-        loaded = RecipientFacts(customers, [
-            recipient_address(customer, channel) for customer in customers if customer
-            for channel in channels])
-        rows = []
-        for item, facts, customer in zip(items, facts_of, customers, strict=True):
-            rules = [rule for trigger in triggers_for(item.milestone)
-                     for rule in rules_by_trigger.get(trigger, [])]
-            if rules:
-                rows += _rows_for(tenant, item, facts, customer, rules, loaded, now)
-        if not rows:
-            return []
-        # ON CONFLICT DO NOTHING on the dedup key; the new rows' ids come back. Rows planned
-        # before (the same milestone announced again) are read back as they are.
-        new = dict(db.rows_insert(Message, tenant.pk, rows, conflict="tenant_id, dedup_key",
-                                  returning="dedup_key, id"))
-        planned = []
-        for row in rows:
-            if row.dedup_key in new:
-                row.pk = new[row.dedup_key]
-                row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
-                planned.append(row)
-        earlier = [row.dedup_key for row in rows if row.dedup_key not in new]
-        if earlier:
-            planned += Message.objects.filter(dedup_key__in=earlier)
-        return sorted(planned, key=lambda message: message.pk)
+    triggers = {t for item in items for t in triggers_for(item.milestone)}
+    rules_by_trigger: dict[str, list[JourneyRule]] = {}
+    for rule in JourneyRule.objects.filter(
+            enabled=True, journey__enabled=True, trigger__in=triggers,
+    ).order_by("journey_id", "position"):
+        rules_by_trigger.setdefault(rule.trigger, []).append(rule)
+    if not rules_by_trigger:
+        return []
+    facts_of = [Facts(order=item.order, shipment=item.shipment) for item in items]
+    customers = [facts.customer for facts in facts_of]
+    channels = {rule.channel for rules in rules_by_trigger.values() for rule in rules}
+    loaded = RecipientFacts(customers, [
+        recipient_address(customer, channel) for customer in customers if customer
+        for channel in channels])
+    rows = []
+    for item, facts, customer in zip(items, facts_of, customers, strict=True):
+        rules = [rule for trigger in triggers_for(item.milestone)
+                 for rule in rules_by_trigger.get(trigger, [])]
+        if rules:
+            rows += _rows_for(tenant, item, facts, customer, rules, loaded, now)
+    if not rows:
+        return []
+    # ON CONFLICT DO NOTHING on the dedup key; the new rows' ids come back. Rows planned
+    # before (the same milestone announced again) are read back as they are.
+    new = dict(db.rows_insert(Message, tenant.pk, rows, conflict="tenant_id, dedup_key",
+                              returning="dedup_key, id"))
+    planned = []
+    for row in rows:
+        if row.dedup_key in new:
+            row.pk = new[row.dedup_key]
+            row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
+            planned.append(row)
+    earlier = [row.dedup_key for row in rows if row.dedup_key not in new]
+    if earlier:
+        planned += Message.objects.filter(dedup_key__in=earlier)
+    return sorted(planned, key=lambda message: message.pk)
 
 
 def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, rules,

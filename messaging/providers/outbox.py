@@ -39,7 +39,7 @@ def outbox_sms_text(message: Message) -> str:
 
 
 def outbox_files_dir() -> Path | None:
-    folder = getattr(settings, "MESSAGING_OUTBOX_DIR", "")
+    folder = settings.MESSAGING_OUTBOX_DIR
     return Path(folder) / "messages" if folder else None
 
 

@@ -28,6 +28,7 @@ from tenants.services import brand_get
 
 from .links import InvalidLinkToken, preferences_url, token_load
 from .models import Channel, JourneyRule, Message, MessagePreference, Suppression
+from .rendering.context import readable_on
 from .rendering.defaults import copy
 from .rendering.locales import shopper_locale
 from .webhooks import effects
@@ -165,7 +166,9 @@ def preferences_context(message: Message) -> dict:
                  sms_stopped=words["sms_stopped"].format(
                      number=brand.sms_sender or words["our_number"]))
     context = {"shop": tenant, "brand": brand, "shop_name": shop_name, "customer": customer,
-               "address": message.recipient, "locale": locale, "words": words}
+               "address": message.recipient, "locale": locale, "words": words,
+               # Text on the brand colour: dark on a light brand, white on a dark one.
+               "on_primary": readable_on(brand.primary_color)}
     if customer is None:
         return context
     reachable, chosen = _reachable(customer), _choices(customer)

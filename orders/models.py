@@ -259,6 +259,7 @@ class OrderEvent(TenantScopedModel):
         RETURN = "return", "Return"
         NOTE = "note", "Note"
         REDACTED = "redacted", "Personal data erased"
+        FEEDBACK = "feedback", "Delivery rated"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events",
                               db_index=False)

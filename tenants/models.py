@@ -108,6 +108,14 @@ class Brand(TenantScopedModel):
     legal_text = models.TextField(blank=True, max_length=4000)
     # {"instagram": "https://…", …}: keys from `SOCIAL_NETWORKS`.
     social_links = models.JSONField(default=dict, blank=True)
+    # Where a shopper gets help: shown on the tracking page and available to templates.
+    support_email = models.EmailField(blank=True)
+    support_phone = models.CharField(
+        max_length=32, blank=True,
+        validators=[RegexValidator(r"^\+?[0-9][0-9 ()./-]{3,30}$",
+                                   "Use a phone number shoppers can dial, e.g. +49 30 1234567.")],
+    )
+    help_url = models.URLField(blank=True, max_length=500)  # the shop's help or FAQ page
     # Resolves shopper pages to this tenant by Host header, so it is unique across tenants.
     custom_tracking_domain = models.CharField(max_length=253, blank=True, null=True, unique=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
@@ -195,3 +197,102 @@ class TrackingSettings(TenantScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant"], name="trackingsettings_one_per_tenant"),
         ]
+
+
+class TrackingPageSettings(TenantScopedModel):
+    """How the shopper tracking page /t/<token>/ looks for one tenant (one row per tenant,
+    created on demand; `tracking.selectors.tracking_page_settings_get` gives the defaults
+    until someone saves a change)."""
+
+    # The retailer's apology, shown only on delayed parcels and parcels with a problem.
+    apology_text = models.CharField(max_length=500, blank=True)
+    apology_code = models.CharField(max_length=64, blank=True)  # a discount code, shown with it
+    # Which blocks of the page show.
+    show_items = models.BooleanField(default=True)
+    show_recommendations = models.BooleanField(default=True)
+    show_help = models.BooleanField(default=True)
+    # The "Start a return" button (to /s/<slug>/returns/): off until the retailer takes returns.
+    returns_enabled = models.BooleanField(default=False)
+    # Language codes the switcher offers; empty means every language Doorstep has (so one we
+    # add later is offered too). Codes come from settings.LANGUAGES, checked by the service.
+    languages = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="trackingpagesettings_one_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tracking page settings of {self.tenant_id}"
+
+    @property
+    def has_apology(self) -> bool:
+        return bool(self.apology_text.strip())
+
+    @property
+    def offered_languages(self) -> list[str]:
+        """The switcher's languages, in the order of settings.LANGUAGES."""
+        known = [code for code, _name in settings.LANGUAGES]
+        return [code for code in known if code in self.languages] or known
+
+
+class DeliveryFeedback(TenantScopedModel):
+    """The shopper's rating of a delivery: one per shipment, changeable for
+    FEEDBACK_EDIT_DAYS after it was first given, then read-only."""
+
+    LOW_RATING = 2  # ratings at or below it are flagged for agents
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
+    rating = models.PositiveSmallIntegerField()  # 1 to 5 stars
+    comment = models.TextField(blank=True, max_length=2000)
+    # rating <= LOW_RATING; stored so agents' lists and the API filter on an index.
+    low = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shipment"], name="feedback_one_per_shipment"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5),
+                                   name="feedback_rating_1_to_5"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="feedback_tenant_created"),
+            models.Index(fields=["tenant", "-created_at"], name="feedback_tenant_low",
+                         condition=Q(low=True)),
+        ]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for shipment {self.shipment_id}"
+
+
+class ShipmentPageViewDay(TenantScopedModel):
+    """Views of a shipment's tracking page per day and source (the input of the WISMO KPIs).
+    Counted in Redis per view (tracking/pageviews.py) and added here by a periodic task, so a
+    view costs no database write."""
+
+    class Source(models.TextChoices):
+        EMAIL = "email", "E-mail"  # a link in one of our e-mails (?src=email)
+        SMS = "sms", "SMS"  # a link in one of our text messages (?src=sms)
+        DIRECT = "direct", "Direct"  # anything else: typed, bookmarked, the lookup, the shop
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
+    day = models.DateField()  # UTC
+    source = models.CharField(max_length=8, choices=Source.choices)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "shipment", "day", "source"],
+                                    name="pageviewday_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "day"], name="pageviewday_tenant_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.views} {self.source} views of {self.shipment_id} on {self.day}"

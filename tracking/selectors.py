@@ -14,7 +14,7 @@ from django.http import Http404
 from tenants.models import Tenant
 
 from .carriers.parsing import carrier_code
-from .models import Shipment, ShipmentItem, TrackingEvent
+from .models import Shipment, ShipmentItem, TrackingEvent, TrackingPageSettings
 
 
 def _items(tenant: Tenant) -> Prefetch:
@@ -95,3 +95,10 @@ def tracking_event_list(tenant: Tenant, *, tracking_number: str | None = None,
     if since is not None:
         qs = qs.filter(occurred_at__gte=since)
     return qs
+
+
+def tracking_page_settings_get(tenant: Tenant) -> TrackingPageSettings:
+    """How the tenant's tracking page looks; the defaults (unsaved) until someone saves one."""
+    stored = TrackingPageSettings.objects.unscoped(reason="one row per tenant, looked up by tenant") \
+        .filter(tenant=tenant).first()
+    return stored or TrackingPageSettings(tenant=tenant)

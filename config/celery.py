@@ -47,6 +47,8 @@ app.conf.update(
         "messages-dispatch": {"task": "messaging.tasks.messages_dispatch_all", "schedule": 10},
         # Stuck `sending` → `uncertain`; `queued` whose task was lost → queued again.
         "messages-sweep": {"task": "messaging.tasks.messages_sweep_all", "schedule": 60},
+        # Tracking-page views counted in Redis, added to the daily rows (tracking/pageviews.py).
+        "page-views-flush": {"task": "tracking.tasks.page_views_flush", "schedule": 60},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from orders.models import ImportJob
 from tenants.context import require_current_tenant, tenant_scope
-from tenants.models import Tenant
+from tenants.models import InboundWebhook, Tenant
 from tenants.outbox import outbox_announce
 from tenants.tasks import tenant_task
 
 from . import services
 from .drain import DRAINED_SOURCES
-from .models import InboundWebhook, ShipmentMilestone
+from .models import ShipmentMilestone
 from .signals import milestone_reached
 
 # A queued body older than this was lost on its way to a worker (broker down): queue it again.
@@ -110,3 +110,11 @@ def demo_live_parcels_advance_all() -> int:
     from tenants.tasks import tenants_fan_out
 
     return tenants_fan_out(demo_live_parcels_advance)
+
+
+@shared_task(name="tracking.tasks.page_views_flush")
+def page_views_flush() -> int:
+    """Tracking-page views counted in Redis → ShipmentPageViewDay (tracking/pageviews.py)."""
+    from .pageviews import page_views_flush as flush
+
+    return flush()

@@ -16,6 +16,12 @@ CACHES = {
     }
 }
 
+# The shopper tracking page (tracking/public/cache.py): rendered pages are kept this long at
+# most (every change that shows on a page forgets it sooner); an order's recommended products
+# are computed off the request path and kept this long.
+TRACKING_PAGE_CACHE_SECONDS = env_int("TRACKING_PAGE_CACHE_SECONDS", 600)
+TRACKING_PAGE_PICKS_SECONDS = env_int("TRACKING_PAGE_PICKS_SECONDS", 6 * 3600)
+
 # --- Celery: Redis, embedded or not (a unix socket is spelled redis+socket:// for kombu).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or embedded.broker_url(REDIS_URL)
 # Longer than any task may run; future work is stored as rows, never as countdowns.

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from tenants.models import Tenant
+from tenants.models import Brand, Tenant
 
 from .carriers.parsing import carrier_code
-from .models import Shipment, ShipmentItem, TrackingEvent, TrackingPageSettings
+from .models import DeliveryFeedback, Shipment, ShipmentItem, TrackingEvent, TrackingPageSettings
+
+
+def tracking_page_url(public_token: str, *, domain: str | None) -> str:
+    """A shipment's public tracking page: on the tenant's own tracking `domain` when it mapped
+    one (Brand.custom_tracking_domain), else on PUBLIC_BASE_URL. Messages, the API and the
+    dashboard all link through here."""
+    base = f"https://{domain}" if domain else settings.PUBLIC_BASE_URL
+    return f"{base}/t/{public_token}/"
 
 
 def _items(tenant: Tenant) -> Prefetch:
@@ -34,8 +43,11 @@ def shipment_list(tenant: Tenant, *, status: str | None = None, carrier: str | N
                   stalled: bool | None = None, created_after: datetime | None = None,
                   created_before: datetime | None = None) -> QuerySet[Shipment]:
     """Shipments with their order and items (two queries per page); no events, which can be
-    many: a shipment's detail has them."""
+    many: a shipment's detail has them. Each carries `tracking_domain`, its tenant's custom
+    tracking domain or None (a subquery of the page's query), for `tracking_page_url`."""
     qs = (Shipment.objects.select_related("order")
+          .annotate(tracking_domain=Subquery(Brand.objects.filter(tenant=OuterRef("tenant_id"))
+                                             .values("custom_tracking_domain")[:1]))
           .prefetch_related(_items(tenant)))
     if status:
         qs = qs.filter(status=status)
@@ -102,3 +114,26 @@ def tracking_page_settings_get(tenant: Tenant) -> TrackingPageSettings:
     stored = TrackingPageSettings.objects.unscoped(reason="one row per tenant, looked up by tenant") \
         .filter(tenant=tenant).first()
     return stored or TrackingPageSettings(tenant=tenant)
+
+
+def delivery_feedback_list(tenant: Tenant, *, rating: int | None = None, low: bool | None = None,
+                           shipment_id: int | None = None, created_after: datetime | None = None,
+                           created_before: datetime | None = None) -> QuerySet[DeliveryFeedback]:
+    """Delivery ratings with their shipment and its order, newest first."""
+    qs = DeliveryFeedback.objects.select_related("shipment", "shipment__order")
+    if rating is not None:
+        qs = qs.filter(rating=rating)
+    if low is not None:
+        qs = qs.filter(low=low)
+    if shipment_id is not None:
+        qs = qs.filter(shipment_id=shipment_id)
+    if created_after is not None:
+        qs = qs.filter(created_at__gte=created_after)
+    if created_before is not None:
+        qs = qs.filter(created_at__lt=created_before)
+    return qs.order_by("-created_at", "-pk")
+
+
+def delivery_feedback_get(tenant: Tenant, shipment_id: int) -> DeliveryFeedback | None:
+    """The shipment's rating, or None when the shopper has not given one."""
+    return DeliveryFeedback.objects.filter(shipment_id=shipment_id).first()

@@ -26,6 +26,7 @@ from config import db
 from orders.selectors import orders_with_customers, product_demo_picture
 from recommendations.selectors import complementary_products_many, product_pick
 from tenants.context import tenant_scope
+from tracking.selectors import tracking_page_url
 
 from .locales import DELAY_APOLOGY, STATUS_LABELS, shopper_locale
 
@@ -85,13 +86,6 @@ def brand_data(tenant, brand) -> dict[str, Any]:
 
 
 _SOCIAL_LABELS = {"x": "X", "tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn"}
-
-
-def tracking_page_url(brand, public_token: str) -> str:
-    """The shopper's tracking page: on the tenant's own domain when it mapped one."""
-    domain = getattr(brand, "custom_tracking_domain", None) if brand else None
-    base = f"https://{domain}" if domain else settings.PUBLIC_BASE_URL
-    return f"{base}/t/{public_token}/"
 
 
 def customer_data(customer) -> dict[str, Any]:
@@ -179,7 +173,8 @@ def shipment_data(shipment, brand, locale: str) -> dict[str, Any]:
         "exception_cause": shipment.exception_cause,
         "exception_message": shipment.exception_message,
         "delayed": shipment.delayed,
-        "tracking_url": tracking_page_url(brand, shipment.public_token),
+        "tracking_url": tracking_page_url(
+            shipment.public_token, domain=brand.custom_tracking_domain if brand else None),
     }
 
 
@@ -361,6 +356,10 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
     else:
         line_items = order_lines
     shipment_dict = shipment_data(shipment, brand, locale) if shipment else None
+    if shipment_dict is not None and job.message is not None:
+        # The tracking page counts its views by source (tracking/pageviews.py): the link in
+        # an e-mail says "email", in an SMS "sms".
+        shipment_dict["tracking_url"] += f"?src={job.message.channel}"
     promised = (shipment.promised_delivery if shipment else None) or (
         order.promised_delivery_date if order else None)
     estimated = (shipment.carrier_estimated_delivery if shipment else None) or promised
@@ -381,6 +380,7 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
         "status": {"code": status_code,
                    "label": STATUS_LABELS[locale].get(status_code, "") if status_code else ""},
         "tracking_url": shipment_dict["tracking_url"] if shipment_dict else "",
+        "rating_url": f"{shipment_dict['tracking_url']}#rate" if shipment_dict else "",
         "estimated_delivery": estimated,
         "promised_delivery": promised,
         "delayed": delayed,
@@ -471,6 +471,7 @@ def sample_context(tenant=None, *, locale: str = "en", milestone: str = "shipped
                      "tracking_url": tracking_url},
         "status": {"code": status, "label": STATUS_LABELS[locale][status]},
         "tracking_url": tracking_url,
+        "rating_url": f"{tracking_url}#rate",
         "estimated_delivery": estimated,
         "promised_delivery": promised,
         "delayed": delayed,

@@ -9,6 +9,7 @@ from config.api.serializers import StrictSerializer
 from orders.api.serializers import OrderEventSerializer, OrderSerializer
 
 from ..models import Shipment, ShipmentItem, TrackingEvent
+from ..selectors import tracking_page_url
 from ..statuses import TrackingStatus
 
 MAX_ITEMS_PER_SHIPMENT = 500
@@ -111,16 +112,24 @@ class ShipmentOrderSerializer(serializers.Serializer):
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
+    """A shipment as `selectors.shipment_list` reads it (with its `tracking_domain`)."""
+
     order = ShipmentOrderSerializer(allow_null=True, read_only=True)
     items = ShipmentItemSerializer(many=True, read_only=True)
+    tracking_url = serializers.SerializerMethodField(
+        help_text="The shopper's tracking page for this parcel, on the store's custom tracking "
+                  "domain when it has one: put it in your own messages.")
 
     class Meta:
         model = Shipment
         fields = ["id", "order", "carrier", "tracking_number", "service", "status",
                   "exception_cause", "exception_message", "delayed", "stalled",
                   "carrier_estimated_delivery", "promised_delivery", "shipped_at", "delivered_at",
-                  "last_event_at", "items", "created_at", "updated_at"]
+                  "last_event_at", "tracking_url", "items", "created_at", "updated_at"]
         read_only_fields = fields
+
+    def get_tracking_url(self, shipment: Shipment) -> str:
+        return tracking_page_url(shipment.public_token, domain=shipment.tracking_domain)
 
 
 class ShipmentDetailSerializer(ShipmentSerializer):

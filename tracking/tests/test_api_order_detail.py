@@ -30,7 +30,8 @@ def shipped_order(alice_api, django_capture_on_commit_callbacks):
 
 @pytest.mark.django_db
 def test_the_order_detail_shows_lines_shipments_with_events_and_the_timeline(alice_api,
-                                                                             shipped_order):
+                                                                             shipped_order,
+                                                                             settings):
     response = alice_api.get(f"{ORDERS}{shipped_order['id']}/")
     assert response.status_code == 200
     body = response.json()
@@ -41,6 +42,8 @@ def test_the_order_detail_shows_lines_shipments_with_events_and_the_timeline(ali
     assert [e["status"] for e in tent["events"]] == ["in_transit", "delivered"]
     assert [item["title"] for item in tent["items"]] == ["Trail tent"]
     assert (pegs["status"], [item["line"] for item in pegs["items"]]) == ("in_transit", [2])
+    assert tent["tracking_url"].startswith(f"{settings.PUBLIC_BASE_URL}/t/")
+    assert pegs["tracking_url"] != tent["tracking_url"]
     kinds = [(e["kind"], e["data"].get("status")) for e in body["timeline"]]
     assert kinds[0] == ("created", None)
     assert kinds.count(("shipment_created", None)) == 2

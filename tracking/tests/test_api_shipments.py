@@ -235,3 +235,29 @@ def test_listing_shipments_costs_a_fixed_number_of_queries(alice_api, shipments,
                                                            django_assert_max_num_queries):
     with django_assert_max_num_queries(3):  # the key, the page with orders, the items
         assert len(alice_api.get(URL).json()["results"]) == 4
+
+
+@pytest.mark.django_db
+def test_a_shipment_carries_its_public_tracking_url(alice_api, order, settings):
+    created = alice_api.post(URL, shipment_body(), format="json").json()
+    token = Shipment.objects.unscoped(reason="test reads the token").get(pk=created["id"]).public_token
+    expected = f"{settings.PUBLIC_BASE_URL}/t/{token}/"
+    assert created["tracking_url"] == expected
+    assert alice_api.get(URL).json()["results"][0]["tracking_url"] == expected
+    assert alice_api.get(f"{URL}{created['id']}/").json()["tracking_url"] == expected
+
+
+@pytest.mark.django_db
+def test_the_tracking_url_is_on_the_stores_own_domain_once_it_maps_one(alice_api, carol_api,
+                                                                      personas, order):
+    alice_api.patch("/api/v1/brand/", {"custom_tracking_domain": "track.alpha.example"},
+                    format="json")
+    created = alice_api.post(URL, shipment_body(), format="json").json()
+    token = Shipment.objects.unscoped(reason="test reads the token").get(pk=created["id"]).public_token
+    assert created["tracking_url"] == f"https://track.alpha.example/t/{token}/"
+    [listed] = alice_api.get(URL).json()["results"]
+    assert listed["tracking_url"] == f"https://track.alpha.example/t/{token}/"
+    # Another store's shipments keep the platform's address: the domain is per tenant.
+    carol_api.post("/api/v1/orders/", order_body(), format="json")
+    other = carol_api.post(URL, shipment_body(), format="json").json()
+    assert "track.alpha.example" not in other["tracking_url"]

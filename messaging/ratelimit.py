@@ -1,10 +1,10 @@
 """Send-rate caps, per tenant and per sender, counted in the shared cache (Redis in
-production, so every worker sees the same counts).
+production, so every worker sees the same counts) by config.ratelimit's window counters.
 
-Each cap is a budget per window (one second, or 1/rate seconds for rates below one): a
-counter per window, `INCR`ed atomically. A message over budget is not dropped: the caller
-reschedules it after the wait this returns, which grows with the queue in front of it, so a
-burst spreads over the following seconds instead of hammering the next one.
+Each cap is a budget per window (one second, or 1/rate seconds for rates below one). A
+message over budget is not dropped: the caller reschedules it after the wait this returns,
+which grows with the queue in front of it, so a burst spreads over the following seconds
+instead of hammering the next one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import math
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
+
+from config.ratelimit import window_count
 
 # Sends per second. Twilio long codes take about 1 message per second, a Messaging Service
 # more (it spreads over its numbers); the tenant's cap keeps one store from starving others.
@@ -37,16 +38,7 @@ def rate_take_many(key: str, per_second: float, count: int, *, now: datetime) ->
         return [0.0] * max(0, count)
     window = max(1.0, 1.0 / per_second)
     budget = max(1, math.floor(per_second * window))
-    ts = now.timestamp()
-    slot = math.floor(ts / window)
-    counter = f"msg-rate:{key}:{slot}"
-    cache.add(counter, 0, timeout=int(window) + 60)
-    try:
-        used = cache.incr(counter, count)
-    except ValueError:  # evicted between add and incr: count from here
-        cache.add(counter, count, timeout=int(window) + 60)
-        used = count
-    until_next = (slot + 1) * window - ts
+    used, until_next = window_count(f"msg:{key}", window, count, now=now)
     waits = []
     for place in range(used - count + 1, used + 1):
         if place <= budget:

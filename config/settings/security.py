@@ -38,3 +38,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 X_FRAME_OPTIONS = "DENY"
 INTERNAL_IPS = env_list("INTERNAL_IPS", [])
+
+# Proxies in front of web that each append the address they received from to
+# X-Forwarded-For (config.ratelimit.client_address): 0 trusts none and uses the socket's peer.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# The shopper's tracking lookup (/s/<slug>/track/): attempts per window per client address and
+# per order or tracking number, so neither numbers nor e-mails/postcodes can be enumerated.
+TRACKING_LOOKUP_WINDOW_SECONDS = env_int("TRACKING_LOOKUP_WINDOW_SECONDS", 900)
+TRACKING_LOOKUP_LIMIT_PER_ADDRESS = env_int("TRACKING_LOOKUP_LIMIT_PER_ADDRESS", 20)
+TRACKING_LOOKUP_LIMIT_PER_NUMBER = env_int("TRACKING_LOOKUP_LIMIT_PER_NUMBER", 5)

@@ -1,0 +1,50 @@
+"""Fixed-window counters in the shared cache (Redis: every worker and web process sees the
+same counts), the one rate-limit mechanism: messaging's send caps (messaging/ratelimit.py),
+the API key limit (tenants/api/throttling.py) and the shopper's tracking lookup each say
+what a window and a budget mean for them, and count here.
+
+`client_address` names who is asking, behind the proxies the operator says are in front.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from ipaddress import ip_address
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def window_count(key: str, window: float, count: int = 1, *, now: datetime) -> tuple[int, float]:
+    """Count `count` more for `key` in the window of `window` seconds holding `now` (one
+    atomic INCRBY): what the window has counted so far with these, and the seconds until
+    it ends."""
+    ts = now.timestamp()
+    slot = math.floor(ts / window)
+    counter = f"rate:{key}:{slot}"
+    timeout = int(window) + 60
+    cache.add(counter, 0, timeout=timeout)  # a no-op when it exists: concurrent firsts count once
+    try:
+        used = cache.incr(counter, count)
+    except ValueError:  # evicted between add and incr: count from here
+        cache.add(counter, count, timeout=timeout)
+        used = count
+    return used, (slot + 1) * window - ts
+
+
+def client_address(request) -> str:
+    """The client's IP address. Behind TRUSTED_PROXY_HOPS proxies (each appends the address
+    it received from to X-Forwarded-For), the one the outermost trusted proxy saw; entries
+    further left are the client's own claims and are not believed."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops > 0:
+        forwarded = [part.strip() for part in
+                     request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            candidate = forwarded[-hops]
+            try:
+                return str(ip_address(candidate))
+            except ValueError:
+                pass
+    return request.META.get("REMOTE_ADDR", "") or "unknown"

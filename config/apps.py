@@ -11,6 +11,6 @@ class PlatformConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from .db import timestamps_fast
+        from .db.internals import timestamps_fast
 
-        connection_created.connect(timestamps_fast, dispatch_uid="config.db.timestamps_fast")
+        connection_created.connect(timestamps_fast, dispatch_uid="config.db.internals.timestamps_fast")

@@ -1,6 +1,6 @@
-"""config.db.instances (a queryset's rows) and instances_where / values_where (a tenant's rows
-by value, one statement per shape whatever the list's length): model instances built without
-Model.__init__, that read, compare and save exactly like the ORM's own."""
+"""config.db.instances_where / values_where (a tenant's rows by value, one statement per shape
+whatever the list's length): model instances that read, compare and save exactly like the
+ORM's own."""
 
 from __future__ import annotations
 
@@ -24,24 +24,18 @@ def fields_of(obj) -> dict:
     return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
 
 
-def by_queryset(tenant, ids):
-    with tenant_scope(tenant):
-        return db.instances(Order.objects.filter(pk__in=ids).order_by("pk"), related=("customer",))
-
-
 def by_value(tenant, ids):
     return db.instances_where(Order, tenant.pk, {"id__in": ids}, related=("customer",),
                               order_by=("pk",))
 
 
-@pytest.mark.parametrize("read", [by_queryset, by_value])
-def test_rows_and_their_related_rows_equal_the_orms(personas, read):
+def test_rows_and_their_related_rows_equal_the_orms(personas):
     tenant = personas.tenant_a
     placed = [make_order(tenant, customer=make_customer(tenant, locale="de")) for _ in range(3)]
     with tenant_scope(tenant):
         orm = list(Order.objects.filter(pk__in=[o.pk for o in placed])
                    .select_related("customer").order_by("pk"))
-    built = read(tenant, [o.pk for o in placed])
+    built = by_value(tenant, [o.pk for o in placed])
 
     assert [fields_of(o) for o in built] == [fields_of(o) for o in orm]
     assert [fields_of(o.customer) for o in built] == [fields_of(o.customer) for o in orm]
@@ -57,16 +51,16 @@ def test_a_missing_related_row_is_none_and_reads_no_further(personas, django_ass
     order = make_order(tenant)
     with tenant_scope(tenant):
         Order.objects.filter(pk=order.pk).update(customer=None)
-        with django_assert_num_queries(1):
-            (built,) = db.instances(Order.objects.filter(pk=order.pk), related=("customer",))
-            assert built.customer is None
+    with django_assert_num_queries(1):
+        (built,) = by_value(tenant, [order.pk])
+        assert built.customer is None
 
 
 def test_a_built_instance_saves_like_any_other(personas):
     tenant = personas.tenant_a
     customer = make_customer(tenant)
+    (built,) = db.instances_where(Customer, tenant.pk, {"id": customer.pk})
     with tenant_scope(tenant):
-        (built,) = db.instances(Customer.objects.filter(pk=customer.pk))
         built.first_name = "Robin"
         built.save(update_fields=["first_name"])
         assert Customer.objects.get(pk=customer.pk).first_name == "Robin"
@@ -74,14 +68,7 @@ def test_a_built_instance_saves_like_any_other(personas):
         assert built.last_name == "Rivera"
 
 
-def test_the_queryset_keeps_its_tenant_scope(personas):
-    theirs = make_customer(personas.tenant_b)
-    with tenant_scope(personas.tenant_a):
-        assert db.instances(Customer.objects.filter(pk=theirs.pk)) == []
-
-
-@pytest.mark.parametrize("read", [by_queryset, by_value])
-def test_a_model_with_init_receivers_takes_the_orms_path(personas, read):
+def test_a_model_with_init_receivers_takes_the_orms_path(personas):
     from django.db.models.signals import post_init
 
     tenant = personas.tenant_a
@@ -93,7 +80,7 @@ def test_a_model_with_init_receivers_takes_the_orms_path(personas, read):
 
     post_init.connect(receiver, sender=Customer)
     try:
-        (built,) = read(tenant, [order.pk])
+        (built,) = by_value(tenant, [order.pk])
     finally:
         post_init.disconnect(receiver, sender=Customer)
     assert seen == [order.customer_id] and built.customer.pk == order.customer_id

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import CharField
 
 from config import db
+from config.db.writes import AS_IS
 from messaging.tests.factories import make_customer
 from orders.models import Customer
 from tenants.context import tenant_scope
@@ -92,12 +93,12 @@ def _nodes(plan: dict):
 SAMPLES = {str: ["", "Sam", "Ünïcode ✓"], bool: [True, False]}
 
 
-@pytest.mark.parametrize("field_class", list(db._AS_IS), ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("field_class", list(AS_IS), ids=lambda cls: cls.__name__)
 def test_values_passed_as_they_are_equal_djangos_own_preparation(field_class):
     """rows_update skips get_db_prep_save for these field classes and value types: what
     Django would have sent is the very value (a Django upgrade that changes it fails here)."""
     field = field_class(max_length=50) if issubclass(field_class, CharField) else field_class()
     field.set_attributes_from_name("sample")
-    for value in SAMPLES[db._AS_IS[field_class]]:
+    for value in SAMPLES[AS_IS[field_class]]:
         prepared = field.get_db_prep_save(value, connection)
         assert prepared == value and type(prepared) is type(value)

@@ -1,4 +1,4 @@
-"""config.db.timestamps_fast: timestamptz columns are parsed in C, with exactly the values
+"""config.db.internals.timestamps_fast: timestamptz columns are parsed in C, with exactly the values
 Django's own loader gives: psycopg's compiled loader for Django's UTC, else one built on
 `datetime.fromisoformat` (which falls back to Django's for anything unusual)."""
 
@@ -29,7 +29,7 @@ def fast_loader_in(zone):
     """The loader timestamps_fast registers on a connection whose Django time zone is `zone`."""
     from django.db import connections
 
-    from config.db import timestamps_fast
+    from config.db.internals import timestamps_fast
 
     conn = connections["default"]
     conn.ensure_connection()

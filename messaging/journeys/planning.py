@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from config import db
@@ -134,8 +133,8 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
     for row in rows:
         if row.dedup_key in new:
             row.pk = new[row.dedup_key]
-            row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
             planned.append(row)
+    db.saved(planned)
     earlier = [row.dedup_key for row in rows if row.dedup_key not in new]
     if earlier:
         planned += Message.objects.filter(dedup_key__in=earlier)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("messaging.dashboard_urls")),
     path("", include("messaging.outbox_urls")),
     path("", include("messaging.public_urls")),
+    path("", include("tracking.public_urls")),
     path("", include("tenants.urls")),
 ]
 urlpatterns += tracking_fallback_urls

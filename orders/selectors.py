@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from config import db
 from tenants.access import access_scoped
 from tenants.models import Tenant
+from tenants.selectors import absolute_url
 
 from .models import Customer, LineItem, Order, OrderEvent, Product
 
@@ -132,3 +133,25 @@ def product_demo_picture(category: str) -> str:
     by this site, no outside host: a path, which messages make absolute on PUBLIC_BASE_URL.
     The demo's products show it, and so does the template preview's sample order."""
     return static(f"demo/products/{slugify(category)}.png")
+
+
+# --- products as shoppers see them ------------------------------------------------------
+
+NO_PRODUCT = {"title": "", "image_url": "", "url": "", "category": "", "how_to": []}
+
+
+def product_shown(product: Product, locale: str) -> dict:
+    """What a line shows of its product in `locale` (messages and the tracking page): `title`
+    only when translated (else the line's own title stands), the catalog's link and its
+    how-to / guide / video links in the shopper's language where the catalog has them."""
+    translated = product.translation(locale)
+    links = translated.get("content_links", product.content_links) or []
+    return {
+        "title": translated.get("title", ""),
+        "image_url": absolute_url(product.image_url),
+        "url": absolute_url(translated.get("url", product.url)),
+        "category": product.category,
+        "how_to": [{"kind": link.get("kind", "guide"), "title": link.get("title", ""),
+                    "url": link.get("url", "")}
+                   for link in links if isinstance(link, dict) and link.get("url")],
+    }

@@ -121,6 +121,12 @@ ALLOWED = {
     ("tenants/webhook_tenants.py", "execute"):
         "the webhook edge: finds the tenant by the URL's slug, and the credential of that "
         "tenant (c.tenant_id = t.id); no scope exists yet",
+    ("tracking/public/selectors.py", "execute"):
+        "the tracking page's edge: finds the shipment by its public token (a global unique, "
+        "before any scope exists); every joined row and subquery has tenant_id = s.tenant_id",
+    ("tracking/public/cache.py", "execute"):
+        "the tracking page's cache: the public tokens of one tenant's shipments to forget "
+        "(tenant_id = %s in the statement and its subquery)",
 }
 
 # Not application code: the benchmarks build and measure their own databases.

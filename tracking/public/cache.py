@@ -1,0 +1,194 @@
+"""The tracking page's cache (Django's cache: Redis), per shipment and language, and how it
+is forgotten. A cached page is served without one SQL statement.
+
+    keys (all under the cache's KEY_PREFIX)
+      tp:m:<token>            meta: tenant, shipment, order, the shopper's locale, the shop's
+                              default and offered languages (to pick the language unread)
+      tp:p:<token>:<lang>     the rendered page
+      tp:v:<token>            the shipment's generation      deleted by tracking_page_forget
+      tp:t:<tenant_id>        the tenant's generation        (shipments / the whole tenant)
+      tp:r:<tenant>:<order>   recommended product ids, filled off the request path
+
+    hit:  GET meta + shipment generation ─▶ language ─▶ GET page + tenant generation
+          both stored generations equal the current ones ─▶ the page      (two round trips)
+
+A page (and its meta) is stored with the generations read *before* its statements ran. A
+change forgets by deleting a generation key after its commit; the next reader creates a new
+random one, which no stored page carries, so a page rendered from data older than the change
+is never served again, even one whose rendering overlapped the change. A generation that is
+evicted is recreated the same way: eviction can cost a render, never serve a stale page.
+
+The one window left: a shipment never seen since its meta expired learns its tenant from the
+statement itself, so the tenant's generation is read just after it; a brand change that
+commits in that instant shows for at most TRACKING_PAGE_CACHE_SECONDS.
+
+Recommendations (recommendations.selectors, up to seven queries) never run on the request:
+the page reads the order's picks from the cache and their products in its second statement;
+when none are cached it queues `page_picks_fill`, which stores them and forgets the order's
+pages, so a later view shows them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from config import db
+
+from ..models import Shipment
+
+VERSION_SECONDS_FACTOR = 2  # a shipment's generation outlives the pages that carry it
+
+
+@dataclass(frozen=True)
+class Meta:
+    tenant_id: int
+    shipment_id: int
+    order_id: int | None
+    shopper_locale: str
+    shop_default: str
+    offered: tuple[str, ...]
+    versions: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Page:
+    versions: tuple[str, str]
+    lang: str
+    body: bytes
+
+
+@dataclass
+class Lookup:
+    """What the cache knew for a token: the page when it is current, else the generations
+    read before the page's statements (and the order's picks, when the meta was there)."""
+
+    page: Page | None
+    meta: Meta | None
+    shipment_version: str
+    tenant_version: str | None
+    picks: list[int] | None
+
+
+def _meta_key(token: str) -> str:
+    return f"tp:m:{token}"
+
+
+def _page_key(token: str, lang: str) -> str:
+    return f"tp:p:{token}:{lang}"
+
+
+def _shipment_key(token: str) -> str:
+    return f"tp:v:{token}"
+
+
+def _tenant_key(tenant_id: int) -> str:
+    return f"tp:t:{tenant_id}"
+
+
+def _picks_key(tenant_id: int, order_id: int) -> str:
+    return f"tp:r:{tenant_id}:{order_id}"
+
+
+def _page_seconds() -> int:
+    return settings.TRACKING_PAGE_CACHE_SECONDS
+
+
+def _version(key: str, found: str | None, timeout: int | None) -> str:
+    """The generation under `key`: `found`, else a new random one (unless another process
+    made one first, which then wins)."""
+    if found is not None:
+        return found
+    fresh = secrets.token_hex(6)
+    if cache.add(key, fresh, timeout):
+        return fresh
+    return cache.get(key) or fresh
+
+
+def page_lookup(token: str, choose_language) -> Lookup:
+    """The cached page for `token` in the language `choose_language(meta)` picks, if current.
+    Two cache round trips when the meta is known, one when it is not."""
+    meta_key, shipment_key = _meta_key(token), _shipment_key(token)
+    found = cache.get_many([meta_key, shipment_key])
+    shipment_version = _version(shipment_key, found.get(shipment_key),
+                                _page_seconds() * VERSION_SECONDS_FACTOR)
+    meta = found.get(meta_key)
+    if not isinstance(meta, Meta):
+        return Lookup(None, None, shipment_version, None, None)
+    lang = choose_language(meta)
+    keys = [_page_key(token, lang), _tenant_key(meta.tenant_id)]
+    if meta.order_id is not None:
+        keys.append(_picks_key(meta.tenant_id, meta.order_id))
+    found = cache.get_many(keys)
+    tenant_version = _version(keys[1], found.get(keys[1]), None)
+    picks = found.get(keys[2]) if len(keys) > 2 else None
+    current = (tenant_version, shipment_version)
+    page = found.get(keys[0])
+    if meta.versions == current and isinstance(page, Page) and page.versions == current:
+        return Lookup(page, meta, shipment_version, tenant_version, picks)
+    return Lookup(None, meta if meta.versions == current else None, shipment_version,
+                  tenant_version, picks)
+
+
+def tenant_version(tenant_id: int) -> str:
+    key = _tenant_key(tenant_id)
+    return _version(key, cache.get(key), None)
+
+
+def page_store(token: str, meta: Meta, page: Page) -> None:
+    cache.set_many({_meta_key(token): meta, _page_key(token, page.lang): page},
+                   _page_seconds())
+
+
+def picks_get(tenant_id: int, order_id: int) -> list[int] | None:
+    return cache.get(_picks_key(tenant_id, order_id))
+
+
+def picks_store(tenant_id: int, order_id: int, product_ids: list[int]) -> None:
+    cache.set(_picks_key(tenant_id, order_id), product_ids,
+              settings.TRACKING_PAGE_PICKS_SECONDS)
+
+
+def picks_claim(tenant_id: int, order_id: int) -> bool:
+    """True once per order and page lifetime: the caller queues the picks' computation."""
+    return cache.add(f"tp:rq:{tenant_id}:{order_id}", 1, _page_seconds())
+
+
+def tracking_page_forget(tenant_id: int, shipment_ids=None, *, order_ids=None) -> None:
+    """Forget the cached pages of these shipments (and their sibling parcels, which list
+    their status), or of these orders' shipments; with neither, every page of the tenant.
+    Runs after the current transaction commits (at once outside one): a page rendered
+    before the commit must not outlive it."""
+    shipments = None if shipment_ids is None else sorted({int(pk) for pk in shipment_ids})
+    orders = None if order_ids is None else sorted({int(pk) for pk in order_ids})
+    transaction.on_commit(lambda: _forget(tenant_id, shipments, orders))
+
+
+def _forget(tenant_id: int, shipment_ids: list[int] | None, order_ids: list[int] | None) -> None:
+    if shipment_ids is None and order_ids is None:
+        cache.delete(_tenant_key(tenant_id))
+        return
+    tokens = _tokens(tenant_id, shipment_ids or [], order_ids or [])
+    if tokens:
+        cache.delete_many([_shipment_key(token) for token in tokens])
+
+
+def _tokens(tenant_id: int, shipment_ids: list[int], order_ids: list[int]) -> list[str]:
+    """The public tokens of these shipments, of the other parcels of their orders, and of
+    these orders' parcels: one statement."""
+    if not shipment_ids and not order_ids:
+        return []
+    table = Shipment._meta.db_table
+    rows = db.execute(
+        f"""SELECT public_token FROM {table}
+             WHERE tenant_id = %s
+               AND (id = ANY(%s) OR order_id = ANY(%s)
+                    OR order_id IN (SELECT order_id FROM {table}
+                                     WHERE tenant_id = %s AND id = ANY(%s)
+                                       AND order_id IS NOT NULL))""",  # noqa: S608
+        [tenant_id, shipment_ids, order_ids, tenant_id, shipment_ids])
+    return [token for (token,) in rows]

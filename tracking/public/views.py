@@ -1,0 +1,135 @@
+"""The shopper tracking page and its recommendation click redirect. Thin: the cache, the
+selectors and the presenting module do the work (see the package's docstring).
+
+Every answer carries the page's privacy headers: noindex, no referrer (the token is in the
+URL), a Content-Security-Policy that lets the browser load nothing from another host, and
+framing by this site only (the dashboard's live preview).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.views.decorators.http import require_GET
+
+from config.views import shopper_page
+
+from ..pageviews import page_view_count
+from . import cache
+from .languages import offered_languages, page_language
+from .presenting import page_context
+from .selectors import (
+    TOKEN_RE,
+    TrackingPageData,
+    product_for_click,
+    recommended_products,
+    tracking_page_data,
+)
+from .tasks import page_picks_fill
+
+# Nothing from another host, no script: the page works without JavaScript, and the CSP makes
+# "no third-party request" a rule the browser enforces, whatever a brand field contains.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
+                           "form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
+PRIVATE_REVALIDATE = "private, no-cache"
+
+
+def _privacy_headers(response: HttpResponse) -> HttpResponse:
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Cache-Control"] = PRIVATE_REVALIDATE
+    return response
+
+
+def _language_chooser(request: HttpRequest):
+    requested = request.GET.get("lang")
+    accept = request.headers.get("Accept-Language", "")
+
+    def choose(meta: cache.Meta) -> str:
+        return page_language(requested=requested, shopper=meta.shopper_locale,
+                             accept_language=accept, shop_default=meta.shop_default,
+                             offered=list(meta.offered))
+
+    return choose
+
+
+@shopper_page
+@require_GET
+def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
+    """A parcel's page. Cached: no SQL. Not cached: one statement, and one more for the
+    recommended products when the order has picks."""
+    if not TOKEN_RE.match(token):
+        raise Http404("no such parcel")
+    choose = _language_chooser(request)
+    found = cache.page_lookup(token, choose)
+    if found.page is not None and found.meta is not None:
+        page, tenant_id, shipment_id = found.page, found.meta.tenant_id, found.meta.shipment_id
+    else:
+        data = tracking_page_data(token)
+        if data is None:
+            raise Http404("no such parcel")
+        page = _render(data, found, choose)
+        tenant_id, shipment_id = data.tenant.pk, data.shipment.pk
+    page_view_count(request, tenant_id, shipment_id)
+    response = HttpResponse(page.body, content_type="text/html; charset=utf-8")
+    response["Content-Language"] = page.lang
+    response["Vary"] = "Accept-Language"
+    return _privacy_headers(response)
+
+
+def _render(data: TrackingPageData, found: cache.Lookup, choose) -> cache.Page:
+    tenant_id, order_id = data.tenant.pk, data.order_id
+    tenant_version = found.tenant_version or cache.tenant_version(tenant_id)
+    versions = (tenant_version, found.shipment_version)
+    meta = cache.Meta(tenant_id=tenant_id, shipment_id=data.shipment.pk, order_id=order_id,
+                      shopper_locale=data.customer_locale,
+                      shop_default=data.tenant.default_locale,
+                      offered=tuple(offered_languages(data.settings.languages)),
+                      versions=versions)
+    lang = choose(meta)
+    recommendations = []
+    if data.settings.show_recommendations and order_id is not None:
+        picks = found.picks if found.meta is not None else cache.picks_get(tenant_id, order_id)
+        if picks is None:
+            if cache.picks_claim(tenant_id, order_id):
+                page_picks_fill.delay(tenant_id, order_id)
+        else:
+            recommendations = recommended_products(tenant_id, picks)
+    with translation.override(lang):
+        body = render_to_string("tracking/public/page.html",
+                                page_context(data, lang, recommendations=recommendations))
+    page = cache.Page(versions=versions, lang=lang, body=body.encode())
+    cache.page_store(data.shipment.public_token, meta, page)
+    return page
+
+
+@shopper_page
+@require_GET
+def recommendation_click(request: HttpRequest, token: str, product_id: int) -> HttpResponse:
+    """A recommended product's link: the click is recorded for attribution (once per parcel,
+    product and minute), then the shopper goes to the product's own page."""
+    data = tracking_page_data(token)
+    if data is None:
+        raise Http404("no such parcel")
+    product = product_for_click(data.tenant.pk, product_id)
+    if product is None or urlsplit(product.url).scheme.lower() not in ("http", "https"):
+        raise Http404("no such product")
+    response = HttpResponseRedirect(with_utm(product.url))
+    return _privacy_headers(response)
+
+
+def with_utm(url: str) -> str:
+    """The product's URL with utm_source/medium/campaign added, keeping its query as written
+    and any utm_* the retailer set on it."""
+    parts = urlsplit(url)
+    present = {pair.split("=", 1)[0] for pair in parts.query.split("&") if pair}
+    utm = {"utm_source": "doorstep", "utm_medium": "tracking_page",
+           "utm_campaign": "recommendation"}
+    missing = urlencode({k: v for k, v in utm.items() if k not in present})
+    query = "&".join(q for q in (parts.query, missing) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

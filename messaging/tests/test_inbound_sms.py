@@ -165,7 +165,7 @@ def test_where_answers_with_the_latest_shipment_status_estimate_and_link(text, a
             status="out_for_delivery", carrier_estimated_delivery=date(2026, 11, 3))
     reply, _ = text(word, phone=customer.phone)
     assert reply == (f"Alpha Outfitters order #1042: Out for delivery. Estimated delivery: "
-                     f"Tue 3 Nov. Track it: {BASE}/t/{latest.public_token}/")
+                     f"Tue 3 Nov. Track it: {BASE}/t/{latest.public_token}/?src=sms")
 
 
 @pytest.mark.django_db

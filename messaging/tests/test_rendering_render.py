@@ -50,7 +50,7 @@ def hrefs(markup: str) -> list[str]:
 def test_every_http_link_becomes_a_click_url_naming_its_index(setup, settings):
     tenant, version, shipment, message, context = setup
     rendered = render_message(version, context, message=message)
-    tracking = f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/"
+    tracking = f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/?src=email"
     assert rendered.links == ["https://shop.example.com/help?a=1&b=2", tracking]
     clicks = [url for url in hrefs(rendered.html) if "/m/c/" in url]
     assert len(clicks) >= 2
@@ -115,7 +115,7 @@ def test_the_sms_tracking_link_goes_through_a_click_url(personas, settings):
     message = make_message(tenant, shipment=shipment, milestone="out_for_delivery", channel="sms")
     context = context_for(tenant, milestone="out_for_delivery", shipment=shipment, message=message)
     rendered = render_message(version, context, message=message)
-    assert rendered.links == [f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/"]
+    assert rendered.links == [f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/?src=sms"]
     assert f"{settings.PUBLIC_BASE_URL}/m/c/" in rendered.text
     assert rendered.html == "" and rendered.subject == ""
     assert rendered.segments.encoding == "GSM-7"

@@ -94,7 +94,7 @@ def where_text(tenant: Tenant, phone: str) -> str:
     estimate = shipment.carrier_estimated_delivery or shipment.promised_delivery
     when = (f" Estimated delivery: {_day(estimate)}."
             if estimate and shipment.status != TrackingStatus.DELIVERED else "")
-    link = f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/"
+    link = f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/?src=sms"  # a view from an SMS
     return f"{name}{order}: {status}.{when} Track it: {link}"
 
 

@@ -183,7 +183,7 @@ def discard_queued(scenario: str, fx: Fixture, redis) -> None:
     redis.delete("ingest", *redis.keys("*:tracking:drain:*"))
     with psycopg.connect(pg_dsn(), autocommit=True) as conn:
         bodies = conn.execute(
-            "UPDATE tracking_inboundwebhook SET status = 'ignored', error = 'bench: not processed' "
+            "UPDATE tenants_inboundwebhook SET status = 'ignored', error = 'bench: not processed' "
             "WHERE tenant_id = %s AND status = 'queued'", (fx.tenant_id,)).rowcount
     print(f"# {scenario}: {bodies} queued bodies and {tasks} queued tasks discarded", flush=True)
 
@@ -363,7 +363,7 @@ def scenario_e2e(port: int, fx: Fixture, args, children: h.Children, redis) -> d
         bodies[k] = plan.body(k)
 
     with psycopg.connect(pg_dsn(), autocommit=True) as conn:
-        first_id = conn.execute("SELECT coalesce(max(id), 0) FROM tracking_inboundwebhook"
+        first_id = conn.execute("SELECT coalesce(max(id), 0) FROM tenants_inboundwebhook"
                                 ).fetchone()[0]
     # The worker's banner and warnings, kept off our output.
     with tempfile.TemporaryFile("w+") as log:
@@ -380,13 +380,13 @@ def scenario_e2e(port: int, fx: Fixture, args, children: h.Children, redis) -> d
 
         def applied(conn) -> int:
             return conn.execute(
-                "SELECT coalesce(sum(events_created), 0) FROM tracking_inboundwebhook "
+                "SELECT coalesce(sum(events_created), 0) FROM tenants_inboundwebhook "
                 "WHERE tenant_id = %s AND status = 'processed' AND id > %s",
                 (fx.tenant_id, first_id)).fetchone()[0]
 
         def waiting(conn) -> int:
             return conn.execute(
-                "SELECT count(*) FROM tracking_inboundwebhook WHERE tenant_id = %s "
+                "SELECT count(*) FROM tenants_inboundwebhook WHERE tenant_id = %s "
                 "AND id > %s AND status IN ('queued', 'received')",
                 (fx.tenant_id, first_id)).fetchone()[0]
 
@@ -408,7 +408,7 @@ def scenario_e2e(port: int, fx: Fixture, args, children: h.Children, redis) -> d
             with psycopg.connect(pg_dsn(), autocommit=True) as conn:
                 while time.monotonic() < deadline:
                     queued = conn.execute(
-                        "SELECT count(*) FROM tracking_inboundwebhook WHERE tenant_id = %s "
+                        "SELECT count(*) FROM tenants_inboundwebhook WHERE tenant_id = %s "
                         "AND id > %s AND status IN ('queued', 'received')",
                         (fx.tenant_id, first_id)).fetchone()[0]
                     if not queued and not redis.llen("ingest") and not redis.hlen("unacked"):
@@ -457,7 +457,7 @@ def verify_e2e(conn, tenant_id: int, first_id: int) -> dict:
         "  WHERE m.tenant_id = s.tenant_id AND m.shipment_id = s.id) <> %s)",
         (tenant_id, len(LIFE), sorted(expected))).fetchone()[0]
     failed = conn.execute(
-        "SELECT count(*) FROM tracking_inboundwebhook WHERE tenant_id = %s AND id > %s "
+        "SELECT count(*) FROM tenants_inboundwebhook WHERE tenant_id = %s AND id > %s "
         "AND status NOT IN ('processed')", (tenant_id, first_id)).fetchone()[0]
     return {"stored": stored, "unattached": unattached, "full_shipments": full,
             "wrong_shipments": wrong, "unprocessed_bodies": failed,

@@ -21,10 +21,16 @@ class MessagingConfig(AppConfig):
         customer_redacted.connect(receivers.on_customer_redacted,
                                   dispatch_uid="messaging.customer_redacted")
 
-        # The webhook log's Replay button lives in tracking (a lower app): tell it how.
-        from tracking.services import inbound_replayer_register
+        # The provider callbacks messaging receives, through the shared edge (tenants/inbound.py).
+        from tenants.inbound import WebhookSource, source_register
 
-        from .webhooks import replay_sendgrid, replay_twilio
+        from .webhooks.sendgrid import SOURCE as SENDGRID
+        from .webhooks.sendgrid import sendgrid_receive
+        from .webhooks.twilio import SOURCE as TWILIO
+        from .webhooks.twilio import inbound_receive, status_receive
 
-        inbound_replayer_register("sendgrid", replay_sendgrid)
-        inbound_replayer_register("twilio", replay_twilio)
+        source_register(WebhookSource(SENDGRID, receive=sendgrid_receive))
+        source_register(WebhookSource(f"{TWILIO}-status", name=TWILIO, receive=status_receive,
+                                      path="webhooks/twilio/<slug:tenant_slug>/status/"))
+        source_register(WebhookSource(f"{TWILIO}-inbound", name=TWILIO, receive=inbound_receive,
+                                      path="webhooks/twilio/<slug:tenant_slug>/inbound/"))

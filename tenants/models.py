@@ -180,3 +180,47 @@ class Credential(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.name} credentials"
+
+
+class InboundWebhook(TenantScopedModel):
+    """One inbound webhook request exactly as it arrived, whichever app processes it: kept
+    whatever happens next, listed in the webhook log, replayable (tenants/inbound.py)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"  # stored, not yet verified
+        REJECTED = "rejected", "Rejected"  # signature missing or wrong (401)
+        INVALID = "invalid", "Invalid"  # verified but unparseable (400)
+        IGNORED = "ignored", "Ignored"  # a kind of delivery we do not process (204)
+        DUPLICATE = "duplicate", "Duplicate"  # the same delivery id arrived before
+        QUEUED = "queued", "Queued"  # accepted, waiting for a worker
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed"  # processing raised; see error, replay when fixed
+
+    source = models.CharField(max_length=32)  # the provider: also its credential's name
+    # The registered source (tenants/inbound.py) that received it, and so replays it: the
+    # provider's name, or more precise where one provider has several endpoints
+    # ("twilio-status", "twilio-inbound").
+    endpoint = models.CharField(max_length=32, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    headers = models.JSONField(default=dict)
+    query = models.CharField(max_length=2000, blank=True)
+    body = models.BinaryField()
+    body_truncated = models.BooleanField(default=False)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    provider_event_id = models.CharField(max_length=128, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    events_created = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "-received_at"], name="webhook_tenant_received"),
+            models.Index(fields=["tenant", "status", "received_at"], name="webhook_tenant_status"),
+            models.Index(fields=["tenant", "source", "provider_event_id"], name="webhook_tenant_event"),
+        ]
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} webhook {self.pk} ({self.status})"

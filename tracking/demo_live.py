@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from tenants.context import tenant_scope
+from tenants.inbound import inbound_store
 from tenants.models import Tenant
 
 from . import services
@@ -138,7 +139,7 @@ def live_parcels_advance(tenant: Tenant, *, now: datetime | None = None) -> int:
         "event_id": f"live-{p.scans}",
     } for p in due]).encode()
     with tenant_scope(tenant):
-        inbound = services.inbound_store(tenant, source=services.GENERIC_SOURCE, body=body,
-                                         headers={"content-type": "application/json"})
+        inbound = inbound_store(tenant, source=services.GENERIC_SOURCE, body=body,
+                                headers={"content-type": "application/json"})
         services.generic_events_receive(tenant, inbound)
     return len(due)

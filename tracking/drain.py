@@ -31,13 +31,11 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from config import db
-from tenants.models import Tenant
+from tenants.models import InboundWebhook, Tenant
 from tenants.queueing import enqueue
 
 from .carriers import ADAPTERS, PayloadError
-from .models import InboundWebhook
-from .services import GENERIC_SOURCE, updates_apply_many
-from .services.inbound import _parser  # the app's own helper, not part of its services
+from .services import GENERIC_SOURCE, source_parser, updates_apply_many
 
 logger = logging.getLogger(__name__)
 Status = InboundWebhook.Status
@@ -163,7 +161,7 @@ def inbound_drain_batch(tenant: Tenant, *, limit: int = DRAIN_BODIES) -> int:
         for inbound in bodies:
             inbound.attempts += 1
             try:
-                parsed.append((inbound, _parser(inbound.source).parse(bytes(inbound.body))))
+                parsed.append((inbound, source_parser(inbound.source).parse(bytes(inbound.body))))
             except PayloadError as exc:
                 outcome[inbound.pk] = (Status.FAILED, f"PayloadError: {exc.message}")
         for inbound in _seen_before(bodies, parsed):

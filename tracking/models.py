@@ -1,5 +1,5 @@
-"""Shipments, their tracking events, the milestones they reached, and the raw archive of every
-inbound webhook body (stored before it is processed, so nothing is ever lost)."""
+"""Shipments, their tracking events and the milestones they reached. Every inbound webhook body
+is kept, before it is processed, in tenants' InboundWebhook archive (tenants/inbound.py)."""
 
 from __future__ import annotations
 
@@ -75,45 +75,6 @@ class ShipmentItem(TenantScopedModel):
         ]
 
 
-class InboundWebhook(TenantScopedModel):
-    """One inbound request exactly as it arrived. Kept whatever happens next, and replayable."""
-
-    class Status(models.TextChoices):
-        RECEIVED = "received", "Received"  # stored, not yet verified
-        REJECTED = "rejected", "Rejected"  # signature missing or wrong (401)
-        INVALID = "invalid", "Invalid"  # verified but unparseable (400)
-        IGNORED = "ignored", "Ignored"  # a kind of delivery we do not process (204)
-        DUPLICATE = "duplicate", "Duplicate"  # the same delivery id arrived before
-        QUEUED = "queued", "Queued"  # accepted, waiting for a worker
-        PROCESSED = "processed", "Processed"
-        FAILED = "failed", "Failed"  # processing raised; see error, replay when fixed
-
-    source = models.CharField(max_length=32)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
-    headers = models.JSONField(default=dict)
-    query = models.CharField(max_length=2000, blank=True)
-    body = models.BinaryField()
-    body_truncated = models.BooleanField(default=False)
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    provider_event_id = models.CharField(max_length=128, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    events_created = models.PositiveIntegerField(default=0)
-
-    class Meta(TenantScopedModel.Meta):
-        indexes = [
-            models.Index(fields=["tenant", "-received_at"], name="inbound_tenant_received"),
-            models.Index(fields=["tenant", "status", "received_at"], name="inbound_tenant_status"),
-            models.Index(fields=["tenant", "source", "provider_event_id"], name="inbound_tenant_event"),
-        ]
-        ordering = ["-received_at"]
-
-    def __str__(self) -> str:
-        return f"{self.source} webhook {self.pk} ({self.status})"
-
-
 class TrackingEvent(TenantScopedModel):
     """A carrier scan. Stored once (unique dedup key) however often it arrives; events for a
     tracking number we do not know yet wait with no shipment and are attached when it appears."""
@@ -132,7 +93,7 @@ class TrackingEvent(TenantScopedModel):
     exception_cause = models.CharField(max_length=16, choices=ExceptionCause.choices, blank=True)
     estimated_delivery = models.DateField(null=True, blank=True)
     dedup_key = models.CharField(max_length=255)
-    inbound = models.ForeignKey(InboundWebhook, null=True, blank=True, on_delete=models.SET_NULL,
+    inbound = models.ForeignKey("tenants.InboundWebhook", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="events", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

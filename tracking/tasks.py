@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from orders.models import ImportJob
 from tenants.context import require_current_tenant, tenant_scope
-from tenants.models import Tenant
+from tenants.models import InboundWebhook, Tenant
 from tenants.outbox import outbox_announce
 from tenants.tasks import tenant_task
 
 from . import services
 from .drain import DRAINED_SOURCES
-from .models import InboundWebhook, ShipmentMilestone
+from .models import ShipmentMilestone
 from .signals import milestone_reached
 
 # A queued body older than this was lost on its way to a worker (broker down): queue it again.

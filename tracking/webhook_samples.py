@@ -1,6 +1,6 @@
 """“Send a test event” for a carrier integration: one of the adapter's recorded fixture bodies,
 signed with the store's own stored secret (or carrying its Shippo URL token) and put through
-exactly what the webhook endpoint does, `inbound_store` then `inbound_receive`. So a test
+exactly what replaying a stored body does, `inbound_store` then `inbound_receive`. So a test
 proves the secret the retailer saved, and shows up in the inbound webhook log like a real
 delivery.
 
@@ -16,13 +16,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from config.errors import ValidationFailed
-from tenants.models import Tenant
+from tenants.inbound import Receipt, inbound_store
+from tenants.models import InboundWebhook, Tenant
 from tenants.services import credential_fields
 
 from .carriers import ADAPTERS
 from .carriers.signatures import easypost_signature, hmac_sha256_b64, shippo_signature
-from .models import InboundWebhook
-from .services import Receipt, inbound_receive, inbound_store
+from .services import inbound_receive
 
 # A fixture per source that the adapter processes (not one of the kinds it ignores).
 SAMPLE_FIXTURES = {

@@ -17,7 +17,7 @@ from messaging.models import Message, MessageEvent, Suppression
 from messaging.webhooks.sendgrid import signature_valid
 from orders.models import ConsentSource
 from tenants import services as tenant_services
-from tracking.models import InboundWebhook
+from tenants.models import InboundWebhook
 
 from .callbacks_support import make_customer, make_message, reload, rows
 

@@ -12,7 +12,8 @@ from twilio.request_validator import RequestValidator
 from messaging.models import Message, MessageEvent, Suppression
 from orders.models import ConsentSource
 from tenants import services as tenant_services
-from tracking.models import InboundWebhook
+from tenants.inbound import inbound_replay
+from tenants.models import InboundWebhook
 
 from .callbacks_support import make_customer, make_message, reload, rows
 
@@ -225,7 +226,6 @@ def test_tenant_bs_message_named_at_tenant_as_url_is_not_touched(callback, alpha
 @pytest.mark.django_db
 def test_a_refused_callback_is_applied_when_replayed_from_the_webhook_log(callback, personas):
     from tenants.context import tenant_scope
-    from tracking import services as tracking_services
 
     message = make_message(personas.tenant_a, "sms", status=S.SENT,
                            provider_message_id="SMreplay1", recipient="+491701234567")
@@ -233,6 +233,6 @@ def test_a_refused_callback_is_applied_when_replayed_from_the_webhook_log(callba
     use_token(personas.tenant_a, ALPHA_TOKEN)
     stored = rows(InboundWebhook, personas.tenant_a)[0]
     with tenant_scope(personas.tenant_a):
-        receipt = tracking_services.inbound_replay(personas.tenant_a, stored.pk)
+        receipt = inbound_replay(personas.tenant_a, stored.pk)
     assert receipt.status == "processed"
     assert reload(message).status == S.DELIVERED

@@ -4,9 +4,10 @@
               ─▶ parse (a JSON array of events) ─▶ per event: store once by sg_event_id
                                                    └─ new: move the message, suppress, consent
 
-Answers: 401 signature missing or wrong (or no key configured), 400 not a JSON array of
-objects, 204 an empty batch, 200 processed (including "all seen before"), 500 when processing
-failed (SendGrid retries; the events already stored are not stored twice).
+Received through the shared edge (tenants/inbound.py; registered in apps.py). Answers: 401
+signature missing or wrong (or no key configured), 400 not a JSON array of objects, 204 an
+empty batch, 200 processed (including "all seen before") with the batch's counts, 500 when
+processing failed (SendGrid retries; the events already stored are not stored twice).
 
 SendGrid documents no replay window and it is unconfirmed whether retries are re-signed, so we
 add none: replaying a signed batch only finds its events stored already.
@@ -18,7 +19,6 @@ import base64
 import binascii
 import hashlib
 import json
-import logging
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -27,22 +27,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from config.api.errors import error_body
 from orders.models import ConsentSource
-from tenants.models import Tenant
+from tenants.inbound import Receipt, inbound_finish, inbound_headers
+from tenants.models import InboundWebhook, Tenant
 from tenants.services import credential_fields
-from tracking.models import InboundWebhook
 
 from ..models import Channel, Message, Suppression
 from . import effects
-from .common import finish, lower_headers, refusal_for, store_raw
-
-logger = logging.getLogger(__name__)
 
 SOURCE = "sendgrid"
 SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature"
@@ -189,29 +182,25 @@ def _apply(tenant: Tenant, kind: str, event: dict, message: Message | None,
                                          source=ConsentSource.PREFERENCE_PAGE)
 
 
-def sendgrid_receive(tenant: Tenant, inbound: InboundWebhook) -> tuple[str, str, dict]:
-    """Verify and apply a stored body (also how a stored body is replayed). Returns the
-    outcome (an InboundWebhook status), a message and counts."""
-    headers = lower_headers(inbound)
+def sendgrid_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
+    """Verify and apply a stored body (also how a stored body is replayed): its outcome, with
+    the batch's counts."""
+    headers = inbound_headers(inbound)
     key = (credential_fields(tenant, SOURCE) or {}).get("webhook_public_key", "")
     body = bytes(inbound.body)
     if not key:
-        finish(inbound, InboundWebhook.Status.REJECTED,
-               "No event webhook verification key is configured for SendGrid.")
-        return inbound.status, inbound.error, {}
+        return inbound_finish(inbound, InboundWebhook.Status.REJECTED,
+                              "No event webhook verification key is configured for SendGrid.")
     if not signature_valid(key, headers.get(SIGNATURE_HEADER, ""),
                            headers.get(TIMESTAMP_HEADER, ""), body):
-        finish(inbound, InboundWebhook.Status.REJECTED,
-               "The signature does not match this store's SendGrid verification key.")
-        return inbound.status, inbound.error, {}
+        return inbound_finish(inbound, InboundWebhook.Status.REJECTED,
+                              "The signature does not match this store's SendGrid verification key.")
     try:
         events = parse_events(body)
     except PayloadError as exc:
-        finish(inbound, InboundWebhook.Status.INVALID, str(exc))
-        return inbound.status, inbound.error, {}
+        return inbound_finish(inbound, InboundWebhook.Status.INVALID, str(exc))
     if not events:
-        finish(inbound, InboundWebhook.Status.IGNORED, "An empty batch.")
-        return inbound.status, inbound.error, {}
+        return inbound_finish(inbound, InboundWebhook.Status.IGNORED, "An empty batch.")
     by_id, by_sg = _matching_messages(events)
     new = unmatched = 0
     for event in events:
@@ -231,28 +220,5 @@ def sendgrid_receive(tenant: Tenant, inbound: InboundWebhook) -> tuple[str, str,
         new += 1
     counts = {"events": len(events), "new": new, "unmatched": unmatched}
     status = InboundWebhook.Status.PROCESSED if new else InboundWebhook.Status.DUPLICATE
-    finish(inbound, status, "" if new else "Every event in this batch arrived before.",
-           created=new, event_id=_event_id(events[0]))
-    return status, inbound.error, counts
-
-
-@csrf_exempt
-@require_POST
-def sendgrid_webhook(request, tenant_slug: str):
-    stored = store_raw(request, tenant_slug, SOURCE)
-    if stored.refusal is not None:
-        return stored.refusal
-    try:
-        status, message, counts = sendgrid_receive(stored.tenant, stored.inbound)
-    except Exception as exc:  # noqa: BLE001 - kept and answered 500 so SendGrid retries
-        logger.exception("sendgrid webhook processing failed",
-                         extra={"inbound_id": stored.inbound.pk})
-        finish(stored.inbound, InboundWebhook.Status.FAILED, f"{type(exc).__name__}: {exc}")
-        return JsonResponse(error_body("processing_failed", "Stored; processing failed."),
-                            status=500)
-    refusal = refusal_for(status, message)
-    if refusal is not None:
-        return refusal
-    if status == InboundWebhook.Status.IGNORED:
-        return HttpResponse(status=204)
-    return JsonResponse({"received": stored.inbound.pk, "status": status, **counts})
+    return inbound_finish(inbound, status, "" if new else "Every event in this batch arrived before.",
+                          details=counts, created=new, event_id=_event_id(events[0]))

@@ -11,35 +11,30 @@ Host header a proxy may rewrite. Accepted signing keys: the store's own Twilio a
 own account sends) and the platform's `TWILIO_AUTH_TOKEN` (the platform account sends for
 stores without their own); another store's token is refused.
 
-Answers: 401 signature missing or wrong, 400 without the fields we need; status callbacks 200
-when applied, 204 when no message of this store matches or the status means nothing to us;
-inbound texts 200 with TwiML (an empty <Response/> when there is nothing to say).
+Received through the shared edge (tenants/inbound.py; two sources registered in apps.py,
+"twilio-status" and "twilio-inbound", both stored as source "twilio"). Answers: 401 signature
+missing or wrong, 400 without the fields we need; status callbacks 200 when applied, 204 when
+no message of this store matches or the status means nothing to us; inbound texts 200 with
+TwiML (an empty <Response/> when there is nothing to say).
 """
 
 from __future__ import annotations
-
-import logging
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from orders.models import ConsentSource
-from tenants.models import Tenant
+from tenants.inbound import Receipt, inbound_finish, inbound_headers
+from tenants.models import InboundWebhook, Tenant
 from tenants.services import credential_fields
-from tracking.models import InboundWebhook
 
 from ..models import Channel, Message, Suppression
 from . import effects
-from .common import finish, lower_headers, refusal_for, store_raw
 from .sms_keywords import inbound_sms_answer
-
-logger = logging.getLogger(__name__)
 
 SOURCE = "twilio"
 SIGNATURE_HEADER = "x-twilio-signature"
@@ -78,24 +73,24 @@ def public_url(tenant: Tenant, route: str, query: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}" + (f"?{query}" if query else "")
 
 
-def verify(tenant: Tenant, inbound: InboundWebhook, route: str) -> QueryDict | None:
-    """The form parameters if the signature matches one of the accepted tokens; else None
-    (the stored row records why)."""
+def verify(tenant: Tenant, inbound: InboundWebhook, route: str) -> QueryDict | Receipt:
+    """The form parameters if the signature matches one of the accepted tokens; else the
+    refusal, recorded on the stored row."""
     tokens = auth_tokens(tenant)
-    signature = lower_headers(inbound).get(SIGNATURE_HEADER, "")
+    signature = inbound_headers(inbound).get(SIGNATURE_HEADER, "")
     try:
         params = QueryDict(bytes(inbound.body).decode("utf-8"))
     except UnicodeDecodeError:
         params = None
     url = public_url(tenant, route, inbound.query)
     if not tokens:
-        finish(inbound, InboundWebhook.Status.REJECTED, "No Twilio auth token is configured.")
-        return None
+        return inbound_finish(inbound, InboundWebhook.Status.REJECTED,
+                              "No Twilio auth token is configured.")
     if not signature or params is None or not any(
             RequestValidator(token).validate(url, params, signature) for token in tokens):
-        finish(inbound, InboundWebhook.Status.REJECTED,
-               f"The signature does not match this store's Twilio auth token for {url}.")
-        return None
+        return inbound_finish(
+            inbound, InboundWebhook.Status.REJECTED,
+            f"The signature does not match this store's Twilio auth token for {url}.")
     return params
 
 
@@ -118,14 +113,15 @@ def _reason(status: str, code: str) -> str:
                                                else "")
 
 
-def status_receive(tenant: Tenant, inbound: InboundWebhook) -> tuple[str, str]:
+def status_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
+    """A stored delivery report, verified and applied (answered 200 with no body)."""
     params = verify(tenant, inbound, "webhook-twilio-status")
-    if params is None:
-        return inbound.status, inbound.error
+    if isinstance(params, Receipt):
+        return params
     sid, twilio_status = params.get("MessageSid", ""), params.get("MessageStatus", "")
     if not sid or not twilio_status:
-        finish(inbound, InboundWebhook.Status.INVALID, "MessageSid and MessageStatus are required.")
-        return inbound.status, inbound.error
+        return inbound_finish(inbound, InboundWebhook.Status.INVALID,
+                              "MessageSid and MessageStatus are required.")
     code = params.get("ErrorCode", "")
     message = _message_for(params, QueryDict(inbound.query))
     event_id, now = f"{sid}:{twilio_status}", timezone.now()
@@ -154,65 +150,29 @@ def status_receive(tenant: Tenant, inbound: InboundWebhook) -> tuple[str, str]:
             effects.consent_set(tenant, customers, ["transactional_sms", "marketing_sms"], False,
                                 source=ConsentSource.SMS_KEYWORD)
     if message is None or twilio_status not in STATUS_FOR_TWILIO:
-        finish(inbound, InboundWebhook.Status.IGNORED,
-               "No message of this store has this id." if message is None
-               else f"Status {twilio_status!r} changes nothing.", created=int(new), event_id=event_id)
-    else:
-        finish(inbound, InboundWebhook.Status.PROCESSED if new else InboundWebhook.Status.DUPLICATE,
-               "" if new else "This status arrived before.", created=int(new), event_id=event_id)
-    return inbound.status, inbound.error
+        return inbound_finish(inbound, InboundWebhook.Status.IGNORED,
+                              "No message of this store has this id." if message is None
+                              else f"Status {twilio_status!r} changes nothing.",
+                              created=int(new), event_id=event_id)
+    receipt = inbound_finish(
+        inbound, InboundWebhook.Status.PROCESSED if new else InboundWebhook.Status.DUPLICATE,
+        "" if new else "This status arrived before.", created=int(new), event_id=event_id)
+    return Receipt(receipt.status, receipt.message, reply=HttpResponse(status=200))
 
 
-def inbound_receive(tenant: Tenant, inbound: InboundWebhook) -> tuple[str, str, str]:
-    """(outcome, error, TwiML) for a stored inbound text."""
+def inbound_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
+    """A stored text from a shopper, verified and answered: the receipt's reply is the TwiML
+    (on a replay nothing is sent; opting out or in again changes nothing)."""
     params = verify(tenant, inbound, "webhook-twilio-inbound")
-    if params is None:
-        return inbound.status, inbound.error, ""
+    if isinstance(params, Receipt):
+        return params
     if not params.get("From"):
-        finish(inbound, InboundWebhook.Status.INVALID, "From is required.")
-        return inbound.status, inbound.error, ""
+        return inbound_finish(inbound, InboundWebhook.Status.INVALID, "From is required.")
     with transaction.atomic():
         answer = inbound_sms_answer(tenant, params)
-    finish(inbound, InboundWebhook.Status.PROCESSED if answer.new
-           else InboundWebhook.Status.DUPLICATE, "" if answer.new else "This text arrived before.",
-           created=int(answer.new), event_id=params.get("MessageSid", ""))
-    return inbound.status, inbound.error, answer.twiml
-
-
-def _failed(inbound: InboundWebhook, exc: Exception) -> None:
-    logger.exception("twilio webhook processing failed", extra={"inbound_id": inbound.pk})
-    finish(inbound, InboundWebhook.Status.FAILED, f"{type(exc).__name__}: {exc}")
-
-
-@csrf_exempt
-@require_POST
-def twilio_status_webhook(request, tenant_slug: str):
-    stored = store_raw(request, tenant_slug, SOURCE)
-    if stored.refusal is not None:
-        return stored.refusal
-    try:
-        status, error = status_receive(stored.tenant, stored.inbound)
-    except Exception as exc:
-        _failed(stored.inbound, exc)
-        raise
-    refusal = refusal_for(status, error)
-    if refusal is not None:
-        return refusal
-    return HttpResponse(status=204 if status == InboundWebhook.Status.IGNORED else 200)
-
-
-@csrf_exempt
-@require_POST
-def twilio_inbound_webhook(request, tenant_slug: str):
-    stored = store_raw(request, tenant_slug, SOURCE)
-    if stored.refusal is not None:
-        return stored.refusal
-    try:
-        status, error, twiml = inbound_receive(stored.tenant, stored.inbound)
-    except Exception as exc:
-        _failed(stored.inbound, exc)
-        raise
-    refusal = refusal_for(status, error)
-    if refusal is not None:
-        return refusal
-    return HttpResponse(twiml, content_type="text/xml; charset=utf-8")
+    receipt = inbound_finish(
+        inbound, InboundWebhook.Status.PROCESSED if answer.new else InboundWebhook.Status.DUPLICATE,
+        "" if answer.new else "This text arrived before.", created=int(answer.new),
+        event_id=params.get("MessageSid", ""))
+    return Receipt(receipt.status, receipt.message,
+                   reply=HttpResponse(answer.twiml, content_type="text/xml; charset=utf-8"))

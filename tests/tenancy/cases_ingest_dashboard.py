@@ -3,6 +3,7 @@ the inbound webhook log and CSV imports of Alice's tenant, which Carol must not 
 
 from orders.services import import_job_create
 from tenants.context import tenant_scope
+from tenants.inbound import inbound_store
 from tracking import services
 from tracking.csv_rows import template_csv
 
@@ -17,7 +18,7 @@ def _alices_shipment(p) -> int:
 
 def _alices_webhook(p) -> int:
     with tenant_scope(p.tenant_a):
-        return services.inbound_store(p.tenant_a, source="easypost", body=b'{"alpha": 1}',
+        return inbound_store(p.tenant_a, source="easypost", body=b'{"alpha": 1}',
                                       headers={"Content-Type": "application/json"}).pk
 
 

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tenants import services
 from tenants.context import tenant_scope
+from tenants.inbound import inbound_store
 from tenants.scoping import TenantScopedModel
 
 from .harness import CASES, NO_TENANT_OBJECT, load_all_cases
@@ -110,7 +111,7 @@ def _seed_ingestion(tenant) -> None:
                                             unit_price=Decimal("99"))]))
         tracking_services.shipment_create(tenant, carrier="DHL", tracking_number="ALPHATRACK0001",
                                           order=order)
-        tracking_services.inbound_store(tenant, source="easypost",
+        inbound_store(tenant, source="easypost",
                                         body=b'{"tracking_code": "ALPHATRACK0001"}', headers={})
 
 

@@ -17,8 +17,7 @@ import pytest
 from config import db
 from orders.models import Customer
 from tenants.context import no_tenant, tenant_scope
-from tenants.models import Tenant
-from tracking.models import InboundWebhook
+from tenants.models import InboundWebhook, Tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -21,6 +21,7 @@ from tenants.api.base import (
     query_filters,
     validated,
 )
+from tenants.inbound import inbound_store
 from tenants.permissions import Perm
 
 from .. import selectors, services
@@ -200,7 +201,7 @@ class TrackingEventListApi(TenantApiView):
         if len(body) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.",
                                   details={"max_bytes": limit})
-        inbound = services.inbound_store(
+        inbound = inbound_store(
             self.tenant, source=services.GENERIC_SOURCE, body=body, headers={
                 "content-type": request.content_type, "api-key": request.user.key.prefix},
             remote_addr=request.META.get("REMOTE_ADDR"))

@@ -1,6 +1,6 @@
 """Writes of the tracking app: shipments, inbound webhooks, events, status and milestones.
 
-    inbound_accept (verify, parse, store) ──▶ drain_kick ──▶ [task] inbound_drain (drain.py)
+    tenants.inbound edge ─▶ inbound_accept (verify, parse, store) ──▶ drain_kick ──▶ [task] inbound_drain (drain.py)
                                                               └─ updates_apply_many
                                                                    ├─ events: INSERT … ON CONFLICT DO NOTHING
                                                                    └─ shipment_recompute (row lock)
@@ -16,16 +16,12 @@ duplicates and out-of-order deliveries harmless: the result depends only on the 
 from .events import updates_apply, updates_apply_many
 from .inbound import (
     GENERIC_SOURCE,
-    REPLAYERS,
     SHOPIFY_SOURCE,
-    Receipt,
     generic_events_receive,
     inbound_accept,
     inbound_process,
     inbound_receive,
-    inbound_replay,
-    inbound_replayer_register,
-    inbound_store,
+    source_parser,
 )
 from .shipments import (
     shipment_create,
@@ -35,8 +31,8 @@ from .shipments import (
 )
 
 __all__ = [
-    "GENERIC_SOURCE", "REPLAYERS", "SHOPIFY_SOURCE", "Receipt", "generic_events_receive",
-    "inbound_accept", "inbound_process", "inbound_receive", "inbound_replay",
-    "inbound_replayer_register", "inbound_store", "shipment_create", "shipment_get_or_create",
-    "shipment_recompute", "shipments_recompute", "updates_apply", "updates_apply_many",
+    "GENERIC_SOURCE", "SHOPIFY_SOURCE", "generic_events_receive", "inbound_accept",
+    "inbound_process", "inbound_receive", "shipment_create", "shipment_get_or_create",
+    "shipment_recompute", "shipments_recompute", "source_parser", "updates_apply",
+    "updates_apply_many",
 ]

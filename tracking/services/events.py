@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import db
-from tenants.models import Tenant
+from tenants.models import InboundWebhook, Tenant
 
 from ..carriers.base import NormalizedEvent, NormalizedUpdate
-from ..models import InboundWebhook, Shipment, TrackingEvent
+from ..models import Shipment, TrackingEvent
 from .shipments import _announce_after_commit, shipments_recompute
 
 

@@ -1,50 +1,29 @@
-"""Inbound webhook bodies: accepted (verified, parsed, stored in one write), replayed, processed."""
+"""Tracking's webhook sources (registered in apps.py): carrier bodies verified, parsed and queued
+for the drain; generic API batches validated and queued; applying what was queued."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from config import db
-from tenants.models import Tenant
+from tenants.inbound import RawBody, Receipt, WebhookSource, inbound_finish, inbound_row
+from tenants.models import InboundWebhook, Tenant
 from tenants.services import credential_fields
 
-from ..carriers import ADAPTERS, PayloadError, get_adapter
+from ..carriers import PayloadError, get_adapter
 from ..carriers.generic import GenericEventParser
-from ..models import InboundWebhook
-
-# Headers never kept with an inbound body: they authenticate people, not providers.
-_DROPPED_HEADERS = {"cookie", "authorization", "proxy-authorization"}
 
 GENERIC_SOURCE = "generic"
 SHOPIFY_SOURCE = "shopify"  # orders and fulfillments, not a carrier: tracking/shopify/
 
 
-def _parser(source: str):
-    """The carrier adapter for a webhook source, or our generic event API's parser."""
+def source_parser(source: str):
+    """The parser of a stored body's source: the carrier's adapter, or our generic event
+    API's parser (the drain parses each body it applies with it)."""
     return GenericEventParser() if source == GENERIC_SOURCE else get_adapter(source)
-
-
-def _kept(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS}
-
-
-def inbound_store(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
-                  query: str = "", remote_addr: str | None = None,
-                  truncated: bool = False) -> InboundWebhook:
-    """Raw first: the body is stored before anything else looks at it."""
-    return InboundWebhook.objects.create(
-        tenant=tenant, source=source, body=body, headers=_kept(headers), query=query[:2000],
-        remote_addr=remote_addr, body_truncated=truncated)
-
-
-@dataclass(frozen=True)
-class Receipt:
-    status: str  # an InboundWebhook.Status
-    message: str = ""
-    details: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -97,44 +76,36 @@ def _queue_processing(tenant: Tenant, inbound: InboundWebhook) -> None:
     transaction.on_commit(lambda: drain_kick(tenant.pk))
 
 
-def inbound_accept(tenant: Tenant, *, source: str, body: bytes, headers: Mapping[str, str],
-                   query: str = "", remote_addr: str | None = None, truncated: bool = False,
+def inbound_accept(tenant: Tenant, source: WebhookSource, raw: RawBody,
                    secrets: Mapping[str, str] | None = None) -> tuple[InboundWebhook, Receipt]:
-    """The webhook endpoint's path: verify and parse in memory, then store the body with its
-    outcome in ONE write (a commit is the expensive part of answering a webhook). The body is
-    still stored before anything processes it and before the provider gets its 2xx; if the
-    checks themselves fail unexpectedly, the body is stored first and the error raised."""
+    """A carrier webhook's fast path (tenants/inbound.py `accept`): verify and parse in
+    memory, then store the body with its outcome in ONE write (a commit is the expensive part
+    of answering a webhook). The body is still stored before anything processes it and before
+    the provider gets its 2xx; if the checks themselves fail unexpectedly, the body is stored
+    first and the error raised."""
     try:
-        decision = _decide(tenant, source, body, headers, query, truncated=truncated,
-                           check_duplicate=False, secrets=secrets)
+        decision = _decide(tenant, source.provider, raw.body, raw.headers, raw.query,
+                           truncated=raw.truncated, check_duplicate=False, secrets=secrets)
     except Exception:
-        inbound_store(tenant, source=source, body=body, headers=headers, query=query,
-                      remote_addr=remote_addr, truncated=truncated)
+        inbound_row(tenant, source, raw).save()
         raise
-    inbound = db.row_insert(tenant.pk, InboundWebhook(
-        tenant=tenant, source=source, body=body, headers=_kept(headers), query=query[:2000],
-        remote_addr=remote_addr, body_truncated=truncated, status=decision.status,
-        error=decision.error, provider_event_id=decision.event_id))
+    inbound = db.row_insert(tenant.pk, inbound_row(
+        tenant, source, raw, status=decision.status, error=decision.error,
+        provider_event_id=decision.event_id))
     if decision.status == InboundWebhook.Status.QUEUED:
         _queue_processing(tenant, inbound)
     return inbound, Receipt(decision.status, decision.error, decision.details)
 
 
 def inbound_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
-    """Verify and parse a body already stored, and queue it: how replay works."""
+    """Verify and parse a carrier body already stored, and queue it: how replay works."""
     decision = _decide(tenant, inbound.source, bytes(inbound.body), inbound.headers,
                        inbound.query, truncated=inbound.body_truncated, exclude_id=inbound.pk)
-    inbound.provider_event_id = decision.event_id or inbound.provider_event_id
-    receipt = _finish(inbound, decision.status, decision.error, decision.details)
+    receipt = inbound_finish(inbound, decision.status, decision.error,
+                             details=decision.details, event_id=decision.event_id)
     if decision.status == InboundWebhook.Status.QUEUED:
         _queue_processing(tenant, inbound)
     return receipt
-
-
-def _finish(inbound: InboundWebhook, status: str, error: str = "", details=None) -> Receipt:
-    inbound.status, inbound.error = status, error
-    inbound.save(update_fields=["status", "error", "provider_event_id"])
-    return Receipt(status, error, details)
 
 
 def inbound_process(tenant: Tenant, inbound_id: int) -> None:
@@ -153,43 +124,15 @@ def inbound_process(tenant: Tenant, inbound_id: int) -> None:
     inbound_drain(tenant)
 
 
-# Sources whose stored bodies a higher app processes (messaging's SendGrid and Twilio
-# callbacks): it registers here, from its AppConfig.ready(), how to replay them.
-REPLAYERS: dict[str, Callable[[Tenant, InboundWebhook], Receipt]] = {}
-
-
-def inbound_replayer_register(source: str, replay: Callable[[Tenant, InboundWebhook], Receipt]) -> None:
-    REPLAYERS[source] = replay
-
-
-def inbound_replay(tenant: Tenant, inbound_id: int) -> Receipt:
-    """Run a stored body through the whole pipeline again (e.g. after fixing a secret)."""
-    from tenants.access import access_scoped
-
-    inbound = access_scoped(InboundWebhook, tenant, inbound_id)
-    if inbound.source in REPLAYERS:
-        return REPLAYERS[inbound.source](tenant, inbound)
-    if inbound.source == GENERIC_SOURCE:
-        return generic_events_receive(tenant, inbound)
-    if inbound.source == SHOPIFY_SOURCE:
-        from ..shopify.processing import shopify_receive
-
-        return shopify_receive(tenant, inbound)
-    if inbound.source not in ADAPTERS:
-        return _finish(inbound, InboundWebhook.Status.INVALID,
-                       f"No webhook source named {inbound.source!r}: nothing can process it.")
-    return inbound_receive(tenant, inbound)
-
-
 def generic_events_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
     """Validate a stored generic-API batch (already authenticated by its API key) and queue it.
     Raises PayloadError, naming each bad item and field, after recording the outcome."""
     try:
         updates = GenericEventParser().parse(bytes(inbound.body))
     except PayloadError as exc:
-        _finish(inbound, InboundWebhook.Status.INVALID, exc.message)
+        inbound_finish(inbound, InboundWebhook.Status.INVALID, exc.message)
         raise
     count = sum(len(u.events) for u in updates)
-    receipt = _finish(inbound, InboundWebhook.Status.QUEUED, details={"events": count})
+    receipt = inbound_finish(inbound, InboundWebhook.Status.QUEUED, details={"events": count})
     _queue_processing(tenant, inbound)
     return Receipt(receipt.status, f"{count} event(s) accepted.", {"events": count})

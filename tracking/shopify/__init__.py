@@ -1,6 +1,6 @@
 """Shopify ingestion: `POST /webhooks/shopify/<tenant-slug>/` (docs/shopify.md).
 
-    views.py        the endpoint: store the raw body first, answer from the Receipt
+                    (the endpoint is the shared edge, tenants/inbound.py; apps.py registers it)
     mapping.py      Shopify's order JSON → the orders app's upsert inputs (pure)
     processing.py   verify, route by X-Shopify-Topic, dedup by X-Shopify-Webhook-Id; apply in a task
     fulfillments.py a fulfillment's tracking numbers → shipments with their order lines

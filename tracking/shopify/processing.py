@@ -23,14 +23,12 @@ from django.utils import timezone
 
 from orders import services as order_services
 from orders.models import Order, Product
-from tenants.models import Tenant
+from tenants.inbound import Receipt, inbound_finish
+from tenants.models import InboundWebhook, Tenant
 from tenants.queueing import enqueue_on_commit
 from tenants.services import credential_fields
 
 from ..carriers.signatures import verify_shopify
-from ..models import InboundWebhook
-from ..services import Receipt
-from ..services.inbound import _finish  # the app's own helper, not part of its services
 from . import privacy
 from .fulfillments import WAITING_PREFIX, WaitingForOrder, fulfillment_apply, fulfillment_parse
 from .mapping import ACTOR, ShopifyPayloadError, order_input, product_inputs
@@ -73,37 +71,39 @@ def _validate(topic: str, payload: object) -> None:
 def shopify_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
     """Verify and read a stored delivery; queue it when it is one to apply."""
     if inbound.body_truncated:
-        return _finish(inbound, _Status.INVALID, "The body was larger than we accept.")
+        return inbound_finish(inbound, _Status.INVALID, "The body was larger than we accept.")
     fields = credential_fields(tenant, SOURCE) or {}
     secrets = [s for s in (fields.get("webhook_secret"), fields.get("previous_webhook_secret")) if s]
     body = bytes(inbound.body)
     if not secrets:
-        return _finish(inbound, _Status.REJECTED, "No Shopify webhook secret is configured for this store.")
+        return inbound_finish(inbound, _Status.REJECTED,
+                              "No Shopify webhook secret is configured for this store.")
     if not verify_shopify(body, _header(inbound, "x-shopify-hmac-sha256") or None, secrets):
-        return _finish(inbound, _Status.REJECTED,
-                       "The signature does not match this store's Shopify webhook secret.")
+        return inbound_finish(inbound, _Status.REJECTED,
+                              "The signature does not match this store's Shopify webhook secret.")
     # The secret may be an app's, shared by every shop that installed it: the domain says which.
     expected_domain = (fields.get("shop_domain") or "").lower()
     if expected_domain and _header(inbound, "x-shopify-shop-domain").lower() != expected_domain:
-        return _finish(inbound, _Status.REJECTED,
-                       "X-Shopify-Shop-Domain is not the shop this store is connected to.")
+        return inbound_finish(inbound, _Status.REJECTED,
+                              "X-Shopify-Shop-Domain is not the shop this store is connected to.")
     inbound.provider_event_id = _header(inbound, "x-shopify-webhook-id")[:128]
     topic = topic_of(inbound)
     if topic not in TOPICS:
-        return _finish(inbound, _Status.IGNORED, f"Topic {topic or '(none)'!r} is not one we process.")
+        return inbound_finish(inbound, _Status.IGNORED, f"Topic {topic or '(none)'!r} is not one we process.")
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        return _finish(inbound, _Status.INVALID, "The body is not valid JSON.")
+        return inbound_finish(inbound, _Status.INVALID, "The body is not valid JSON.")
     try:
         _validate(topic, payload)
     except ShopifyPayloadError as exc:
-        return _finish(inbound, _Status.INVALID, exc.message, exc.details)
+        return inbound_finish(inbound, _Status.INVALID, exc.message, details=exc.details)
     if inbound.provider_event_id and InboundWebhook.objects.filter(
             source=SOURCE, provider_event_id=inbound.provider_event_id,
             status__in=[_Status.QUEUED, _Status.PROCESSED]).exclude(pk=inbound.pk).exists():
-        return _finish(inbound, _Status.DUPLICATE, "This delivery (X-Shopify-Webhook-Id) arrived before.")
-    receipt = _finish(inbound, _Status.QUEUED)
+        return inbound_finish(inbound, _Status.DUPLICATE,
+                              "This delivery (X-Shopify-Webhook-Id) arrived before.")
+    receipt = inbound_finish(inbound, _Status.QUEUED)
     _queue(tenant, inbound.pk)
     return receipt
 

@@ -8,11 +8,12 @@ from django.urls import reverse
 
 from tenants import services as tenant_services
 from tenants.context import tenant_scope
+from tenants.inbound import inbound_store
+from tenants.models import InboundWebhook
 from tenants.permissions import Role
 from tenants.tests.factories import UserFactory, add_member
-from tracking import services
 from tracking.carriers.signatures import easypost_signature
-from tracking.models import InboundWebhook, TrackingEvent
+from tracking.models import TrackingEvent
 from tracking.tests.support import fixture_bytes
 from tracking.webhook_samples import SAMPLE_FIXTURES, webhook_test_send
 
@@ -25,7 +26,7 @@ SECRETS = {"easypost": {"webhook_secret": "whsec-alpha"},
 
 def store(tenant, body: bytes, *, source="easypost", headers=None, query="") -> InboundWebhook:
     with tenant_scope(tenant):
-        return services.inbound_store(tenant, source=source, body=body,
+        return inbound_store(tenant, source=source, body=body,
                                       headers=headers or {"Content-Type": "application/json"},
                                       query=query)
 
@@ -53,7 +54,7 @@ def test_the_log_never_loads_bodies_and_has_no_n_plus_one(client, personas,
     client.force_login(personas.bob)
     with django_assert_max_num_queries(7) as captured:
         client.get(LIST)
-    listing = [q["sql"] for q in captured.captured_queries if "tracking_inboundwebhook" in q["sql"]]
+    listing = [q["sql"] for q in captured.captured_queries if "tenants_inboundwebhook" in q["sql"]]
     assert listing and all('"body"' not in sql for sql in listing)
 
 

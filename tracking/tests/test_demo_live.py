@@ -13,11 +13,12 @@ from messaging.journeys.planning import stale_after
 from messaging.models import Message
 from orders.demo import seed_demo
 from tenants.context import tenant_scope
+from tenants.models import InboundWebhook
 from tenants.outbox import outbox_announce
 from tracking import tasks
 from tracking.demo import seed_demo_shipments
 from tracking.demo_live import STEP, live_parcels, live_parcels_advance
-from tracking.models import InboundWebhook, Shipment, ShipmentMilestone, TrackingEvent
+from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
 from tracking.signals import milestone_reached
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tenants.context import tenant_scope
+from tenants.inbound import inbound_replay
+from tenants.models import InboundWebhook
 from tracking import drain, services, tasks
-from tracking.models import InboundWebhook, Shipment, ShipmentMilestone, TrackingEvent
+from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
 
 from .test_webhook_pipeline import SECRET, URL, alpha, rows, tracker_body  # noqa: F401
 
@@ -86,7 +88,7 @@ def test_a_body_that_cannot_be_applied_fails_alone_and_keeps_its_reason(alpha, p
 
     monkeypatch.setattr(drain, "updates_apply_many", real)
     with tenant_scope(alpha):
-        receipt = services.inbound_replay(alpha, by_event["bad"].pk)
+        receipt = inbound_replay(alpha, by_event["bad"].pk)
         assert receipt.status == "queued"
         drain.inbound_drain_batch(alpha)
     assert rows(InboundWebhook, alpha, pk=by_event["bad"].pk)[0].status == "processed"

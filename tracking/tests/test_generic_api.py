@@ -6,9 +6,10 @@ import pytest
 
 from tenants import services as tenant_services
 from tenants.context import tenant_scope
+from tenants.models import InboundWebhook
 from tenants.permissions import ApiKeyScope
 from tracking import services
-from tracking.models import InboundWebhook, Shipment, TrackingEvent
+from tracking.models import Shipment, TrackingEvent
 
 URL = "/api/v1/tracking-events/"
 

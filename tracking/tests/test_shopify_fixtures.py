@@ -9,7 +9,8 @@ import pytest
 
 from orders.models import Customer, LineItem, Order, OrderEvent, OrderMilestone, Product
 from tenants.context import tenant_scope
-from tracking.models import InboundWebhook, Shipment, ShipmentItem
+from tenants.models import InboundWebhook
+from tracking.models import Shipment, ShipmentItem
 
 from .test_shopify_webhook import alpha, deliver, last_inbound, rows  # noqa: F401 - fixtures
 

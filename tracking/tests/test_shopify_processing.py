@@ -13,8 +13,10 @@ from django.utils import timezone
 from orders import services as order_services
 from orders.models import Customer, Order, OrderEvent, Product
 from tenants.context import tenant_scope
+from tenants.inbound import inbound_replay
+from tenants.models import InboundWebhook
 from tracking import services
-from tracking.models import InboundWebhook, Shipment, ShipmentItem
+from tracking.models import Shipment, ShipmentItem
 from tracking.shopify.fulfillments import WAITING_PREFIX
 from tracking.tasks import tracking_sweep
 
@@ -123,7 +125,7 @@ def test_replaying_everything_applies_nothing_twice(deliver, alpha, committed):
                   Customer.objects.count(), Product.objects.count())
         for inbound in InboundWebhook.objects.all():
             with committed():
-                assert services.inbound_replay(alpha, inbound.pk).status == Status.QUEUED
+                assert inbound_replay(alpha, inbound.pk).status == Status.QUEUED
         after = (timeline.count(), Shipment.objects.count(), ShipmentItem.objects.count(),
                  Customer.objects.count(), Product.objects.count())
         assert set(InboundWebhook.objects.values_list("status", flat=True)) == {Status.PROCESSED}

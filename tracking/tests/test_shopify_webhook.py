@@ -17,9 +17,9 @@ import tracking.shopify
 from orders.models import Order
 from tenants import services as tenant_services
 from tenants.context import tenant_scope
-from tracking import services
+from tenants.inbound import inbound_replay
+from tenants.models import InboundWebhook
 from tracking.carriers.signatures import hmac_sha256_b64
-from tracking.models import InboundWebhook
 from tracking.tasks import tracking_sweep
 
 FIXTURES = Path(tracking.shopify.__file__).parent / "fixtures"
@@ -219,7 +219,7 @@ def test_replay_applies_a_body_rejected_before_the_secret_was_set(deliver, perso
     inbound = last_inbound(personas.tenant_a)
     connect(personas.tenant_a)
     with tenant_scope(personas.tenant_a), committed():
-        receipt = services.inbound_replay(personas.tenant_a, inbound.pk)
+        receipt = inbound_replay(personas.tenant_a, inbound.pk)
     assert receipt.status == InboundWebhook.Status.QUEUED
     inbound.refresh_from_db()
     assert inbound.status == InboundWebhook.Status.PROCESSED

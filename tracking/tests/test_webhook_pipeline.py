@@ -10,9 +10,11 @@ from django.test import override_settings
 
 from tenants import services as tenant_services
 from tenants.context import tenant_scope
+from tenants.inbound import inbound_replay
+from tenants.models import InboundWebhook
 from tracking import services
 from tracking.carriers.signatures import easypost_signature
-from tracking.models import InboundWebhook, Shipment, ShipmentMilestone, TrackingEvent
+from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
 from tracking.signals import milestone_reached
 
 SECRET = "whsec-alpha"
@@ -189,7 +191,7 @@ def test_a_rejected_body_can_be_replayed_once_the_secret_is_fixed(post, personas
     assert inbound.status == "rejected"
     tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
     with tenant_scope(personas.tenant_a), committed():
-        receipt = services.inbound_replay(personas.tenant_a, inbound.pk)
+        receipt = inbound_replay(personas.tenant_a, inbound.pk)
     assert receipt.status == "queued"
     assert rows(InboundWebhook, personas.tenant_a)[0].status == "processed"
     assert len(rows(TrackingEvent, personas.tenant_a)) == 1
@@ -255,5 +257,5 @@ def test_replaying_a_body_of_an_unknown_source_says_so(client, alpha):
     client.post("/webhooks/fedex/alpha/", b"{}", content_type="application/json")
     inbound = rows(InboundWebhook, alpha)[0]
     with tenant_scope(alpha):
-        receipt = services.inbound_replay(alpha, inbound.pk)
+        receipt = inbound_replay(alpha, inbound.pk)
     assert receipt.status == "invalid" and "fedex" in receipt.message

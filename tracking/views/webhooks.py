@@ -16,13 +16,14 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
 from tenants.access import access_scoped
+from tenants.inbound import Receipt, inbound_replay
+from tenants.models import InboundWebhook
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view
 from tenants.views.paging import page_of
 
 from ..carriers import ADAPTERS
-from ..models import InboundWebhook
-from ..services import GENERIC_SOURCE, Receipt, inbound_replay
+from ..services import GENERIC_SOURCE
 from ..webhook_samples import LABELS, webhook_test_send
 
 SOURCES = [*((name, LABELS.get(name, name)) for name in ADAPTERS), ("shopify", "Shopify"),

@@ -5,13 +5,11 @@ from django.views.static import serve
 
 from config.health import healthz
 from config.views import shopper_fallback_urls
-from tracking.urls import fallback_urlpatterns as tracking_fallback_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),
-    path("", include("tracking.urls")),
-    path("", include("messaging.webhook_urls")),
+    path("", include("tenants.webhook_urls")),  # every source's, from the registry
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("tenants.public_urls")),
@@ -25,7 +23,6 @@ urlpatterns = [
     path("", include("tracking.lookup.urls")),
     path("", include("tenants.urls")),
 ]
-urlpatterns += tracking_fallback_urls
 urlpatterns += shopper_fallback_urls  # last: unknown shopper addresses
 
 if not settings.PRODUCTION:

@@ -250,15 +250,14 @@ def statuses(conn, fx: Fixture, shipment_ids: list[int]) -> dict[str, int]:
 
 def pipeline_round(fx: Fixture, shipment_ids: list[int], conn, timeout: float) -> dict:
     """N unannounced `shipped` milestones (written beforehand, untimed), then timed: the
-    outbox announcement in this process (tracking's milestones_announce: batches of 100
+    outbox drain in this process (tracking's milestones_announce: batches of 100
     milestones, messages planned per batch, a dispatch task queued after each commit), and
     the workers' messages_dispatch_due (claim, check, render, store `queued`, send tasks
     published after commit). `queued` is when every message is past `scheduled`; `sent`
     when every one is in a final status. Polled every 10 ms on a separate connection."""
     from tenants.context import tenant_scope
-    from tenants.outbox import outbox_announce
+    from tenants.outbox import outbox_drain
     from tracking.models import ShipmentMilestone
-    from tracking.signals import milestone_reached
 
     n = len(shipment_ids)
     milestones_create(fx, shipment_ids)
@@ -266,7 +265,7 @@ def pipeline_round(fx: Fixture, shipment_ids: list[int], conn, timeout: float) -
     collector_settle()
     began = time.perf_counter()
     with tenant_scope(tenant):
-        announced = outbox_announce(tenant, ShipmentMilestone, milestone_reached)
+        announced = outbox_drain(tenant, ShipmentMilestone)
     announced_at = time.perf_counter()
     queued_at, sent_at, counts = _poll(conn, fx, shipment_ids, began, timeout)
     providers = _providers(conn, fx, shipment_ids)
@@ -575,9 +574,8 @@ def profile_pipeline(fx: Fixture, args) -> None:
     from messaging import dispatch
     from messaging.models import Message
     from tenants.context import tenant_scope
-    from tenants.outbox import outbox_announce
+    from tenants.outbox import outbox_drain
     from tracking.models import ShipmentMilestone
-    from tracking.signals import milestone_reached
 
     count = 200 if args.quick else 600
     tenant = tenant_of(fx)
@@ -611,7 +609,7 @@ def profile_pipeline(fx: Fixture, args) -> None:
         with tenant_scope(tenant), connection.execute_wrapper(counting):
             began = time.perf_counter()
             announcing.enable()
-            outbox_announce(tenant, ShipmentMilestone, milestone_reached)
+            outbox_drain(tenant, ShipmentMilestone)
             announcing.disable()
             seconds["announce"] = time.perf_counter() - began
             phase[0] = "dispatch"

@@ -1,8 +1,8 @@
 """Messaging: branded, personalised e-mail and SMS at every milestone, exactly once.
 
-    tracking.signals.milestone_reached ─┐  (a batch at a time:
-    orders.signals.order_milestone_reached ─┴─ tenants.outbox.rows_announced)
-        ─▶ journeys/   plan Message rows (in the announcing transaction; dedup key)
+    outbox rows of tracking (ShipmentMilestone) and orders (OrderMilestone), a batch at a time
+        ─▶ journeys/milestones.py, the processors of their kinds (tenants/outbox.py)
+        ─▶ journeys/   plan Message rows (in the draining transaction; dedup key)
     dispatch (SKIP LOCKED batches) ─▶ preparing.py (checks, contexts, rendering/: stored
         `queued`) ─▶ send tasks of many ids ─▶ providers/ ─▶ SendGrid, SMTP, Twilio, dev outbox
     provider callbacks, pixel, redirect, /u/<token>/ ─▶ webhooks/, views ─▶ MessageEvent, statuses

@@ -5,17 +5,19 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self) -> None:
+        from orders.models import OrderMilestone
         from orders.signals import customer_redacted
-        from tenants.outbox import rows_announced
+        from tenants.outbox import outbox_processor_register
         from tenants.signals import tenant_created
+        from tracking.models import ShipmentMilestone
 
         from . import signals_receivers as receivers
+        from .journeys.milestones import order_milestones_plan, shipment_milestones_plan
 
-        # dispatch_uid: connecting twice (tests that re-run ready) must not plan twice.
-        # Shipment and order milestones (tracking's milestone_reached, orders'
-        # order_milestone_reached) arrive a batch at a time through the outbox's batch signal.
-        rows_announced.connect(receivers.on_rows_announced,
-                               dispatch_uid="messaging.milestones_announced")
+        # Order and shipment milestones are outbox rows: messaging plans their messages.
+        outbox_processor_register(OrderMilestone.KIND, order_milestones_plan)
+        outbox_processor_register(ShipmentMilestone.KIND, shipment_milestones_plan)
+        # dispatch_uid: connecting twice (tests that re-run ready) must not act twice.
         tenant_created.connect(receivers.on_tenant_created,
                                dispatch_uid="messaging.tenant_created")
         customer_redacted.connect(receivers.on_customer_redacted,

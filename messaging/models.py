@@ -99,7 +99,7 @@ class JourneyRule(TenantScopedModel):
     journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="rules",
                                 db_index=False)
     name = models.CharField(max_length=120)
-    trigger = models.CharField(max_length=32)  # a tracking.statuses.Milestone value
+    trigger = models.CharField(max_length=32)  # a journeys.triggers.TRIGGERS value
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # RESTRICT, not PROTECT: a template in use cannot be deleted on its own, but deleting the
     # whole store (which takes its rules along) can.

@@ -22,9 +22,9 @@ from orders.services.timeline import order_event_record
 from tenants.access import access_scoped
 from tenants.models import Tenant
 from tenants.queueing import enqueue_on_commit
-from tracking.statuses import Milestone
 
 from .journeys.conditions import conditions_clean
+from .journeys.triggers import TRIGGERS
 from .models import Channel, Journey, JourneyRule, Message, MessageEvent, Template
 
 # SMS rules wait out the night in the shopper's timezone unless told otherwise.
@@ -47,7 +47,7 @@ def _invalid(details: dict[str, list[str]]) -> ValidationFailed:
 def _rule_check(tenant: Tenant, values: dict) -> Template:
     """Checks that span fields; the template is looked up in this tenant only."""
     errors: dict[str, list[str]] = {}
-    if values["trigger"] not in Milestone.values:
+    if values["trigger"] not in TRIGGERS:
         errors["trigger"] = [f"“{values['trigger']}” is not a milestone."]
     if values["channel"] not in Channel.values:
         errors["channel"] = [f"Use one of: {', '.join(Channel.values)}."]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from tenants.outbox import OutboxRow
 from tenants.scoping import TenantScopedModel
 
 e164 = RegexValidator(r"^\+[1-9]\d{6,14}$", "Use a phone number in E.164 form, e.g. +4915112345678.")
@@ -288,19 +289,28 @@ class OrderEvent(TenantScopedModel):
         return f"{self.kind}: {self.summary}"
 
 
-class OrderMilestone(TenantScopedModel):
-    """An order-level milestone (`order_confirmed`): at most once per order, written with the
-    order, announced after commit (`orders.signals.order_milestone_reached`) with a sweep as the
-    safety net. Shipment milestones live in tracking.ShipmentMilestone."""
+class OrderMilestoneName(models.TextChoices):
+    """The order-level milestones (shipment milestones: tracking.statuses.Milestone)."""
 
+    ORDER_CONFIRMED = "order_confirmed", "Order confirmed"
+
+
+class OrderMilestone(OutboxRow):
+    """An order-level milestone: at most once per order, written with the order, and an outbox
+    row of kind `orders.order_milestone` (tenants/outbox.py): the app that reacts to it
+    registers its processor; orders' sweep is the safety net. Shipment milestones live in
+    tracking.ShipmentMilestone."""
+
+    KIND = "orders.order_milestone"
+
+    kind = models.CharField(max_length=64, default=KIND)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="milestones",
                               db_index=False)
-    milestone = models.CharField(max_length=32)  # a tracking.statuses.Milestone value
+    milestone = models.CharField(max_length=32, choices=OrderMilestoneName.choices)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-    announced_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta(TenantScopedModel.Meta):
+    class Meta(OutboxRow.Meta):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "order", "milestone"],
                                     name="ordermilestone_once_per_order"),

@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from tenants.outbox import OutboxRow
 from tenants.scoping import TenantScopedModel
 
 from .statuses import ExceptionCause, Milestone, TrackingStatus
@@ -112,19 +113,22 @@ class TrackingEvent(TenantScopedModel):
         return f"{self.tracking_number} {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-class ShipmentMilestone(TenantScopedModel):
+class ShipmentMilestone(OutboxRow):
     """A milestone a shipment reached: at most once per shipment (unique), written in the same
-    transaction as the status change, and announced (the outbox) after commit."""
+    transaction as the status change, and an outbox row of kind `tracking.shipment_milestone`
+    (tenants/outbox.py): the app that reacts to it registers its processor."""
+
+    KIND = "tracking.shipment_milestone"
+
+    kind = models.CharField(max_length=64, default=KIND)
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="milestones",
                                  db_index=False)
     milestone = models.CharField(max_length=32, choices=Milestone.choices)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set when `milestone_reached` was sent; the sweep announces rows still without it.
-    announced_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta(TenantScopedModel.Meta):
+    class Meta(OutboxRow.Meta):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "shipment", "milestone"],
                                     name="milestone_once_per_shipment"),

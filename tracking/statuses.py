@@ -49,9 +49,10 @@ class ExceptionCause(models.TextChoices):
 
 
 class Milestone(models.TextChoices):
-    # Order
-    ORDER_CONFIRMED = "order_confirmed", "Order confirmed"
-    # Shipment
+    """The shipment milestones: each reached at most once per shipment. Order milestones are
+    orders' (orders.models.OrderMilestoneName); what a journey does days after delivery
+    (review_request, …) is messaging's (messaging/journeys/triggers.py)."""
+
     SHIPPED = "shipped", "Shipped"  # the first carrier movement after the label
     IN_TRANSIT = "in_transit", "In transit"
     OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
@@ -62,17 +63,6 @@ class Milestone(models.TextChoices):
     DELAYED = "delayed", "Delayed"  # derived: the promised/estimated date passed
     STALLED = "stalled", "Stalled"  # derived: no scan for longer than the carrier's usual interval
     RETURNED_TO_SENDER = "returned_to_sender", "Returned to sender"
-    # After delivery (delayed journey rules)
-    REVIEW_REQUEST = "review_request", "Review request"
-    REPLENISH = "replenish", "Replenish"
-    UPSELL = "upsell", "Upsell"
-    # Returns
-    RETURN_REQUESTED = "return_requested", "Return requested"
-    RETURN_APPROVED = "return_approved", "Return approved"
-    RETURN_LABEL_READY = "return_label_ready", "Return label ready"
-    RETURN_RECEIVED = "return_received", "Return received"
-    REFUND_ISSUED = "refund_issued", "Refund issued"
-    REFUND_DELAYED = "refund_delayed", "Refund delayed"
 
 
 S = TrackingStatus

@@ -10,13 +10,12 @@ from django.utils import timezone
 from orders.models import ImportJob
 from tenants.context import require_current_tenant, tenant_scope
 from tenants.models import InboundWebhook, Tenant
-from tenants.outbox import outbox_announce
+from tenants.outbox import outbox_drain
 from tenants.tasks import tenant_task
 
 from . import services
 from .drain import DRAINED_SOURCES
 from .models import ShipmentMilestone
-from .signals import milestone_reached
 
 # A queued body older than this was lost on its way to a worker (broker down): queue it again.
 SWEEP_AFTER = timedelta(minutes=2)
@@ -37,9 +36,9 @@ def inbound_drain(tenant_id: int, slot: int = 0) -> int:
 
 @tenant_task(name="tracking.tasks.milestones_announce")
 def milestones_announce(tenant_id: int) -> int:
-    """Announce every milestone not yet announced (the outbox), once each: the row is locked
-    and marked in the same transaction as the signal's receivers write their work."""
-    return outbox_announce(require_current_tenant(), ShipmentMilestone, milestone_reached)
+    """Hand every milestone not yet announced, once each, to its kind's processor (the
+    outbox): the row is locked and marked in the transaction the processor writes in."""
+    return outbox_drain(require_current_tenant(), ShipmentMilestone)
 
 
 @shared_task(name="tracking.tasks.tracking_sweep")

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.serializers import StrictSerializer
-from tracking.statuses import Milestone
 
+from ..journeys.triggers import TRIGGER_CHOICES
 from ..models import Channel, Journey, JourneyRule, Message, MessageEvent, Template, TemplateVersion
 
 LOCALES = [code for code, _ in settings.LANGUAGES]
@@ -34,7 +34,7 @@ class MessageFilterSerializer(StrictSerializer):
     order_number = serializers.CharField(required=False, help_text='e.g. "#1001".')
     shipment = serializers.IntegerField(required=False, min_value=1, source="shipment_id",
                                         help_text="A shipment's id.")
-    milestone = serializers.ChoiceField(choices=Milestone.choices, required=False)
+    milestone = serializers.ChoiceField(choices=TRIGGER_CHOICES, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     status = serializers.ChoiceField(choices=Message.Status.choices, required=False)
     recipient = serializers.CharField(required=False,
@@ -104,7 +104,7 @@ class JourneyRuleSerializer(serializers.ModelSerializer):
 
 class JourneyRuleInputSerializer(StrictSerializer):
     name = serializers.CharField(max_length=120)
-    trigger = serializers.ChoiceField(choices=Milestone.choices,
+    trigger = serializers.ChoiceField(choices=TRIGGER_CHOICES,
                                       help_text="The milestone that starts the rule.")
     channel = serializers.ChoiceField(choices=Channel.choices)
     template = serializers.IntegerField(min_value=1, source="template_id",

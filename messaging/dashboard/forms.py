@@ -7,9 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from tracking.statuses import Milestone
-
 from ..journeys import template_key
+from ..journeys.triggers import TRIGGER_CHOICES
 from ..models import Channel, JourneyRule, Message, Template
 
 CUSTOMER_CHOICES = [("any", "Any customer"), ("first_time", "First-time customers"),
@@ -47,7 +46,7 @@ class TemplateSelect(forms.Select):
 
 class RuleForm(forms.Form):
     name = forms.CharField(max_length=120)
-    trigger = forms.ChoiceField(choices=Milestone.choices, label="When")
+    trigger = forms.ChoiceField(choices=TRIGGER_CHOICES, label="When")
     channel = forms.ChoiceField(choices=Channel.choices, label="Send by",
                                 widget=forms.Select(attrs={"data-channel-select": ""}))
     template = forms.TypedChoiceField(coerce=int, label="Template", widget=TemplateSelect)
@@ -85,7 +84,7 @@ class RuleForm(forms.Form):
         self.fields["template"].widget.templates = {t.pk: t for t in templates}
         # A new rule starts on the template made for its trigger and channel, else on the
         # first of that channel.
-        trigger = self.initial.setdefault("trigger", Milestone.values[0])
+        trigger = self.initial.setdefault("trigger", TRIGGER_CHOICES[0][0])
         channel = self.initial.setdefault("channel", Channel.EMAIL)
         fitting = sorted((t for t in templates if t.channel == channel),
                          key=lambda t: t.key != template_key(trigger, channel))
@@ -167,7 +166,7 @@ class TemplateDraftForm(forms.Form):
 class PreviewSourceForm(forms.Form):
     """Which data the preview renders with: sample data, or one of the store's real orders."""
 
-    milestone = forms.ChoiceField(choices=Milestone.choices, required=False)
+    milestone = forms.ChoiceField(choices=TRIGGER_CHOICES, required=False)
     order = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
                                    label="Preview with")
 
@@ -187,7 +186,7 @@ class MessageFilter(forms.Form):
                                                         *Message.Status.choices])
     channel = forms.ChoiceField(required=False, choices=[("", "Any channel"), *Channel.choices])
     milestone = forms.ChoiceField(required=False, choices=[("", "Any milestone"),
-                                                           *Milestone.choices])
+                                                           *TRIGGER_CHOICES])
 
 
 class ResendForm(forms.Form):

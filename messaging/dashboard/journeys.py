@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 from config.errors import ValidationFailed
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view, is_htmx, with_flash
-from tracking.statuses import Milestone
 
 from .. import selectors, services
+from ..journeys.triggers import TRIGGER_LABELS
 from ..models import JourneyRule, Template
 from .forms import RuleForm, field_for_error
 
-MILESTONE_LABELS = dict(Milestone.choices)
+MILESTONE_LABELS = TRIGGER_LABELS
 
 
 def _actor(request: HttpRequest) -> str:

@@ -20,9 +20,9 @@ from config.errors import Conflict
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view
 from tenants.views.paging import page_of
-from tracking.statuses import Milestone
 
 from .. import selectors, services
+from ..journeys.triggers import TRIGGER_LABELS
 from ..models import Channel, Message
 from ..providers import outbox_is_default
 from ..providers.email import email_envelope
@@ -57,7 +57,7 @@ STATUS_WORDS: dict[str, str] = {
     Message.Status.UNCERTAIN: ("We handed it to the provider but did not hear back: it may or "
                                "may not have arrived. It is never sent again automatically."),
 }
-MILESTONE_LABELS = dict(Milestone.choices)
+MILESTONE_LABELS = TRIGGER_LABELS
 
 
 def _actor(request: HttpRequest) -> str:

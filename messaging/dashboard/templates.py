@@ -30,6 +30,7 @@ from tracking import selectors as tracking_selectors
 from tracking.statuses import Milestone
 
 from .. import selectors
+from ..journeys.triggers import TRIGGERS
 from ..models import Channel, JourneyRule, Message, Template, TemplateVersion
 from ..providers import email_transport_for
 from ..rendering import (
@@ -59,7 +60,7 @@ def _default_milestone(template: Template) -> str:
                .order_by("position", "pk").values_list("trigger", flat=True).first())
     if trigger:
         return trigger
-    for value in sorted(Milestone.values, key=len, reverse=True):
+    for value in sorted(TRIGGERS, key=len, reverse=True):
         if template.key.replace("-", "_").startswith(value):
             return value
     return Milestone.SHIPPED

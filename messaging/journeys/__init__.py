@@ -1,7 +1,8 @@
 """Journeys: from a milestone to the Message rows it calls for, and back at send time.
 
-    milestone_reached / order_milestone_reached  (signals_receivers.py, in the announcing
-        │                                         transaction)
+    a batch of milestone rows, outbox kinds        (milestones.py: the processors, in the
+    tracking.shipment_milestone,                    draining transaction)
+    orders.order_milestone
         ▼
     planning.messages_plan ── rules (enabled, trigger; review_request/replenish/upsell off
         │                        `delivered`) ── more than a day past the rule's time
@@ -18,9 +19,10 @@
 
     defaults.default_journey_install: the default templates and journey of a new store.
 
-Inside: conditions.py (the rule conditions and their validation), quiet_hours.py,
-recipients.py (consent mapping, preferences, suppressions), planning.py, relevance.py,
-defaults.py.
+Inside: triggers.py (what a rule can react to, and which app defines each), milestones.py
+(the outbox processors), conditions.py (the rule conditions and their validation),
+quiet_hours.py, recipients.py (consent mapping, preferences, suppressions), planning.py,
+relevance.py, defaults.py.
 """
 
 from .conditions import conditions_clean, conditions_match, conditions_problems

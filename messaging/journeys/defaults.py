@@ -8,12 +8,14 @@ from datetime import time
 
 from django.db import transaction
 
+from orders.models import OrderMilestoneName
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 from tracking.statuses import Milestone
 
 from ..models import Channel, Journey, JourneyRule, Template
 from .quiet_hours import SMS_DEFAULT_QUIET_HOURS
+from .triggers import JourneyTrigger
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ M, E, SMS = Milestone, Channel.EMAIL, Channel.SMS
 # only sent where the shopper consented to transactional SMS, which defaults to no). SMS and
 # the review request (a marketing message) wait out the night in the shopper's time zone.
 DEFAULT_RULES: tuple[DefaultRule, ...] = (
-    DefaultRule(M.ORDER_CONFIRMED, E, "Order confirmed by e-mail"),
+    DefaultRule(OrderMilestoneName.ORDER_CONFIRMED, E, "Order confirmed by e-mail"),
     DefaultRule(M.SHIPPED, E, "Shipped by e-mail"),
     DefaultRule(M.OUT_FOR_DELIVERY, E, "Out for delivery by e-mail"),
     DefaultRule(M.OUT_FOR_DELIVERY, SMS, "Out for delivery by SMS",
@@ -58,7 +60,7 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
     DefaultRule(M.DELAYED, SMS, "Delayed by SMS", quiet_hours=SMS_DEFAULT_QUIET_HOURS),
     DefaultRule(M.EXCEPTION, E, "Delivery problem by e-mail"),
     DefaultRule(M.AVAILABLE_FOR_PICKUP, E, "Ready for pickup by e-mail"),
-    DefaultRule(M.REVIEW_REQUEST, E, "Review request 3 days after delivery",
+    DefaultRule(JourneyTrigger.REVIEW_REQUEST, E, "Review request 3 days after delivery",
                 delay_minutes=REVIEW_REQUEST_DELAY_MINUTES, quiet_hours=EVENING_QUIET_HOURS),
 )
 

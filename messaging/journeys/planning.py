@@ -19,11 +19,12 @@ from ..models import JourneyRule, Message
 from .conditions import Facts, conditions_match, conditions_problems
 from .quiet_hours import quiet_hours_release, recipient_timezone
 from .recipients import RecipientChecks, RecipientFacts, recipient_address
+from .triggers import JourneyTrigger
 
 # Rules with these triggers are scheduled off the `delivered` milestone: due at the delivery
 # time plus the rule's delay (review_request: 3 days by default).
 AFTER_DELIVERY_TRIGGERS: tuple[str, ...] = (
-    Milestone.REVIEW_REQUEST, Milestone.REPLENISH, Milestone.UPSELL,
+    JourneyTrigger.REVIEW_REQUEST, JourneyTrigger.REPLENISH, JourneyTrigger.UPSELL,
 )
 
 

@@ -20,13 +20,13 @@ from collections.abc import Iterable
 from config import db
 from orders.models import Customer
 from tenants.context import require_current_tenant
-from tracking.statuses import Milestone
 
 from ..models import Channel, MessagePreference, Suppression
+from .triggers import TRIGGER_LABELS, JourneyTrigger
 
 # Messages that sell rather than inform: they need marketing consent on their channel.
 MARKETING_MILESTONES: frozenset[str] = frozenset(
-    {Milestone.REVIEW_REQUEST, Milestone.REPLENISH, Milestone.UPSELL}
+    {JourneyTrigger.REVIEW_REQUEST, JourneyTrigger.REPLENISH, JourneyTrigger.UPSELL}
 )
 CHANNEL_WORDS = {Channel.EMAIL: "e-mail", Channel.SMS: "SMS"}
 REASON_LABELS = dict(Suppression.Reason.choices)
@@ -53,11 +53,7 @@ def recipient_address(customer: Customer | None, channel: str) -> str:
 
 
 def milestone_label(milestone: str) -> str:
-    return _MILESTONE_LABELS.get(milestone, milestone)
-
-
-# Milestone.values builds a new list on every call: once per checked message in a batch.
-_MILESTONE_LABELS = dict(Milestone.choices)
+    return TRIGGER_LABELS.get(milestone, milestone)
 
 
 class RecipientFacts:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db import connection
 
 from config import db
-from orders.models import Customer, Order
+from orders.models import Customer, Order, OrderMilestoneName
 from orders.selectors import orders_with_customers
 from tenants.context import tenant_scope
 from tracking.models import Shipment
@@ -56,7 +56,8 @@ FLAG_MILESTONES: dict[str, tuple[str, str]] = {
 # A message in one of these states reached (or may have reached) the shopper.
 REACHED_STATUSES = (Message.Status.SENDING, Message.Status.SENT, Message.Status.DELIVERED,
                     Message.Status.OPENED, Message.Status.CLICKED, Message.Status.UNCERTAIN)
-CANCELLED_ORDER_MILESTONES = frozenset({Milestone.ORDER_CONFIRMED, *MARKETING_MILESTONES})
+CANCELLED_ORDER_MILESTONES = frozenset({OrderMilestoneName.ORDER_CONFIRMED,
+                                        *MARKETING_MILESTONES})
 
 
 def message_relevance(message: Message) -> str | None:

@@ -1,5 +1,5 @@
-"""The receivers: a milestone announced by tracking or orders plans its messages in the
-announcing transaction (the outbox) and asks for a dispatch only after commit."""
+"""The outbox processors: a milestone row of tracking or orders plans its messages in the
+draining transaction (the outbox) and asks for a dispatch only after commit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from messaging import signals_receivers
+from messaging.journeys import milestones as processors
 from orders.models import OrderMilestone
 from orders.services import order_milestones_announce
 from tenants.context import tenant_scope
@@ -94,7 +94,7 @@ def test_a_milestone_whose_planning_fails_stays_unannounced_for_the_sweep(
     def broken(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(signals_receivers, "messages_plan_many", broken)
+    monkeypatch.setattr(processors, "messages_plan_many", broken)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         milestones_announce(store.pk)
 

@@ -1,4 +1,4 @@
-"""The order's timeline and its order-level milestones (the outbox for `order_confirmed`)."""
+"""The order's timeline and its order-level milestones (outbox rows, tenants/outbox.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from django.utils import timezone
 
 from config import db
 from tenants.models import Tenant
-from tenants.outbox import outbox_announce
+from tenants.outbox import outbox_drain
 from tenants.queueing import enqueue_on_commit
 
-from ..models import OrderEvent, OrderMilestone
-from ..signals import order_milestone_reached
-
-ORDER_CONFIRMED = "order_confirmed"  # tracking.statuses.Milestone.ORDER_CONFIRMED (layer above)
+from ..models import OrderEvent, OrderMilestone, OrderMilestoneName
 
 
 def order_event_record(tenant: Tenant, order_id: int, kind: str, summary: str, *,
@@ -40,10 +37,10 @@ def order_events_record_many(tenant: Tenant, entries: list[dict]) -> None:
         data=e.get("data") or {}, dedup_key=e.get("dedup_key", "")[:255]) for e in entries])
 
 
-def order_milestone_record(tenant: Tenant, order_id: int, milestone: str,
+def order_milestone_record(tenant: Tenant, order_id: int, milestone: OrderMilestoneName,
                            occurred_at: datetime) -> bool:
-    """Record a milestone once per order (in the caller's transaction) and announce it after
-    commit; returns whether it is new. The unique constraint is the guard against a race."""
+    """Record a milestone once per order (in the caller's transaction) and drain the outbox
+    after commit; returns whether it is new. The unique constraint is the guard against a race."""
     if OrderMilestone.objects.filter(order_id=order_id, milestone=milestone).exists():
         return False
     OrderMilestone.objects.bulk_create([OrderMilestone(
@@ -57,5 +54,5 @@ def order_milestone_record(tenant: Tenant, order_id: int, milestone: str,
 
 
 def order_milestones_announce(tenant: Tenant) -> int:
-    """Announce unannounced order milestones once each (the outbox)."""
-    return outbox_announce(tenant, OrderMilestone, order_milestone_reached)
+    """Hand unannounced order milestones, once each, to their kind's processor (the outbox)."""
+    return outbox_drain(tenant, OrderMilestone)

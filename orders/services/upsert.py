@@ -19,8 +19,8 @@ from django.utils import timezone
 from config.errors import Conflict, ValidationFailed
 from tenants.models import Tenant
 
-from ..models import ConsentSource, Customer, LineItem, Order, OrderEvent, Product
-from .timeline import ORDER_CONFIRMED, order_event_record, order_milestone_record
+from ..models import ConsentSource, Customer, LineItem, Order, OrderEvent, OrderMilestoneName, Product
+from .timeline import order_event_record, order_milestone_record
 
 
 @dataclass
@@ -262,7 +262,8 @@ def order_upsert(tenant: Tenant, data: OrderInput, *, actor: str = "") -> tuple[
                                f"Order {order.number} received ({len(rows)} line(s), "
                                f"{order.total} {order.currency})", actor=actor,
                                occurred_at=order.placed_at)
-            order_milestone_record(tenant, order.pk, ORDER_CONFIRMED, order.placed_at)
+            order_milestone_record(tenant, order.pk, OrderMilestoneName.ORDER_CONFIRMED,
+                                   order.placed_at)
             return order, True
 
         current = list(order.lines.order_by("position"))

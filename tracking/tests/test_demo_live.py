@@ -14,12 +14,11 @@ from messaging.models import Message
 from orders.demo import seed_demo
 from tenants.context import tenant_scope
 from tenants.models import InboundWebhook
-from tenants.outbox import outbox_announce
+from tenants.outbox import outbox_drain
 from tracking import tasks
 from tracking.demo import seed_demo_shipments
 from tracking.demo_live import STEP, live_parcels, live_parcels_advance
 from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
-from tracking.signals import milestone_reached
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ def test_the_seeded_history_plans_no_message_about_old_milestones(store):
     seed_demo_shipments(store, live=False)
     cut_off = timezone.now() - stale_after()
     with tenant_scope(store):
-        outbox_announce(store, ShipmentMilestone, milestone_reached)
+        outbox_drain(store, ShipmentMilestone)
         old = {(m.shipment_id, m.milestone)
                for m in ShipmentMilestone.objects.filter(occurred_at__lt=cut_off)}
         told = set(Message.objects.exclude(shipment=None).values_list("shipment_id", "milestone"))

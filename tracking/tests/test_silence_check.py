@@ -11,7 +11,6 @@ from config.celery import app as celery_app
 from tenants.context import tenant_scope
 from tracking import services, silence
 from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
-from tracking.signals import milestone_reached
 from tracking.tasks import silence_check_all
 
 pytestmark = pytest.mark.django_db
@@ -58,19 +57,6 @@ def milestones(tenant, shipment) -> list[str]:
 
 
 @pytest.fixture
-def announced():
-    """Every milestone announced by the outbox task, as (shipment id, milestone)."""
-    seen: list[tuple[int, str]] = []
-
-    def receiver(sender, tenant, milestone, **kwargs):
-        seen.append((milestone.shipment_id, milestone.milestone))
-
-    milestone_reached.connect(receiver, dispatch_uid="test-silence-announced")
-    yield seen
-    milestone_reached.disconnect(dispatch_uid="test-silence-announced")
-
-
-@pytest.fixture
 def capture(django_capture_on_commit_callbacks):
     return django_capture_on_commit_callbacks
 
@@ -83,21 +69,21 @@ def test_a_label_without_a_scan_over_a_weekend_is_not_stalled_yet(personas, capt
 
 
 def test_a_label_without_a_scan_for_two_working_days_is_stalled_and_announced(
-        personas, capture, announced):
+        personas, capture, milestones_handed):
     shipment = make_shipment(personas.tenant_a)
     result = check(personas.tenant_a, WEDNESDAY_NOON, capture)
     assert (result.stalled, result.milestones) == (1, 1)
     assert reload(personas.tenant_a, shipment).stalled
-    assert announced == [(shipment.pk, "stalled")]
+    assert milestones_handed == [(personas.tenant_a.slug, shipment.pk, "stalled")]
 
 
-def test_the_stalled_milestone_is_recorded_once(personas, capture, announced):
+def test_the_stalled_milestone_is_recorded_once(personas, capture, milestones_handed):
     shipment = make_shipment(personas.tenant_a)
     check(personas.tenant_a, WEDNESDAY_NOON, capture)
     again = check(personas.tenant_a, WEDNESDAY_NOON + timedelta(hours=1), capture)
     assert (again.stalled, again.milestones) == (0, 0)
     assert milestones(personas.tenant_a, shipment) == ["stalled"]
-    assert announced == [(shipment.pk, "stalled")]
+    assert milestones_handed == [(personas.tenant_a.slug, shipment.pk, "stalled")]
 
 
 def test_a_new_scan_clears_stalled(personas, capture):
@@ -111,14 +97,14 @@ def test_a_new_scan_clears_stalled(personas, capture):
     assert not reload(personas.tenant_a, shipment).stalled
 
 
-def test_a_second_stall_flags_again_but_does_not_resend(personas, capture, announced):
+def test_a_second_stall_flags_again_but_does_not_resend(personas, capture, milestones_handed):
     shipment = make_shipment(personas.tenant_a)
     check(personas.tenant_a, WEDNESDAY_NOON, capture)
     scan(personas.tenant_a, shipment, "in_transit", WEDNESDAY_NOON)
     result = check(personas.tenant_a, WEDNESDAY_NOON + timedelta(days=7), capture)
     assert (result.stalled, result.milestones) == (1, 0)
     assert reload(personas.tenant_a, shipment).stalled
-    assert announced == [(shipment.pk, "stalled")]
+    assert milestones_handed == [(personas.tenant_a.slug, shipment.pk, "stalled")]
 
 
 def test_a_stall_that_no_longer_holds_is_cleared_by_the_job(personas, capture):
@@ -130,14 +116,14 @@ def test_a_stall_that_no_longer_holds_is_cleared_by_the_job(personas, capture):
     assert not reload(personas.tenant_a, shipment).stalled
 
 
-def test_a_missed_promised_date_marks_delayed_once(personas, capture, announced):
+def test_a_missed_promised_date_marks_delayed_once(personas, capture, milestones_handed):
     shipment = make_shipment(personas.tenant_a, status="in_transit", last_event_at=MONDAY_NOON,
                              promised_delivery=date(2026, 3, 9))
     first = check(personas.tenant_a, datetime(2026, 3, 10, 9, tzinfo=UTC), capture)
     second = check(personas.tenant_a, datetime(2026, 3, 10, 10, tzinfo=UTC), capture)
     assert (first.delayed, first.milestones, second.delayed, second.milestones) == (1, 1, 0, 0)
     assert reload(personas.tenant_a, shipment).delayed
-    assert announced == [(shipment.pk, "delayed")]
+    assert milestones_handed == [(personas.tenant_a.slug, shipment.pk, "delayed")]
 
 
 def test_lateness_uses_the_tenants_date(personas, capture):

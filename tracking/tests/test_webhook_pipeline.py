@@ -15,7 +15,6 @@ from tenants.models import InboundWebhook
 from tracking import services
 from tracking.carriers.signatures import easypost_signature
 from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
-from tracking.signals import milestone_reached
 
 SECRET = "whsec-alpha"
 URL = "/webhooks/easypost/alpha/"
@@ -198,21 +197,13 @@ def test_a_rejected_body_can_be_replayed_once_the_secret_is_fixed(post, personas
 
 
 @pytest.mark.django_db
-def test_each_milestone_is_announced_once(post, alpha, committed):
-    heard = []
-
-    def receiver(sender, tenant, milestone, **kwargs):
-        heard.append((tenant.slug, milestone.milestone))
-
-    milestone_reached.connect(receiver)
-    try:
-        with tenant_scope(alpha):
-            services.shipment_create(alpha, carrier="USPS", tracking_number="9400111")
-        post(tracker_body("9400111", [("in_transit", "2026-11-01T18:00:00Z")], event_id="a"))
-        post(tracker_body("9400111", [("in_transit", "2026-11-01T18:00:00Z"),
-                                              ("delivered", "2026-11-02T18:00:00Z")], event_id="b"))
-    finally:
-        milestone_reached.disconnect(receiver)
+def test_each_milestone_is_announced_once(post, alpha, committed, milestones_handed):
+    with tenant_scope(alpha):
+        services.shipment_create(alpha, carrier="USPS", tracking_number="9400111")
+    post(tracker_body("9400111", [("in_transit", "2026-11-01T18:00:00Z")], event_id="a"))
+    post(tracker_body("9400111", [("in_transit", "2026-11-01T18:00:00Z"),
+                                  ("delivered", "2026-11-02T18:00:00Z")], event_id="b"))
+    heard = [(slug, milestone) for slug, _, milestone in milestones_handed]
     assert sorted(heard) == [("alpha", "delivered"), ("alpha", "in_transit"), ("alpha", "shipped")]
     assert all(m.announced_at for m in rows(ShipmentMilestone, alpha))
 

@@ -89,6 +89,16 @@ def test_reaching_into_another_apps_internals_breaks_its_surface(project):
     assert "- messaging.services -> tracking.drain" in result.stdout
 
 
+def test_reaching_into_the_raw_sql_layers_modules_breaks_its_surface(project):
+    add_line(project / "orders" / "selectors.py", "from config.db.internals import timestamps_fast")
+
+    result = lint_imports(project)
+
+    assert result.returncode == 1
+    assert "The raw-SQL layer is used through config.db only BROKEN" in result.stdout
+    assert "orders.selectors -> config.db.internals" in result.stdout
+
+
 def test_a_debt_entry_that_matches_no_import_must_be_deleted(project):
     pyproject = project / "pyproject.toml"
     head, surface = pyproject.read_text().split('type = "app_surface"', 1)

@@ -4,11 +4,13 @@ is kept, before it is processed, in tenants' InboundWebhook archive (tenants/inb
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from tenants.outbox import OutboxRow
 from tenants.scoping import TenantScopedModel
@@ -207,6 +209,7 @@ class DeliveryFeedback(TenantScopedModel):
     FEEDBACK_EDIT_DAYS after it was first given, then read-only."""
 
     LOW_RATING = 2  # ratings at or below it are flagged for agents
+    EDIT_DAYS = 14  # the shopper may change a rating this long after first giving it
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="+",
                                  db_index=False)
@@ -232,6 +235,15 @@ class DeliveryFeedback(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 for shipment {self.shipment_id}"
+
+    @property
+    def editable_until(self) -> datetime:
+        return self.created_at + timedelta(days=self.EDIT_DAYS)
+
+    @property
+    def editable(self) -> bool:
+        """Whether the shopper may still change it (the form shows, the POST is accepted)."""
+        return timezone.now() < self.editable_until
 
 
 class ShipmentPageViewDay(TenantScopedModel):

@@ -101,10 +101,8 @@ def page_views_pending(tenant_id: int, shipment_id: int) -> dict[tuple[date, str
     fields = [f"{tenant_id}:{shipment_id}:{day.isoformat()}:{source}"
               for day in (today, today - timedelta(days=1)) for source in Source.values]
     try:
-        pipe = redis_client().pipeline(transaction=False)
-        pipe.hmget(_pending_key(), fields)
-        pipe.hmget(_flushing_key(), fields)
-        pending, flushing = pipe.execute()
+        client = redis_client()
+        pending, flushing = client.hmget(_pending_key(), fields), client.hmget(_flushing_key(), fields)
     except RedisError as exc:
         logger.warning("pending page views not read: %s", exc, extra={"tenant_id": tenant_id})
         return {}

@@ -12,3 +12,5 @@ _TOKEN = ("the public token (unguessable, globally unique) names the shipment an
 no_tenant_object("tracking-page", _TOKEN)
 no_tenant_object("tracking-page-click", _TOKEN + "; the product is looked up in the token's "
                  "tenant only, another tenant's product id is 404")
+no_tenant_object("tracking-page-feedback", _TOKEN + "; the rating is written to the token's "
+                 "shipment only (tracking/tests/test_delivery_feedback.py)")

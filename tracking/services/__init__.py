@@ -14,6 +14,7 @@ duplicates and out-of-order deliveries harmless: the result depends only on the 
 """
 
 from .events import updates_apply, updates_apply_many
+from .feedback import FeedbackClosed, FeedbackNotOpen, delivery_feedback_save
 from .inbound import (
     GENERIC_SOURCE,
     SHOPIFY_SOURCE,
@@ -35,4 +36,6 @@ __all__ = [
     "inbound_process", "inbound_receive", "shipment_create", "shipment_get_or_create",
     "shipment_recompute", "shipments_recompute", "source_parser", "updates_apply",
     "updates_apply_many",
+    # delivery feedback (feedback.py)
+    "FeedbackClosed", "FeedbackNotOpen", "delivery_feedback_save",
 ]

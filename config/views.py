@@ -30,7 +30,8 @@ def is_shopper_path(path: str) -> bool:
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return json_not_found(request, exception)
-    if is_shopper_path(request.path):
+    # A store's own tracking domain (tenants.domains) serves shoppers only, at every path.
+    if is_shopper_path(request.path) or getattr(request, "host_tenant_id", None) is not None:
         # A shopper's page, also for a signed-in member: no dashboard frame, no "Log in".
         return render(request, "errors/404.html", {"shopper": True, "tenant": None}, status=404)
     return render(request, "errors/404.html", status=404)

@@ -24,6 +24,7 @@ from config.errors import Conflict, PermissionDenied, ValidationFailed
 from . import credentials as creds
 from .access import access_api_key, access_invitation, access_membership
 from .context import tenant_scope
+from .domains import tracking_domains_forget
 from .models import ApiKey, Brand, Credential, Invitation, Membership, Tenant
 from .permissions import ASSIGNABLE_ROLES, ApiKeyScope, Role
 from .signals import tenant_created
@@ -117,6 +118,7 @@ def brand_get(tenant: Tenant) -> Brand:
 def brand_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fields) -> Brand:
     """Fields are validated by the caller's form or serializer, and again by the model."""
     brand = brand_get(tenant)
+    old_domain = brand.custom_tracking_domain
     for key, value in fields.items():
         setattr(brand, key, value)
     if not brand.custom_tracking_domain:
@@ -139,6 +141,8 @@ def brand_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fie
             brand.save()
     except IntegrityError:
         raise domain_taken from None
+    if old_domain != brand.custom_tracking_domain:
+        tracking_domains_forget(old_domain, brand.custom_tracking_domain)
     return brand
 
 

@@ -12,7 +12,13 @@ PRODUCTION = DOORSTEP_ENV == "production"
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 TESTING = env_bool("DOORSTEP_TESTING", default=False)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The site's own host names (env ALLOWED_HOSTS, with Django's patterns). Stores' tracking
+# domains are added and removed at any time, so tenants.domains.TenantHostMiddleware checks
+# every Host against both and refuses the rest; Django's own fixed-list check stands aside.
+SITE_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = ["*"]
+# The routes a store's tracking domain serves: its shopper pages, nothing else.
+SHOPPER_DOMAIN_URLCONF = "tracking.domain_urls"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Public base URL used in links we send (invitations, e-mails): no trailing slash.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
@@ -43,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
+    "tenants.domains.TenantHostMiddleware",  # before anything reads the Host
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from config.views import shopper_page
+from tenants.domains import host_serves
 
 from ..pageviews import page_view_count
 from . import cache
@@ -75,6 +76,8 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
             raise Http404("no such parcel")
         page = _render(data, found, choose)
         tenant_id, shipment_id = data.tenant.pk, data.shipment.pk
+    if not host_serves(request, tenant_id):  # another store's token on a store's own domain
+        raise Http404("no such parcel")
     page_view_count(request, tenant_id, shipment_id)
     response = HttpResponse(page.body, content_type="text/html; charset=utf-8")
     response["Content-Language"] = page.lang
@@ -114,7 +117,7 @@ def recommendation_click(request: HttpRequest, token: str, product_id: int) -> H
     """A recommended product's link: the click is recorded for attribution (once per parcel,
     product and minute), then the shopper goes to the product's own page."""
     data = tracking_page_data(token)
-    if data is None:
+    if data is None or not host_serves(request, data.tenant.pk):
         raise Http404("no such parcel")
     product = product_for_click(data.tenant.pk, product_id)
     if product is None or urlsplit(product.url).scheme.lower() not in ("http", "https"):

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from config.errors import ValidationFailed
 from config.views import shopper_page
 from tenants.context import tenant_scope
+from tenants.domains import host_serves
 
 from ..services import FeedbackClosed, FeedbackNotOpen, delivery_feedback_save
 from ..statuses import TrackingStatus
@@ -57,7 +58,7 @@ def delivery_feedback(request: HttpRequest, token: str) -> HttpResponse:
     if not TOKEN_RE.match(token):
         raise Http404("no such parcel")
     data = tracking_page_data(token)
-    if data is None:
+    if data is None or not host_serves(request, data.tenant.pk):  # another store's domain
         raise Http404("no such parcel")
     lang = _language(request, data)
     if request.method == "GET":

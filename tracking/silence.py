@@ -42,6 +42,7 @@ from tenants.queueing import enqueue_on_commit
 
 from .carriers.parsing import carrier_code
 from .models import Shipment, ShipmentMilestone, TrackingSettings
+from .public.cache import tracking_page_forget
 from .statuses import TERMINAL_STATUSES, Milestone, TrackingStatus
 
 logger = logging.getLogger(__name__)
@@ -283,6 +284,7 @@ def _check_batch(tenant: Tenant, batch: list[Shipment], thresholds: TrackingSett
         for shipment in changed.values():
             shipment.updated_at = now
         Shipment.objects.bulk_update(changed.values(), ["stalled", "delayed", "updated_at"])
+        tracking_page_forget(tenant.pk, list(changed))  # "running late" shows on the page
     if new:
         # The unique constraint is the guard; `recorded` only spares needless inserts.
         ShipmentMilestone.objects.bulk_create(new, ignore_conflicts=True)

@@ -31,6 +31,7 @@ pages, so a later view shows them.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from config import db
+from orders.models import Order
 
 from ..models import Shipment
 
@@ -158,37 +160,44 @@ def picks_claim(tenant_id: int, order_id: int) -> bool:
     return cache.add(f"tp:rq:{tenant_id}:{order_id}", 1, _page_seconds())
 
 
-def tracking_page_forget(tenant_id: int, shipment_ids=None, *, order_ids=None) -> None:
-    """Forget the cached pages of these shipments (and their sibling parcels, which list
-    their status), or of these orders' shipments; with neither, every page of the tenant.
-    Runs after the current transaction commits (at once outside one): a page rendered
-    before the commit must not outlive it."""
-    shipments = None if shipment_ids is None else sorted({int(pk) for pk in shipment_ids})
-    orders = None if order_ids is None else sorted({int(pk) for pk in order_ids})
-    transaction.on_commit(lambda: _forget(tenant_id, shipments, orders))
+def tracking_page_forget(tenant_id: int, shipment_ids: Iterable[int] | None = None, *,
+                         order_ids: Iterable[int] | None = None,
+                         customer_ids: Iterable[int] | None = None) -> None:
+    """Forget the cached pages of these shipments (and of their orders' other parcels, which
+    list their status), of these orders' parcels, of these shoppers' parcels; with none of
+    them, every page of the tenant. Runs after the current transaction commits (at once
+    outside one): a page rendered before the commit must not outlive it."""
+    wanted = {name: None if ids is None else sorted({int(pk) for pk in ids})
+              for name, ids in (("shipments", shipment_ids), ("orders", order_ids),
+                                ("customers", customer_ids))}
+    transaction.on_commit(lambda: _forget(tenant_id, **wanted))
 
 
-def _forget(tenant_id: int, shipment_ids: list[int] | None, order_ids: list[int] | None) -> None:
-    if shipment_ids is None and order_ids is None:
+def _forget(tenant_id: int, *, shipments: list[int] | None, orders: list[int] | None,
+            customers: list[int] | None) -> None:
+    if shipments is None and orders is None and customers is None:
         cache.delete(_tenant_key(tenant_id))
         return
-    tokens = _tokens(tenant_id, shipment_ids or [], order_ids or [])
+    tokens = _tokens(tenant_id, shipments or [], orders or [], customers or [])
     if tokens:
         cache.delete_many([_shipment_key(token) for token in tokens])
 
 
-def _tokens(tenant_id: int, shipment_ids: list[int], order_ids: list[int]) -> list[str]:
-    """The public tokens of these shipments, of the other parcels of their orders, and of
-    these orders' parcels: one statement."""
-    if not shipment_ids and not order_ids:
+def _tokens(tenant_id: int, shipment_ids: list[int], order_ids: list[int],
+            customer_ids: list[int]) -> list[str]:
+    """The public tokens of these shipments and of every parcel of their orders, of these
+    orders' parcels and of these shoppers' orders' parcels: one statement."""
+    if not (shipment_ids or order_ids or customer_ids):
         return []
-    table = Shipment._meta.db_table
+    shipments, orders = Shipment._meta.db_table, Order._meta.db_table
     rows = db.execute(
-        f"""SELECT public_token FROM {table}
+        f"""SELECT public_token FROM {shipments}
              WHERE tenant_id = %s
                AND (id = ANY(%s) OR order_id = ANY(%s)
-                    OR order_id IN (SELECT order_id FROM {table}
+                    OR order_id IN (SELECT order_id FROM {shipments}
                                      WHERE tenant_id = %s AND id = ANY(%s)
-                                       AND order_id IS NOT NULL))""",  # noqa: S608
-        [tenant_id, shipment_ids, order_ids, tenant_id, shipment_ids])
+                                       AND order_id IS NOT NULL)
+                    OR order_id IN (SELECT id FROM {orders}
+                                     WHERE tenant_id = %s AND customer_id = ANY(%s)))""",  # noqa: S608
+        [tenant_id, shipment_ids, order_ids, tenant_id, shipment_ids, tenant_id, customer_ids])
     return [token for (token,) in rows]

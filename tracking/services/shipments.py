@@ -18,6 +18,7 @@ from tenants.queueing import enqueue_on_commit
 
 from ..carriers.parsing import carrier_code
 from ..models import Shipment, ShipmentItem, ShipmentMilestone, TrackingEvent
+from ..public.cache import tracking_page_forget
 from ..statuses import (
     TERMINAL_STATUSES,
     Milestone,
@@ -69,6 +70,8 @@ def shipment_get_or_create(tenant: Tenant, *, carrier: str, tracking_number: str
             ShipmentItem.objects.bulk_create(
                 [ShipmentItem(tenant=tenant, shipment=shipment, line_item_id=line_id, quantity=qty)
                  for line_id, qty in items], ignore_conflicts=True)
+        if not created and (items or order is not None):
+            tracking_page_forget(tenant.pk, [shipment.pk])  # its items or its order changed
     return shipment, created
 
 
@@ -204,6 +207,8 @@ def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
         ShipmentMilestone.objects.bulk_create(new, ignore_conflicts=True)
         if new and announce:
             _announce_after_commit(tenant)
+        # Every recompute follows new events: the timeline changed even when the status did not.
+        tracking_page_forget(tenant.pk, ids)
     return new
 
 

@@ -72,7 +72,8 @@ def make_parcel(tenant, *, statuses=("in_transit",), order=None, customer=None, 
                 **order_fields) -> Parcel:
     """A shipment of a (new) order whose scans reach `statuses`, in order, an hour apart."""
     if order is None:
-        order, customer, products = make_order(tenant, promised=promised, **order_fields)
+        order, customer, products = make_order(tenant, promised=promised, products=products,
+                                               **order_fields)
     number = f"JD{next(_numbers):012d}"
     with tenant_scope(tenant):
         shipment = shipment_create(tenant, carrier=carrier, tracking_number=number, order=order)

@@ -1,0 +1,254 @@
+"""The shopper tracking page /t/<token>/: what it shows for every status, what it never shows,
+its query budget and cache, and how it answers bad input."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import unescape
+
+import pytest
+
+from tenants.context import tenant_scope
+from tenants.services import brand_update
+from tracking.models import TrackingPageSettings
+from tracking.statuses import ExceptionCause, TrackingStatus
+
+from .page_support import make_order, make_parcel, put_items, scan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def page(client, url: str, **headers) -> str:
+    response = client.get(url, **headers)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def text(html: str) -> str:
+    """The page's words, tags removed, whitespace collapsed."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+# --- what it shows ------------------------------------------------------------------------
+
+def test_an_in_transit_parcel_shows_where_it_is_in_plain_words(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("pending", "in_transit"),
+                         estimated=date(2026, 12, 10))
+    words = text(page(client, parcel.url))
+    assert "Your parcel is on its way" in words
+    assert "Hi Sam, here is your order" in words and "to Berlin" in words
+    assert "Estimated delivery" in words and "Thursday, 10 December" in words
+    assert "The carrier's estimate" in words
+    assert "Carrier scan: In transit" in words  # the carrier's own words beside ours
+    assert "Leipzig, DE" in words
+    assert parcel.shipment.tracking_number in words
+
+
+@pytest.mark.parametrize("status", [s.value for s in TrackingStatus])
+def test_every_status_gets_a_page(client, personas, status):
+    parcel = make_parcel(personas.tenant_a, statuses=(status,))
+    html = page(client, parcel.url)
+    assert 'aria-label="Progress"' in html
+    assert "<h1" in html
+
+
+@pytest.mark.parametrize(("cause", "words"), [
+    (ExceptionCause.CARRIER, "Caused by: the carrier"),
+    (ExceptionCause.RETAILER, "Caused by: the shop"),
+    (ExceptionCause.RECIPIENT, "The carrier needs you"),
+    (ExceptionCause.CUSTOMS, "checked by customs"),
+    (ExceptionCause.WEATHER, "Bad weather"),
+    (ExceptionCause.OTHER, "Something unexpected happened"),
+])
+def test_an_exception_is_explained_per_cause_with_the_carriers_note(client, personas, cause,
+                                                                     words):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit", "exception"), cause=cause,
+                         message="Address incomplete")
+    shown = text(page(client, parcel.url))
+    assert "There is a problem with your parcel" in shown
+    assert words in shown
+    assert "What happens next" in shown
+    assert "Address incomplete" in shown
+
+
+def test_a_late_parcel_says_so_and_does_not_show_the_passed_date_as_a_promise(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",),
+                         estimated=date(2026, 12, 3))
+    with tenant_scope(personas.tenant_a):
+        type(parcel.shipment).objects.filter(pk=parcel.shipment.pk).update(delayed=True)
+    shown = text(page(client, parcel.url))
+    assert "Your parcel is running late" in shown
+    assert "It was due on Thursday, 3 December." in shown
+    assert "We will show a delivery date as soon as the carrier gives one." in shown
+
+
+def test_the_apology_offer_shows_on_problems_only(client, personas):
+    with tenant_scope(personas.tenant_a):
+        TrackingPageSettings.objects.create(apology_text="Sorry! 10% off your next order.",
+                                            apology_code="SORRY10")
+    late = make_parcel(personas.tenant_a, statuses=("in_transit", "exception"), cause="carrier")
+    fine = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    assert "SORRY10" in page(client, late.url)
+    assert "SORRY10" not in page(client, fine.url)
+
+
+def test_without_a_date_it_says_it_will_tell_when_the_carrier_does(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("pending",))
+    assert "We will show a delivery date as soon as the carrier gives one." in text(
+        page(client, parcel.url))
+
+
+def test_the_promised_date_is_used_when_the_carrier_gives_none(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",), promised=date(2026, 12, 12))
+    shown = text(page(client, parcel.url))
+    assert "Expected delivery" in shown and "Saturday, 12 December" in shown
+    assert "The date the shop gave when you ordered" in shown
+
+
+def test_a_late_scan_sits_in_the_timeline_and_never_moves_the_status_back(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit", "delivered"))
+    scan(personas.tenant_a, parcel.shipment, ("in_transit",), message="Late sorting scan",
+         start=parcel.shipment.delivered_at.replace(hour=3))
+    shown = text(page(client, parcel.url))
+    assert "Your parcel was delivered" in shown
+    assert "Late sorting scan" in shown
+
+
+def test_items_show_with_their_how_to_links_and_only_pictures_from_this_site(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    html = page(client, parcel.url)
+    assert "Trail 2 Tent" in html and "Cloud Sleeping Mat" in html
+    assert 'src="/static/demo/products/tents.png"' in html
+    assert "cdn.example.net" not in html  # a picture on another host is not loaded
+    assert "Video: Pitch it in five minutes" in html
+    assert "In your order" in html  # no parcel items recorded: the order's lines, said so
+
+
+def test_a_parcel_with_recorded_items_lists_only_them(client, personas):
+    order, customer, products = make_order(personas.tenant_a)
+    parcel = make_parcel(personas.tenant_a, order=order, customer=customer, products=products)
+    from orders.models import LineItem
+
+    with tenant_scope(personas.tenant_a):
+        first = LineItem.objects.filter(order=order).order_by("position").first()
+    put_items(personas.tenant_a, parcel.shipment, [(first.pk, 1)])
+    html = page(client, parcel.url)
+    assert "In this parcel" in html
+    assert "Trail 2 Tent" in html and "Cloud Sleeping Mat" not in html
+
+
+def test_a_two_parcel_order_lists_both_each_with_its_status(client, personas):
+    order, customer, products = make_order(personas.tenant_a)
+    first = make_parcel(personas.tenant_a, statuses=("in_transit", "delivered"), order=order,
+                        customer=customer, products=products)
+    second = make_parcel(personas.tenant_a, statuses=("in_transit",), order=order,
+                         customer=customer, products=products)
+    html = page(client, first.url)
+    shown = text(html)
+    assert f"Order {order.number} comes in 2 parcels" in shown
+    assert f'href="/t/{second.shipment.public_token}/?lang=en"' in html
+    assert "On its way" in shown and "Delivered" in shown
+
+
+# --- what it never shows, and never loads ---------------------------------------------------
+
+def test_it_never_shows_the_email_phone_street_or_last_name(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    html = page(client, parcel.url)
+    for secret in ("sam.rivera@example.test", "+4915112345678", "15112345678", "Hauptstraße",
+                   "10115", "Rivera"):
+        assert secret not in html
+
+
+def test_no_url_on_the_page_loads_from_another_host(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    brand_update(personas.tenant_a, social_links={"instagram": "https://instagram.com/alpha"},
+                 help_url="https://help.alpha.example/")
+    html = page(client, parcel.url)
+    loaded = re.findall(r'(?:src|srcset|poster|data)\s*=\s*"([^"]*)"', html)
+    loaded += re.findall(r'<link[^>]+href="([^"]*)"', html)
+    loaded += re.findall(r"url\(([^)]*)\)", html)
+    assert loaded and all(u.startswith("/") and not u.startswith("//") for u in loaded), loaded
+    assert "<script" not in html
+    assert "@import" not in html
+
+
+def test_the_page_sends_privacy_headers(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    response = client.get(parcel.url)
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response["X-Robots-Tag"]
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert "private" in response["Cache-Control"]
+    assert '<meta name="robots" content="noindex, nofollow">' in response.content.decode()
+    assert not response.cookies  # no session, no CSRF cookie, nothing
+
+
+def test_script_in_brand_fields_and_product_titles_is_escaped(client, personas):
+    brand_update(personas.tenant_a, sender_name="<script>alert(1)</script>Alpha",
+                 footer_text='"><img src=x onerror=alert(2)>')
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",), products=[
+        {"title": "<script>alert(3)</script>Tent", "category": "Tents"}])
+    html = page(client, parcel.url)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Alpha" in html
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;Tent" in html
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("token", [
+    "no-such-parcel-token-0000000000", "x", "a" * 41, "with space in it 000000000",
+    "%3Cscript%3E000000000000000000", "../../etc/passwd000000000000",
+])
+def test_a_malformed_or_unknown_token_is_the_shopper_404(client, personas, token):
+    response = client.get(f"/t/{token}/")
+    assert response.status_code == 404
+    assert 'id="shopper-not-found"' in response.content.decode()
+
+
+def test_a_suspended_shops_parcel_is_the_same_404(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    personas.tenant_a.status = personas.tenant_a.Status.SUSPENDED
+    personas.tenant_a.save()
+    assert client.get(parcel.url).status_code == 404
+
+
+def test_a_huge_query_string_and_an_unknown_language_still_get_the_page(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    html = page(client, f"{parcel.url}?lang=xx-{'y' * 5000}&junk={'z' * 20000}")
+    assert '<html lang="en">' in html
+
+
+def test_a_post_is_refused(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    assert client.post(parcel.url).status_code == 405
+
+
+# --- tenancy --------------------------------------------------------------------------------
+
+def test_a_token_shows_its_own_shops_parcel_and_nothing_of_another(client, personas):
+    brand_update(personas.tenant_b, sender_name="Beta Bikes Shop")
+    mine = make_parcel(personas.tenant_a, statuses=("in_transit",), first_name="Alicia")
+    theirs = make_parcel(personas.tenant_b, statuses=("delivered",), first_name="Bertram",
+                         city="Hamburg")
+    html = page(client, mine.url)
+    assert "Alicia" in html and "Alpha Outfitters" in html
+    assert "Bertram" not in html and "Beta Bikes" not in html and "Hamburg" not in html
+    assert theirs.shipment.tracking_number not in html
+
+
+def test_another_shops_product_through_a_token_is_404(client, personas):
+    mine = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    theirs = make_parcel(personas.tenant_b, statuses=("in_transit",))
+    response = client.get(f"{mine.url}go/{theirs.products[0].pk}/")
+    assert response.status_code == 404
+

@@ -24,11 +24,11 @@ from config.views import shopper_page
 from orders.models import ConsentSource, Customer
 from tenants.context import activate_tenant
 from tenants.models import Tenant
+from tenants.selectors import readable_on
 from tenants.services import brand_get
 
 from .links import InvalidLinkToken, preferences_url, token_load
 from .models import Channel, JourneyRule, Message, MessagePreference, Suppression
-from .rendering.context import readable_on
 from .rendering.defaults import copy
 from .rendering.locales import shopper_locale
 from .webhooks import effects

@@ -17,15 +17,6 @@ from .credentials import CREDENTIAL_SPECS, FieldSpec
 from .models import Brand, Tenant, hex_colour
 from .permissions import ASSIGNABLE_ROLES, ApiKeyScope, Role
 
-# CSS font stacks for the brand fonts: used by the live preview and the shopper pages.
-FONT_STACKS: dict[str, str] = {
-    Brand.Font.SYSTEM: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
-    Brand.Font.HELVETICA: '"Helvetica Neue", Helvetica, Arial, sans-serif',
-    Brand.Font.GEORGIA: 'Georgia, "Times New Roman", serif',
-    Brand.Font.TREBUCHET: '"Trebuchet MS", "Lucida Grande", sans-serif',
-    Brand.Font.VERDANA: "Verdana, Geneva, sans-serif",
-    Brand.Font.COURIER: '"Courier New", Courier, monospace',
-}
 SOCIAL_LABELS = {
     "instagram": "Instagram", "facebook": "Facebook", "x": "X (Twitter)", "tiktok": "TikTok",
     "youtube": "YouTube", "pinterest": "Pinterest", "linkedin": "LinkedIn",

@@ -23,69 +23,21 @@ from typing import Any
 from django.conf import settings
 
 from config import db
-from orders.selectors import orders_with_customers, product_demo_picture
+from orders.selectors import (
+    NO_PRODUCT,
+    orders_with_customers,
+    product_demo_picture,
+    product_shown,
+)
 from recommendations.selectors import complementary_products_many, product_pick
 from tenants.context import tenant_scope
+from tenants.selectors import absolute_url, brand_data
 from tracking.selectors import tracking_page_url
 
 from .locales import DELAY_APOLOGY, STATUS_LABELS, shopper_locale
 
-FONT_STACKS = {
-    "system": "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
-    "helvetica": "'Helvetica Neue', Helvetica, Arial, sans-serif",
-    "georgia": "Georgia, 'Times New Roman', Times, serif",
-    "trebuchet": "'Trebuchet MS', 'Lucida Grande', Tahoma, sans-serif",
-    "verdana": "Verdana, Geneva, Tahoma, sans-serif",
-    "courier": "'Courier New', Courier, monospace",
-}
-
 EMPTY_CUSTOMER = {"first_name": "", "last_name": "", "full_name": "", "email": "", "phone": "",
                   "locale": ""}
-
-
-def readable_on(colour: str) -> str:
-    """White or near-black text, whichever reads better on `colour` (WCAG relative luminance)."""
-    try:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    except (ValueError, IndexError):
-        return "#ffffff"
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    return "#111827" if luminance > 0.4 else "#ffffff"
-
-
-def absolute_url(url: str) -> str:
-    """A path on this site ("/media/logos/…", the demo's "/static/…" pictures) as a URL on
-    PUBLIC_BASE_URL: a message is read where no page resolves a relative URL."""
-    if url.startswith("/") and not url.startswith("//"):
-        return f"{settings.PUBLIC_BASE_URL}{url}"
-    return url
-
-
-def brand_data(tenant, brand) -> dict[str, Any]:
-    logo_url = absolute_url(brand.logo.url) if brand is not None and brand.logo else ""
-    primary = brand.primary_color if brand else "#1F6FEB"
-    accent = brand.accent_color if brand else "#F59E0B"
-    social = (brand.social_links or {}) if brand else {}
-    networks = getattr(type(brand), "SOCIAL_NETWORKS", ()) if brand else ()
-    return {
-        "name": tenant.name,
-        "logo_url": logo_url,
-        "primary_color": primary,
-        "accent_color": accent,
-        "on_primary": readable_on(primary),
-        "on_accent": readable_on(accent),
-        "font_stack": FONT_STACKS.get(brand.font if brand else "system", FONT_STACKS["system"]),
-        "sender_name": (brand.sender_name if brand else "") or tenant.name,
-        "reply_to": brand.reply_to if brand else "",
-        "footer_text": brand.footer_text if brand else "",
-        "legal_text": brand.legal_text if brand else "",
-        "social_links": [{"network": name, "label": _SOCIAL_LABELS.get(name, name.title()),
-                          "url": social[name]} for name in networks if social.get(name)],
-    }
-
-
-_SOCIAL_LABELS = {"x": "X", "tiktok": "TikTok", "youtube": "YouTube", "linkedin": "LinkedIn"}
 
 
 def customer_data(customer) -> dict[str, Any]:
@@ -122,24 +74,6 @@ def line_data(line, quantity: int | None = None, *, locale: str = "en",
         "url": shown["url"],
         "category": shown["category"],
         "how_to": shown["how_to"],
-    }
-
-
-NO_PRODUCT = {"title": "", "image_url": "", "url": "", "category": "", "how_to": []}
-
-
-def product_shown(product, locale: str) -> dict[str, Any]:
-    """What a line shows of its product in `locale`: `title` only when translated."""
-    translated = product.translation(locale)
-    links = translated.get("content_links", product.content_links) or []
-    return {
-        "title": translated.get("title", ""),
-        "image_url": absolute_url(product.image_url),
-        "url": absolute_url(translated.get("url", product.url)),
-        "category": product.category,
-        "how_to": [{"kind": link.get("kind", "guide"), "title": link.get("title", ""),
-                    "url": link.get("url", "")}
-                   for link in links if isinstance(link, dict) and link.get("url")],
     }
 
 

@@ -14,9 +14,10 @@ from config.errors import ApplicationError
 
 from .. import services
 from ..context import tenant_scope
-from ..forms import FONT_STACKS, BrandForm
+from ..forms import BrandForm
 from ..models import Brand, Tenant
 from ..permissions import Perm
+from ..selectors import FONT_STACKS
 from .base import add_error_to_form, can, dashboard_view
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .api import feedback
 from .api import views as api
 from .settings_api import TrackingSettingsApi
 
@@ -11,4 +12,7 @@ urlpatterns = [
     # The order detail shows shipments, so it is composed here (orders sits a layer below).
     path("orders/<int:order_id>/", api.OrderDetailApi.as_view(), name="api-order-detail"),
     path("tracking-settings/", TrackingSettingsApi.as_view(), name="api-tracking-settings"),
+    path("shipments/<int:shipment_id>/feedback/", feedback.ShipmentFeedbackApi.as_view(),
+         name="api-shipment-feedback"),
+    path("feedback/", feedback.FeedbackListApi.as_view(), name="api-feedback-list"),
 ]

@@ -100,6 +100,7 @@ def _seed_ingestion(tenant) -> None:
 
     from orders import services as order_services
     from tracking import services as tracking_services
+    from tracking.models import DeliveryFeedback
 
     with tenant_scope(tenant):
         order, _ = order_services.order_upsert(tenant, order_services.OrderInput(
@@ -109,8 +110,10 @@ def _seed_ingestion(tenant) -> None:
                                                   email="alpha.shopper@example.test"),
             lines=[order_services.LineInput(title="Alpha Secret Tent", quantity=1,
                                             unit_price=Decimal("99"))]))
-        tracking_services.shipment_create(tenant, carrier="DHL", tracking_number="ALPHATRACK0001",
-                                          order=order)
+        shipment = tracking_services.shipment_create(tenant, carrier="DHL",
+                                                     tracking_number="ALPHATRACK0001", order=order)
+        DeliveryFeedback.objects.create(shipment=shipment, rating=1, low=True,
+                                        comment="Alpha Secret Tent arrived wet")
         inbound_store(tenant, source="easypost",
                                         body=b'{"tracking_code": "ALPHATRACK0001"}', headers={})
 
@@ -162,13 +165,16 @@ def test_nothing_carol_is_shown_belongs_to_alice(client, api_client, personas):
         assert not leaked, f"{url} shows tenant A's {leaked}"
         checked.append(url)
     assert "/api/v1/credentials/" in checked and "/api/v1/brand/" in checked
+    assert "/api/v1/feedback/" in checked
     assert {"/orders/", "/shipments/", "/webhook-log/", "/outbox/"} <= set(checked)
 
 
 @pytest.mark.django_db
-def test_the_markers_do_show_up_for_alice(client, personas):
+def test_the_markers_do_show_up_for_alice(client, api_client, personas):
     """The check above would pass vacuously if the pages showed nobody's data."""
     _seed_tenant_a(personas)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {personas.alice_key}")
+    assert "Alpha Secret Tent" in api_client.get("/api/v1/feedback/").content.decode()
     client.force_login(personas.alice)
     assert "ALPHA-ORDER-7781" in client.get("/orders/").content.decode()
     assert "ALPHATRACK0001" in client.get("/shipments/").content.decode()

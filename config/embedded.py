@@ -183,6 +183,33 @@ class EmbeddedStack:
             self._lock_file = None
         self.owner = False
 
+    def server_stop(self, name: str) -> None:
+        """Stop one server this process owns ("postgres": fast shutdown; "redis"), leaving
+        the other running: the fault-injection benchmark (bench/faults.py) takes each away in
+        turn and brings it back with `server_start`."""
+        proc = self._owned(name)
+        proc.send_signal(signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def server_start(self, name: str) -> None:
+        """Start again a server stopped with `server_stop`, on the same data and socket."""
+        if self._owned(name).poll() is None:
+            raise EmbeddedError(f"the embedded {name} is running already")
+        if name == "postgres":
+            self._start_postgres()
+        else:
+            self._start_redis()
+        self._wait_ready(deadline=time.monotonic() + START_TIMEOUT)
+
+    def _owned(self, name: str) -> subprocess.Popen:
+        if not self.owner or name not in self._processes:
+            raise EmbeddedError(f"this process does not own the embedded {name}")
+        return self._processes[name]
+
     def __enter__(self) -> EmbeddedStack:
         return self.start()
 

@@ -81,6 +81,34 @@ def test_data_is_kept_across_runs(var):
         assert redis.Redis.from_url(embedded.redis_url(var)).get("kept") == b"still here"
 
 
+def test_the_owner_takes_one_server_away_and_brings_it_back_with_its_data(var):
+    """What bench/faults.py does: Redis stopped while PostgreSQL answers, then PostgreSQL
+    restarted; each comes back on the same socket with what it held."""
+    with embedded.EmbeddedStack(var) as stack:
+        client = redis.Redis.from_url(embedded.redis_url(var), socket_timeout=2)
+        client.set("kept", "still here")
+        stack.server_stop("redis")
+        with pytest.raises(redis.exceptions.ConnectionError):
+            client.ping()
+        with psycopg.connect(host=str(stack.run_dir), user="postgres", dbname="doorstep",
+                             autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (v text)")
+            conn.execute("INSERT INTO kept VALUES ('still here')")
+        stack.server_start("redis")
+        assert client.get("kept") == b"still here"
+        stack.server_stop("postgres")
+        assert not _answers(var)
+        stack.server_start("postgres")
+        with psycopg.connect(host=str(stack.run_dir), user="postgres", dbname="doorstep") as conn:
+            assert conn.execute("SELECT v FROM kept").fetchone() == ("still here",)
+        with pytest.raises(embedded.EmbeddedError, match="running already"):
+            stack.server_start("redis")
+        guest = embedded.EmbeddedStack(var).start()
+        with pytest.raises(embedded.EmbeddedError, match="does not own"):
+            guest.server_stop("redis")
+        guest.stop()
+
+
 def test_a_second_process_attaches_and_leaves_the_servers_running(var):
     with embedded.EmbeddedStack(var) as owner:
         assert embedded.in_use(var)

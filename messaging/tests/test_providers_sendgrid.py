@@ -122,3 +122,29 @@ def test_an_unreachable_sendgrid_is_a_temporary_error(tenant, settings):
 
     with tenant_scope(tenant), pytest.raises(TemporarySendError):
         transport.send(make_message(tenant, due_at=timezone.now()))
+
+
+def test_an_outage_refuses_every_send_while_it_lasts_and_a_hang_leaves_each_uncertain(
+        tenant, fake_sendgrid):
+    """The fake's outage (bench/faults.py uses it): 429 for every request until it ends,
+    then, as a provider that stopped answering, a hold past our timeout."""
+    import time
+
+    from django.utils import timezone
+
+    from messaging.providers import UncertainSendError
+
+    fake_sendgrid.outage(0.5, 429, {"errors": [{"message": "too many requests"}]})
+    for _ in range(2):
+        with pytest.raises(TemporarySendError, match="too many requests"):
+            send(tenant, make_message(tenant, due_at=timezone.now()))
+    time.sleep(0.6)
+    send(tenant, make_message(tenant, due_at=timezone.now()))
+    fake_sendgrid.outage(5, 503, hang=3)
+    with pytest.raises(UncertainSendError):
+        send(tenant, make_message(tenant, due_at=timezone.now()))
+    fake_sendgrid.outage_end()
+    send(tenant, make_message(tenant, due_at=timezone.now()))
+
+    assert [(r.status, r.hung) for r in fake_sendgrid.requests] == [
+        (429, False), (429, False), (202, False), (503, True), (202, False)]

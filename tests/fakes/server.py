@@ -1,10 +1,13 @@
 """A threaded HTTP server on 127.0.0.1 that records every request and answers either from a
-script (`fail_next`, `hang_next`) or with the subclass's normal answer."""
+script (`fail_next`, `hang_next`), from an outage in progress (`outage`: every request for a
+while), or with the subclass's normal answer. Each recorded request keeps the status it got,
+and whether it was left hanging (the client may have given up before any answer)."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +21,8 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    status: int = 0  # the answer's status, once chosen
+    hung: bool = False  # held before answering: the client may have timed out first
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
@@ -82,6 +87,7 @@ class FakeHTTPServer:
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._released = threading.Event()
+        self._outage: tuple[float, Reply] | None = None
         self._server: _Server | None = None
 
     # --- lifecycle
@@ -115,11 +121,38 @@ class FakeHTTPServer:
         with self._lock:
             self._script.extend([Reply(503, hang=seconds)] * times)
 
+    def outage(self, seconds: float, status: int = 503, body=None, *,
+               headers: dict[str, str] | None = None, hang: float = 0.0) -> None:
+        """Answer every request with `status` (JSON `body`) for the next `seconds`; with
+        `hang`, hold each request that long first (a provider that stopped answering)."""
+        reply = Reply.json(status, body if body is not None else {}, headers)
+        reply.hang = hang
+        with self._lock:
+            self._outage = (time.monotonic() + seconds, reply)
+
+    def outage_end(self) -> None:
+        with self._lock:
+            self._outage = None
+
+    @property
+    def script_left(self) -> int:
+        """Scripted replies not yet used (0: the last `fail_next`/`hang_next` has been met)."""
+        with self._lock:
+            return len(self._script)
+
     def _reply_for(self, request: Recorded) -> Reply:
         with self._lock:
             self.requests.append(request)
-            scripted = self._script.popleft() if self._script else None
-        return scripted or self.answer(request)
+            reply = self._script.popleft() if self._script else None
+            if reply is None and self._outage is not None:
+                until, outage = self._outage
+                if time.monotonic() < until:
+                    reply = outage
+                else:
+                    self._outage = None
+        reply = reply or self.answer(request)
+        request.status, request.hung = reply.status, bool(reply.hang)
+        return reply
 
     def answer(self, request: Recorded) -> Reply:
         return Reply(404)

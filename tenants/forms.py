@@ -14,7 +14,7 @@ from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
 
 from .credentials import CREDENTIAL_SPECS, FieldSpec
-from .models import Brand, Tenant, hex_colour
+from .models import Brand, Tenant, dialable_phone, hex_colour
 from .permissions import ASSIGNABLE_ROLES, ApiKeyScope, Role
 
 SOCIAL_LABELS = {
@@ -102,6 +102,18 @@ class BrandForm(forms.Form):
     legal_text = forms.CharField(label="Legal text", required=False, max_length=4000,
                                  widget=forms.Textarea(attrs={"rows": 3}),
                                  help_text="Company address, registration number, etc.")
+    support_email = forms.EmailField(
+        label="Support e-mail", required=False,
+        help_text="Where shoppers write with a question; shown on the tracking page.")
+    support_phone = forms.CharField(
+        label="Support phone", required=False, max_length=32,
+        validators=[dialable_phone],
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "+49 30 1234567"}),
+        help_text="Shown on the tracking page; tap to call on a phone.")
+    help_url = forms.URLField(
+        label="Help page", required=False, max_length=500, assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/help"}),
+        help_text="Your FAQ or help centre; the tracking page links to it.")
     custom_tracking_domain = forms.CharField(
         label="Custom tracking domain", required=False, max_length=253,
         widget=forms.TextInput(attrs={"placeholder": "track.example.com", "spellcheck": "false"}),
@@ -119,7 +131,8 @@ class BrandForm(forms.Form):
     def for_brand(cls, brand: Brand, data=None, files=None) -> BrandForm:
         initial = {name: getattr(brand, name) for name in (
             "primary_color", "accent_color", "font", "sender_name", "sender_email", "reply_to",
-            "sms_sender", "footer_text", "legal_text")}
+            "sms_sender", "footer_text", "legal_text", "support_email", "support_phone",
+            "help_url")}
         initial["custom_tracking_domain"] = brand.custom_tracking_domain or ""
         for network, url in (brand.social_links or {}).items():
             initial[f"social_{network}"] = url
@@ -170,7 +183,8 @@ class BrandForm(forms.Form):
         data = self.cleaned_data
         fields = {name: data[name] for name in (
             "primary_color", "accent_color", "font", "sender_name", "sender_email", "reply_to",
-            "sms_sender", "footer_text", "legal_text", "custom_tracking_domain")}
+            "sms_sender", "footer_text", "legal_text", "support_email", "support_phone",
+            "help_url", "custom_tracking_domain")}
         fields["social_links"] = {
             network: data[f"social_{network}"]
             for network in Brand.SOCIAL_NETWORKS if data.get(f"social_{network}")

@@ -9,6 +9,8 @@ from .permissions import ApiKeyScope, Role
 from .scoping import TenantScopedModel
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1F6FEB.")
+dialable_phone = RegexValidator(r"^\+?[0-9][0-9 ()./-]{3,30}$",
+                                "Use a phone number shoppers can dial, e.g. +49 30 1234567.")
 
 
 class Tenant(models.Model):
@@ -110,11 +112,7 @@ class Brand(TenantScopedModel):
     social_links = models.JSONField(default=dict, blank=True)
     # Where a shopper gets help: shown on the tracking page and available to templates.
     support_email = models.EmailField(blank=True)
-    support_phone = models.CharField(
-        max_length=32, blank=True,
-        validators=[RegexValidator(r"^\+?[0-9][0-9 ()./-]{3,30}$",
-                                   "Use a phone number shoppers can dial, e.g. +49 30 1234567.")],
-    )
+    support_phone = models.CharField(max_length=32, blank=True, validators=[dialable_phone])
     help_url = models.URLField(blank=True, max_length=500)  # the shop's help or FAQ page
     # Resolves shopper pages to this tenant by Host header, so it is unique across tenants.
     custom_tracking_domain = models.CharField(max_length=253, blank=True, null=True, unique=True)

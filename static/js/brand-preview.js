@@ -10,6 +10,8 @@
     primary: byId("id_primary_color"), accent: byId("id_accent_color"), font: byId("id_font"),
     senderName: byId("id_sender_name"), senderEmail: byId("id_sender_email"),
     footer: byId("id_footer_text"), logo: byId("id_logo"), removeLogo: byId("id_remove_logo"),
+    supportEmail: byId("id_support_email"), supportPhone: byId("id_support_phone"),
+    helpUrl: byId("id_help_url"),
   };
   var savedLogo = preview.getAttribute("data-logo-url") || "";
   var storeName = preview.getAttribute("data-store-name");
@@ -44,6 +46,14 @@
     text("[data-preview-footer]", (fields.footer && fields.footer.value.trim()) ||
          "You receive this e-mail because you ordered from " + storeName + ".");
     text("[data-preview-wordmark]", storeName);
+    // The tracking page's help block: shown once any way to reach the shop is filled in.
+    var value = function (field) { return field ? field.value.trim() : ""; };
+    var email = value(fields.supportEmail), phone = value(fields.supportPhone);
+    var help = value(fields.helpUrl);
+    text("[data-preview-support-email]", email);
+    text("[data-preview-support-phone]", phone);
+    preview.querySelector("[data-preview-help-url]").hidden = !help;
+    preview.querySelector("[data-preview-help]").hidden = !(email || phone || help);
     if (objectUrl) showLogo(objectUrl);
     else showLogo(fields.removeLogo && fields.removeLogo.checked ? "" : savedLogo);
   }

@@ -27,7 +27,8 @@ class BrandSerializer(StrictModelSerializer):
         model = Brand
         fields = ["logo_url", "primary_color", "accent_color", "font", "sender_name",
                   "sender_email", "reply_to", "sms_sender", "footer_text", "legal_text",
-                  "social_links", "custom_tracking_domain", "updated_at"]
+                  "social_links", "support_email", "support_phone", "help_url",
+                  "custom_tracking_domain", "updated_at"]
         read_only_fields = ["logo_url", "updated_at"]
         extra_kwargs = {"custom_tracking_domain": {"allow_null": True, "allow_blank": True}}
 

@@ -3,8 +3,8 @@ parcel is delivered, changeable for DeliveryFeedback.EDIT_DAYS (14) after it was
 
     delivery_feedback_save ─▶ row (the unique constraint decides create vs change, under a
                               row lock) ─▶ the order's timeline ("Delivery rated 2/5", flagged
-                              low for agents at <= LOW_RATING) ─▶ after commit: the cached
-                              tracking page of the shipment is forgotten (tracking_page_forget)
+                              low for agents at <= LOW_RATING); the cached tracking page
+                              is forgotten after commit (tracking/public/receivers.py)
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from orders.services import order_event_record
 from tenants.models import Tenant
 
 from ..models import DeliveryFeedback, Shipment
-from ..public.cache import tracking_page_forget
 from ..statuses import TrackingStatus
 
 COMMENT_MAX = 2000
@@ -76,7 +75,6 @@ def delivery_feedback_save(tenant: Tenant, shipment: Shipment, *, rating: object
                                    "shipment_id": shipment.pk, "rating": feedback.rating,
                                    "previous_rating": previous, "comment": feedback.comment,
                                    "low": feedback.low})
-        tracking_page_forget(tenant.pk, [shipment.pk])  # after commit: the page shows it
     return feedback
 
 

@@ -7,6 +7,8 @@ from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_process_init, worker_ready
 from kombu import Queue
 
+from config.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("doorstep")
@@ -46,7 +48,8 @@ app.conf.update(
         # period bounds how late a "send now" message may be.
         "messages-dispatch": {"task": "messaging.tasks.messages_dispatch_all", "schedule": 10},
         # Stuck `sending` → `uncertain`; `queued` whose task was lost → queued again.
-        "messages-sweep": {"task": "messaging.tasks.messages_sweep_all", "schedule": 60},
+        "messages-sweep": {"task": "messaging.tasks.messages_sweep_all",
+                           "schedule": env_int("MESSAGING_SWEEP_SECONDS", 60)},
         # Tracking-page views counted in Redis, added to the daily rows (tracking/pageviews.py).
         "page-views-flush": {"task": "tracking.tasks.page_views_flush", "schedule": 60},
         "invitations-expire": {

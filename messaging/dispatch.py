@@ -29,6 +29,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -61,10 +62,6 @@ S = Message.Status
 MAX_ATTEMPTS = 6  # provider calls per message before a temporary error becomes `failed`
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=2)
-# Far longer than a provider call may take (its timeout is seconds): a row still `sending`
-# after this was left by a crash between the provider's answer and our record.
-SENDING_STUCK_AFTER = timedelta(minutes=10)
-QUEUED_STUCK_AFTER = timedelta(minutes=5)  # queued, but its task never ran (broker outage)
 # Messages per claim. Two workers sharing a backlog finish together when the claims are
 # small enough to come out even (200 left one worker rendering the last claim alone, a
 # tenth slower in all); much smaller and the batch's fixed queries start to show.
@@ -79,6 +76,17 @@ TWILIO_SUPPRESS = {"21610": Suppression.Reason.SMS_STOP}
 def _now() -> datetime:
     """The dispatcher's clock; tests replace it."""
     return timezone.now()
+
+
+def sending_stuck_after() -> timedelta:
+    """A row still `sending` after this was left by a crash between the provider's answer and
+    our record (MESSAGING_SENDING_STUCK_SECONDS: far longer than a provider call may take)."""
+    return timedelta(seconds=settings.MESSAGING_SENDING_STUCK_SECONDS)
+
+
+def queued_stuck_after() -> timedelta:
+    """A row still `queued` after this lost its send task (a broker outage)."""
+    return timedelta(seconds=settings.MESSAGING_QUEUED_STUCK_SECONDS)
 
 
 def retry_delay(attempt: int, *, rand: Callable[[], float] = random.random) -> timedelta:
@@ -372,7 +380,7 @@ def messages_sweep(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
     now = now or _now()
     with transaction.atomic():
         stuck = Message.objects.filter(status=S.SENDING,
-                                       updated_at__lt=now - SENDING_STUCK_AFTER)
+                                       updated_at__lt=now - sending_stuck_after())
         stuck = list(stuck.select_for_update(skip_locked=True)[:500])
         for message in stuck:
             message.tenant = tenant
@@ -380,7 +388,7 @@ def messages_sweep(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
                                  for m in stuck], now)
     with transaction.atomic():
         lost = list(Message.objects.filter(status=S.QUEUED,
-                                           updated_at__lt=now - QUEUED_STUCK_AFTER)
+                                           updated_at__lt=now - queued_stuck_after())
                     .values_list("pk", flat=True)[:1000])
         if lost:
             Message.objects.filter(pk__in=lost).update(updated_at=now)

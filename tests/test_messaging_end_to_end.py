@@ -554,7 +554,7 @@ def test_a_worker_killed_mid_send_leaves_the_message_uncertain_and_never_sends_i
     assert crashed.status == S.SENDING
 
     # when the sweep runs before the timeout, nothing is decided yet
-    store.sweep(at=store.clock.now + dispatch.SENDING_STUCK_AFTER - timedelta(seconds=1))
+    store.sweep(at=store.clock.now + dispatch.sending_stuck_after() - timedelta(seconds=1))
     assert store.message(pk=crashed.pk).status == S.SENDING
     # when it runs after the timeout, the message is uncertain, visibly and with the reason
     store.sweep(at=store.clock.now + timedelta(seconds=2))

@@ -67,6 +67,13 @@ MESSAGING_PROVIDER_TIMEOUT = float(env_int("MESSAGING_PROVIDER_TIMEOUT", 10))
 # No message is planned more than this many hours after its rule's time: an imported order
 # history, a carrier's replayed backlog or the demo's seeded parcels are no news to a shopper.
 MESSAGING_STALE_AFTER_HOURS = env_int("MESSAGING_STALE_AFTER_HOURS", 24)
+# The messages sweep (config/celery.py, every MESSAGING_SWEEP_SECONDS): a message still
+# `sending` this long after its provider call began was interrupted (a worker killed between
+# the provider's answer and our record) and becomes `uncertain`, never resent; one still
+# `queued` this long lost its send task (a broker outage) and is queued again. Both must stay
+# far longer than a send task may take (a batch of provider calls, each up to the timeout).
+MESSAGING_SENDING_STUCK_SECONDS = env_int("MESSAGING_SENDING_STUCK_SECONDS", 600)
+MESSAGING_QUEUED_STUCK_SECONDS = env_int("MESSAGING_QUEUED_STUCK_SECONDS", 300)
 # Sends per second: per tenant, per SMS from-number, per Twilio Messaging Service.
 MESSAGING_RATE_LIMITS = {
     "tenant": float(env_int("MESSAGING_RATE_TENANT", 50)),

@@ -116,8 +116,6 @@ EXPLANATIONS = {
         _("If it has not arrived, contact us and we will find out what happened.")),
 }
 
-WHAT_HAPPENED = _("What happened")
-WHAT_NEXT = _("What happens next")
 CAUSE_NAMES = {
     C.CARRIER: _("Caused by: the carrier"),
     C.RETAILER: _("Caused by: the shop"),

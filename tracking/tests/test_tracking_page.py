@@ -252,3 +252,47 @@ def test_another_shops_product_through_a_token_is_404(client, personas):
     response = client.get(f"{mine.url}go/{theirs.products[0].pk}/")
     assert response.status_code == 404
 
+
+
+# --- languages ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "headline", "day"), [
+    ("de", "Dein Paket ist unterwegs", "Donnerstag, 10. Dezember"),
+    ("fr", "Votre colis est en route", "jeudi 10 décembre"),
+    ("es", "Tu paquete está en camino", "jueves, 10 de diciembre"),
+    ("nl", "Je pakket is onderweg", "donderdag 10 december"),
+    ("en", "Your parcel is on its way", "Thursday, 10 December"),
+])
+def test_each_language_speaks_with_its_own_dates(client, personas, lang, headline, day):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",), estimated=date(2026, 12, 10))
+    response = client.get(f"{parcel.url}?lang={lang}")
+    shown = text(response.content.decode())
+    assert response["Content-Language"] == lang
+    assert headline in shown and day in shown
+
+
+def test_the_language_comes_from_lang_then_the_shopper_then_the_browser_then_the_shop(
+        client, personas):
+    dutch = make_parcel(personas.tenant_a, statuses=("in_transit",), locale="nl-NL")
+    anyone = make_parcel(personas.tenant_a, statuses=("in_transit",), locale="")
+    assert '<html lang="nl">' in page(client, dutch.url, HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<html lang="de">' in page(client, f"{dutch.url}?lang=de")
+    assert '<html lang="fr">' in page(client, anyone.url,
+                                      HTTP_ACCEPT_LANGUAGE="pt-BR, fr;q=0.8, de;q=0.5")
+    personas.tenant_a.default_locale = "es"
+    personas.tenant_a.save()
+    assert '<html lang="es">' in page(client, anyone.url, HTTP_ACCEPT_LANGUAGE="ja, pt")
+
+
+def test_the_switcher_offers_the_shops_languages(client, personas,
+                                                django_capture_on_commit_callbacks):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    html = page(client, f"{parcel.url}?lang=fr")
+    for code, name in (("en", "English"), ("de", "Deutsch"), ("es", "Español"),
+                       ("nl", "Nederlands")):
+        assert f'href="?lang={code}" lang="{code}" hreflang="{code}">{name}</a>' in html
+    assert 'hreflang="fr" aria-current="true">Français' in html
+    with tenant_scope(personas.tenant_a), django_capture_on_commit_callbacks(execute=True):
+        TrackingPageSettings.objects.create(languages=["de", "en"])
+    html = page(client, f"{parcel.url}?lang=fr")  # not offered: the shopper's, else the shop's
+    assert '<html lang="en">' in html and "Français" not in html

@@ -9,78 +9,7 @@ on then.
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
-
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Model
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
-
-# --- psycopg: prepared statements through Django's cursor wrapper -------------------------
-
-_NEVER = 2**31
-
-
-def preparing_cursor(raw_connection):
-    """A cursor on `raw_connection` whose statements are prepared."""
-    if raw_connection.prepare_threshold is None:
-        # Django turns psycopg's preparation off (for poolers); switched back on for the
-        # statements asked to prepare only: the threshold is never reached otherwise.
-        raw_connection.prepare_threshold = _NEVER
-    return _preparing_cursor_class()(raw_connection)
-
-
-@functools.cache
-def _preparing_cursor_class() -> type:
-    import psycopg
-
-    class PreparingCursor(psycopg.Cursor):
-        """A server-side-binding cursor whose statements are prepared (Django's cursor
-        wrapper calls execute(sql, params) and cannot pass `prepare=`)."""
-
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
-        def _maybe_prepare_gen(self, pgq, *, prepare=None, binary=None):
-            # psycopg records the statement for `_query` only when it is not prepared; Django's
-            # query log (and the tests' query counts) read it from there.
-            self._query = pgq
-            yield from super()._maybe_prepare_gen(pgq, prepare=prepare, binary=binary)
-
-    return PreparingCursor
-
-
-# --- Django: model instances without Model.__init__ ---------------------------------------
-
-def instance_maker(model: type[Model], related: list[type[Model]]):
-    """(make, relate): make(model, attnames, values) builds an instance as read from the
-    database; relate(obj, name, related_obj) sets a forward relation's cached object.
-    Without Model.__init__ (a signal and a descriptor per field: 20-30 µs a row on the
-    dispatcher's models, several times the query), unless a model has pre_init/post_init
-    receivers (none of ours has any): then Model.from_db, which sends them."""
-    if any(signal.has_listeners(m) for signal in (pre_init, post_init)
-           for m in (model, *related)):
-        return _from_db, _relate
-    return _bare, _relate
-
-
-def _bare(model, columns, values):
-    obj = model.__new__(model)
-    obj.__dict__.update(zip(columns, values, strict=True))
-    state = ModelState()
-    state.adding, state.db = False, DEFAULT_DB_ALIAS
-    obj._state = state
-    return obj
-
-
-def _from_db(model, columns, values):
-    return model.from_db(DEFAULT_DB_ALIAS, columns, values)
-
-
-def _relate(obj: Model, name: str, related: Model | None) -> None:
-    obj._state.fields_cache[name] = related
-
 
 # --- Django + psycopg: timestamptz read in C ----------------------------------------------
 

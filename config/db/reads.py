@@ -14,6 +14,7 @@ connection). Rows come back as instances or tuples, as the ORM gives them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -45,17 +46,19 @@ def values_where(model: type[Model], tenant_id: int, columns: Sequence[str], whe
 
 
 def _built(model: type[Model], own: list[str], nested: list[tuple], rows) -> list[Model]:
-    """Instances from rows of `own` columns then each relation's (`_nested`)."""
-    from .internals import instance_maker
-
-    make, relate = instance_maker(model, [rel for _, rel, _, _, _ in nested])
+    """Instances from rows of `own` columns then each relation's (`_nested`), as the ORM
+    builds them (`Model.from_db`; a related row through its field's cache, as
+    select_related sets it)."""
+    relations = [cast(Any, model._meta.get_field(name)) for name, *_ in nested]
     out = []
     for row in rows:
-        obj = make(model, own, row[:len(own)])
-        for name, rel_model, rel_columns, start, pk_at in nested:
+        obj = model.from_db(DEFAULT_DB_ALIAS, own, row[:len(own)])
+        for relation, (_, rel_model, rel_columns, start, pk_at) in zip(relations, nested,
+                                                                       strict=True):
             values = row[start:start + len(rel_columns)]
-            relate(obj, name, None if values[pk_at] is None
-                   else make(rel_model, rel_columns, values))
+            relation.set_cached_value(obj, None if values[pk_at] is None
+                                      else rel_model.from_db(DEFAULT_DB_ALIAS, rel_columns,
+                                                             values))
         out.append(obj)
     return out
 
@@ -65,7 +68,7 @@ def _nested(model: type[Model], related: Sequence[str], start: int) -> list[tupl
     start in a row, where its primary key is among them), one after the other from `start`."""
     nested = []
     for name in related:
-        rel_model = model._meta.get_field(name).related_model
+        rel_model = cast(type[Model], model._meta.get_field(name).related_model)
         rel_columns = [f.attname for f in rel_model._meta.concrete_fields]
         nested.append((name, rel_model, rel_columns, start,
                        rel_columns.index(rel_model._meta.pk.attname)))
@@ -104,8 +107,8 @@ class _Read:
         self.prepare = probes
         joins, self.nested = [], _nested(model, related, len(fields))
         for index, name in enumerate(related):
-            relation = opts.get_field(name)
-            rel_model, alias = relation.related_model, f"r{index}"
+            relation = cast(Field, opts.get_field(name))
+            rel_model, alias = cast(type[Model], relation.related_model), f"r{index}"
             fields += [(f, alias) for f in rel_model._meta.concrete_fields]
             # The related row must be the same tenant's: a stray foreign key reads as None.
             match = (f"{alias}.{quote(rel_model._meta.pk.column)} = t.{quote(relation.column)} "
@@ -185,7 +188,7 @@ class _Read:
                 params.append(prepped)
         return params
 
-    def rows(self, tenant_id: int, where: dict, limit: int | None) -> list[list]:
+    def rows(self, tenant_id: int, where: dict, limit: int | None) -> list:
         if any(operator == "IN" and not value for (_, operator), value
                in zip(self.conditions, where.values(), strict=True)):
             return []  # nothing can match an empty list
@@ -196,24 +199,24 @@ class _Read:
         conn = connections[DEFAULT_DB_ALIAS]
         out = []
         for row in rows:
-            row = list(row)
+            converted = list(row)
             for index, converters in self.converters:
-                value = row[index]
+                value = converted[index]
                 for converter, expression in converters:
                     value = converter(value, expression, conn)
-                row[index] = value
-            out.append(row)
+                converted[index] = value
+            out.append(converted)
         return out
 
 
 def _probe_index(model: type[Model], field: Field) -> bool:
     """Whether one tenant's rows with a given value of `field` are found through an index:
     the field's own, or one that starts with it, after the tenant or not."""
-    if field.db_index or field.unique:
+    if getattr(field, "db_index", False) or field.unique:
         return True
     opts = model._meta
     leads = [list(index.fields) for index in opts.indexes]
-    leads += [list(c.fields) for c in opts.constraints if getattr(c, "fields", None)]
+    leads += [list(fields) for c in opts.constraints if (fields := getattr(c, "fields", None))]
     names = {field.name, field.attname}
     for fields in leads:
         if fields and fields[0] in ("tenant", "tenant_id"):
@@ -224,7 +227,7 @@ def _probe_index(model: type[Model], field: Field) -> bool:
 
 
 def _field(opts, name: str) -> Field:
-    return opts.pk if name == "pk" else opts.get_field(name)
+    return cast(Field, opts.pk if name == "pk" else opts.get_field(name))
 
 
 _READS: dict[tuple, _Read] = {}

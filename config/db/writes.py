@@ -13,6 +13,7 @@ refused before the statement.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Field, Model
@@ -107,7 +108,7 @@ AS_IS: dict[type[Field], type] = {
 
 
 def _update_sql(model: type[Model], field_names: Sequence[str]) -> tuple[str, list[Field]]:
-    fields = [model._meta.get_field(name) for name in field_names]
+    fields = [cast(Field, model._meta.get_field(name)) for name in field_names]
     arrays = ", ".join(["%b::bigint[]", "%b::bigint[]",
                         *(f"%b::{array_type(f)}[]" for f in fields)])
     aliases = ", ".join(["id", "tenant_id", *(quote(f.column) for f in fields)])

@@ -93,7 +93,7 @@ class MessageFacts:
 
     def __init__(self, tenant, messages: list[Message], *, pending_counts: bool = False):
         """The orders come with their customers (one query: the shopper checks need them and
-        so do the contexts that reuse these rows); rows are read with config.db.instances."""
+        so do the contexts that reuse these rows); rows are read with config.db.instances_where."""
         with tenant_scope(tenant):
             rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
             self.rules = {r.pk: r for r in db.instances_where(

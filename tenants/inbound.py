@@ -212,19 +212,25 @@ def inbound_edge(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespon
         row = inbound_row(tenant, source, raw, status=Status.INVALID, error="Body too large.")
         row.save()
         return _too_large()
-    if source.accept is not None:
-        inbound, receipt = source.accept(tenant, source, raw, secrets)
-    else:
-        inbound = inbound_row(tenant, source, raw)
-        inbound.save()
-        try:
+    inbound = None
+    try:
+        if source.accept is not None:
+            inbound, receipt = source.accept(tenant, source, raw, secrets)
+        else:
+            inbound = inbound_row(tenant, source, raw)
+            inbound.save()
             receipt = source.receive(tenant, inbound)
-        except Exception as exc:  # noqa: BLE001 - kept, `failed`, answered 500 so it is retried
-            logger.exception("webhook processing failed",
-                             extra={"inbound_id": inbound.pk, "source": source.key})
-            inbound_finish(inbound, Status.FAILED, f"{type(exc).__name__}: {exc}")
-            return JsonResponse(error_body("processing_failed", "Stored; processing failed."),
-                                status=500)
+    except Exception as exc:  # noqa: BLE001 - kept, `failed`, answered 500 so it is retried
+        # A bug, not a bad body (those are refused above): the body is kept in a final state,
+        # visible in the webhook log and replayable once the bug is fixed; never left `received`.
+        logger.exception("webhook processing failed", extra={"source": source.key})
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if inbound is None or inbound.pk is None:
+            inbound_row(tenant, source, raw, status=Status.FAILED, error=error).save()
+        else:
+            inbound_finish(inbound, Status.FAILED, error)
+        return JsonResponse(error_body("processing_failed", "Stored; processing failed."),
+                            status=500)
     refusal = _refusal(receipt)
     if refusal is not None:
         return refusal

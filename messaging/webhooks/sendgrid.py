@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key, lo
 from django.db import transaction
 from django.utils import timezone
 
+from config.untrusted import JsonError, digits_int, json_parse
 from orders.models import ConsentSource
 from tenants.inbound import Receipt, inbound_finish, inbound_headers
 from tenants.models import InboundWebhook, Tenant
@@ -96,9 +97,9 @@ def signature_valid(public_key: str, signature: str, timestamp: str, body: bytes
 
 def parse_events(body: bytes) -> list[dict]:
     try:
-        events = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"The body is not JSON: {exc}.") from None
+        events = json_parse(body)
+    except JsonError as exc:
+        raise PayloadError(exc.message) from None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise PayloadError("Expected a JSON array of event objects.")
     return events
@@ -123,7 +124,7 @@ def _occurred_at(event: dict) -> datetime:
 def _matching_messages(events: list[dict]) -> tuple[dict[int, Message], dict[str, Message]]:
     """The messages a batch is about, in two queries: by our id in the custom args, else by
     SendGrid's message id (the part of sg_message_id before the first dot)."""
-    ours = {int(e[MESSAGE_ID_ARG]) for e in events if str(e.get(MESSAGE_ID_ARG, "")).isdigit()}
+    ours = {n for n in (digits_int(e.get(MESSAGE_ID_ARG)) for e in events) if n is not None}
     theirs = {str(e["sg_message_id"]).split(".")[0] for e in events if e.get("sg_message_id")}
     fields = ("id", "tenant_id", "customer_id", "recipient", "channel", "provider_message_id")
     by_id = {m.pk: m for m in Message.objects.filter(pk__in=ours, channel=Channel.EMAIL)
@@ -134,9 +135,9 @@ def _matching_messages(events: list[dict]) -> tuple[dict[int, Message], dict[str
 
 
 def _message_for(event: dict, by_id: dict, by_sg: dict) -> Message | None:
-    ours = str(event.get(MESSAGE_ID_ARG, ""))
-    if ours.isdigit():
-        return by_id.get(int(ours))
+    ours = digits_int(event.get(MESSAGE_ID_ARG))
+    if ours is not None:
+        return by_id.get(ours)
     return by_sg.get(str(event.get("sg_message_id", "")).split(".")[0])
 
 

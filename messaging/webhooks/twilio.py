@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
+from config.untrusted import digits_int, text_has_nul
 from orders.models import ConsentSource
 from tenants.inbound import Receipt, inbound_finish, inbound_headers
 from tenants.models import InboundWebhook, Tenant
@@ -91,15 +92,18 @@ def verify(tenant: Tenant, inbound: InboundWebhook, route: str) -> QueryDict | R
         return inbound_finish(
             inbound, InboundWebhook.Status.REJECTED,
             f"The signature does not match this store's Twilio auth token for {url}.")
+    if text_has_nul(*(value for values in params.lists() for value in values[1])):
+        return inbound_finish(inbound, InboundWebhook.Status.INVALID,
+                              "A parameter contains a NUL character, which text fields cannot hold.")
     return params
 
 
 def _message_for(params: QueryDict, query: QueryDict) -> Message | None:
     """`?m=<id>` from our callback URL, cross-checked with MessageSid; else by MessageSid."""
     sid = params.get("MessageSid", "")
-    ours = query.get("m", "")
-    if ours.isdigit():
-        message = Message.objects.filter(pk=int(ours), channel=Channel.SMS).first()
+    ours = digits_int(query.get("m", ""))
+    if ours is not None:
+        message = Message.objects.filter(pk=ours, channel=Channel.SMS).first()
         if message is not None and (not message.provider_message_id
                                     or message.provider_message_id == sid):
             return message

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from config.untrusted import JsonError, json_parse
 from tracking.carriers.base import Location, NormalizedEvent, PayloadError
 
 logger = logging.getLogger("tracking.carriers")
@@ -28,13 +29,9 @@ def load_json(raw_body: bytes, source: str) -> Any:
     if not raw_body or not raw_body.strip():
         raise PayloadError(f"The {source} body is empty.")
     try:
-        return json.loads(raw_body)
-    except UnicodeDecodeError:
-        raise PayloadError(f"The {source} body is not UTF-8 text.") from None
-    except json.JSONDecodeError as exc:
-        raise PayloadError(
-            f"The {source} body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."
-        ) from None
+        return json_parse(raw_body, what=f"The {source} body")
+    except JsonError as exc:
+        raise PayloadError(exc.message) from None
 
 
 def json_type(value: object) -> str:

@@ -21,6 +21,8 @@ import time
 import unicodedata
 from collections.abc import Iterable
 
+from config.untrusted import digits_int
+
 EASYPOST_PREFIX = "hmac-sha256-hex="
 
 
@@ -101,9 +103,9 @@ def verify_shippo_hmac(raw_body: bytes, header_value: str | None, secret: str, *
         if sep:
             parts.setdefault(name, []).append(value)
     timestamps = parts.get("t", [])
-    if len(timestamps) != 1 or not timestamps[0].isdigit():
+    timestamp = digits_int(timestamps[0]) if len(timestamps) == 1 else None
+    if timestamp is None:
         return False
-    timestamp = int(timestamps[0])
     if tolerance_seconds is not None:
         current = time.time() if now is None else now
         if abs(current - timestamp) > tolerance_seconds:

@@ -1,6 +1,7 @@
 """Writes of the tracking app: shipments, inbound webhooks, events, status and milestones.
 
-    tenants.inbound edge ─▶ inbound_accept (verify, parse, store) ──▶ drain_kick ──▶ [task] inbound_drain (drain.py)
+    tenants.inbound edge ─▶ inbound_accept (verify, parse, store) ──▶ drain_kick
+                                                          ──▶ [task] inbound_drain (drain.py)
                                                               └─ updates_apply_many
                                                                    ├─ events: INSERT … ON CONFLICT DO NOTHING
                                                                    └─ shipment_recompute (row lock)

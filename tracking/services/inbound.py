@@ -81,14 +81,10 @@ def inbound_accept(tenant: Tenant, source: WebhookSource, raw: RawBody,
     """A carrier webhook's fast path (tenants/inbound.py `accept`): verify and parse in
     memory, then store the body with its outcome in ONE write (a commit is the expensive part
     of answering a webhook). The body is still stored before anything processes it and before
-    the provider gets its 2xx; if the checks themselves fail unexpectedly, the body is stored
-    first and the error raised."""
-    try:
-        decision = _decide(tenant, source.provider, raw.body, raw.headers, raw.query,
-                           truncated=raw.truncated, check_duplicate=False, secrets=secrets)
-    except Exception:
-        inbound_row(tenant, source, raw).save()
-        raise
+    the provider gets its 2xx; if the checks themselves fail unexpectedly, the edge stores the
+    body as `failed`."""
+    decision = _decide(tenant, source.provider, raw.body, raw.headers, raw.query,
+                       truncated=raw.truncated, check_duplicate=False, secrets=secrets)
     inbound = db.row_insert(tenant.pk, inbound_row(
         tenant, source, raw, status=decision.status, error=decision.error,
         provider_event_id=decision.event_id))

@@ -14,13 +14,13 @@ past the Webhook-Id check, a replay or a re-queue by the sweep changes nothing t
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from config.untrusted import JsonError, json_parse
 from orders import services as order_services
 from orders.models import Order, Product
 from tenants.inbound import Receipt, inbound_finish
@@ -91,9 +91,9 @@ def shopify_receive(tenant: Tenant, inbound: InboundWebhook) -> Receipt:
     if topic not in TOPICS:
         return inbound_finish(inbound, _Status.IGNORED, f"Topic {topic or '(none)'!r} is not one we process.")
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        return inbound_finish(inbound, _Status.INVALID, "The body is not valid JSON.")
+        payload = json_parse(body)
+    except JsonError as exc:
+        return inbound_finish(inbound, _Status.INVALID, exc.message)
     try:
         _validate(topic, payload)
     except ShopifyPayloadError as exc:
@@ -122,7 +122,7 @@ def shopify_process(tenant: Tenant, inbound: InboundWebhook) -> None:
     topic = topic_of(inbound)
     try:
         with transaction.atomic():
-            payload = json.loads(bytes(inbound.body))
+            payload = json_parse(bytes(inbound.body))
             if topic in ORDER_TOPICS:
                 created = _order_apply(tenant, topic, payload)
             elif topic in FULFILLMENT_TOPICS:

@@ -103,8 +103,6 @@ ALLOWED = {
     ("config/db/statements.py", "execute"):
         "the raw-SQL layer: every read and write takes the tenant as a required argument "
         "(tenant_id = %s, joined rows of the same tenant, every written row checked)",
-    ("config/db/internals.py", "execute"):
-        "the raw-SQL layer's preparing cursor: psycopg's execute with prepare=True",
     ("config/db/reads.py", "execute"): "the raw-SQL layer's reads: tenant_id = %s in each",
     ("config/db/writes.py", "execute"): "the raw-SQL layer's writes: every row's tenant checked",
     ("config/db/__init__.py", "execute"): "the raw-SQL layer's public surface",

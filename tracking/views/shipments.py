@@ -7,16 +7,19 @@ a repeated scan), marked as such, so an agent sees exactly what the carrier told
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tenants.access import access_scoped
 from tenants.permissions import Perm
+from tenants.services import brand_get
 from tenants.views.base import dashboard_view
 from tenants.views.paging import page_of
 
-from ..models import Shipment, TrackingEvent
+from ..models import DeliveryFeedback, Shipment, TrackingEvent
+from ..pageviews import shipment_page_views
+from ..selectors import delivery_feedback_get, tracking_page_url
 from ..statuses import Milestone, TrackingStatus, status_transition_allowed
 
 # Badge colour per status: green arrived, blue moving, amber needs an eye, red went wrong.
@@ -35,6 +38,8 @@ STATUS_TONE: dict[str, str] = {
 }
 FLAGS = [("", "All"), ("delayed", "Delayed"), ("stalled", "Stalled"),
          ("attention", "Delayed or stalled")]
+RATINGS = [("", "Any"), ("low", "Rated low (1–2 stars)"), ("rated", "Rated"),
+           ("unrated", "Not rated")]
 
 
 class ShipmentFilter(forms.Form):
@@ -43,6 +48,7 @@ class ShipmentFilter(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *TrackingStatus.choices])
     carrier = forms.ChoiceField(required=False, choices=[("", "Any carrier")])
     flag = forms.ChoiceField(required=False, choices=FLAGS, label="Late or stuck")
+    rating = forms.ChoiceField(required=False, choices=RATINGS, label="Shopper's rating")
     created_from = forms.DateField(required=False, label="Created from",
                                    widget=forms.DateInput(attrs={"type": "date"}))
     created_to = forms.DateField(required=False, label="Created to",
@@ -54,7 +60,11 @@ class ShipmentFilter(forms.Form):
 
 
 def _filtered(form: ShipmentFilter):
-    shipments = Shipment.objects.select_related("order").order_by("-created_at", "-pk")
+    # The shopper's rating, if any, as one subquery of the page's query (the low ones get a
+    # badge: agents follow them up).
+    rating = DeliveryFeedback.objects.filter(shipment=OuterRef("pk")).values("rating")[:1]
+    shipments = (Shipment.objects.select_related("order").annotate(rating=Subquery(rating))
+                 .order_by("-created_at", "-pk"))
     if not form.is_valid():
         return shipments
     data = form.cleaned_data
@@ -69,6 +79,10 @@ def _filtered(form: ShipmentFilter):
         shipments = shipments.filter(Q(delayed=True) | Q(stalled=True))
     elif data["flag"]:
         shipments = shipments.filter(**{data["flag"]: True})
+    if data["rating"] == "low":
+        shipments = shipments.filter(rating__lte=DeliveryFeedback.LOW_RATING)
+    elif data["rating"]:
+        shipments = shipments.filter(rating__isnull=data["rating"] == "unrated")
     if data["created_from"]:
         shipments = shipments.filter(created_at__date__gte=data["created_from"])
     if data["created_to"]:
@@ -120,8 +134,14 @@ def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
     rank = {value: n for n, value in enumerate(Milestone.values)}
     milestones = [(Milestone(m.milestone).label, m.occurred_at) for m in sorted(
         shipment.milestones.all(), key=lambda m: (m.occurred_at, rank.get(m.milestone, 99)))]
+    domain = brand_get(request.tenant).custom_tracking_domain
     return render(request, "tracking/shipment_detail.html", {
         "shipment": shipment, "order": order, "timeline": _timeline(events),
         "milestones": milestones, "tone": STATUS_TONE.get(shipment.status, ""),
         "nav_active": "shipments",
+        # The shopper's page: the address to give a shopper, and a link for us that counts
+        # no view (?src=preview).
+        "public_url": tracking_page_url(shipment.public_token, domain=domain),
+        "views": shipment_page_views(request.tenant, shipment.pk),
+        "feedback": delivery_feedback_get(request.tenant, shipment.pk),
     })

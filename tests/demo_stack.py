@@ -1,11 +1,14 @@
 """`make demo` as a newcomer runs it, for the tests: scripts/demo.py in a fresh var folder with
 its own embedded PostgreSQL and Redis, its output collected, its processes found by name, and
-a store of our own in it driven through the public doors (REST API, signed EasyPost webhooks).
-Used by tests/test_demo.py (its soak too)."""
+a store of our own in it driven through the public doors (REST API, signed EasyPost webhooks)
+by steady traffic. Used by tests/test_demo.py (its soak) and bench/faults.py (the same soak
+with faults injected)."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.client
 import json
 import os
 import signal
@@ -16,6 +19,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -163,14 +168,32 @@ SCANS = ("in_transit", "out_for_delivery", "delivered")
 
 
 class Store:
-    def __init__(self, demo: Demo, slug: str = "soak"):
-        self.demo, self.slug = demo, slug
+    """A store of our own in the demo. With `sms`, its shoppers give a mobile number and
+    consent to transactional SMS (the default journey texts three milestones)."""
+
+    def __init__(self, demo: Demo, slug: str = "soak", *, sms: bool = False):
+        self.demo, self.slug, self.sms = demo, slug, sms
         created = json.loads(demo.manage("create_tenant", slug, "--name", "Soak Store",
                                          "--owner-email", f"owner@{slug}.test"))
         self.key = created["api_key"]["key"]
         self.tenant_id = created["tenant"]["id"]
+        self.owner = (created["owner"]["email"], created["owner"]["password"])
+        self.placed: dict[int, datetime] = {}  # order n → when it was placed: its scans' times
         self.api("PUT", "/api/v1/credentials/easypost/", {"webhook_secret": EASYPOST_SECRET})
         self.api("POST", "/api/v1/products/", [PRODUCT])
+
+    def post(self, path: str, body: bytes, headers: dict[str, str], method: str = "POST") -> int:
+        """The status of one request (0: no answer at all); never raises."""
+        request = urllib.request.Request(self.demo.url + path, data=body, method=method,
+                                         headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except (OSError, http.client.HTTPException):
+            return 0
 
     def api(self, method: str, path: str, body) -> dict:
         request = urllib.request.Request(
@@ -180,28 +203,37 @@ class Store:
             assert response.status in (200, 201, 202), (path, response.status)
             return json.loads(response.read() or b"null")
 
-    def order(self, n: int) -> None:
-        self.api("POST", "/api/v1/orders/", {
+    def _api_status(self, path: str, body) -> int:
+        return self.post(path, json.dumps(body).encode(),
+                         {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+
+    def order(self, n: int) -> int:
+        self.placed.setdefault(n, datetime.now(UTC))
+        customer = {"external_id": f"c-{n}", "email": f"shopper{n}@soak.test",
+                    "first_name": "Sam", "last_name": "Soak", "locale": "en"}
+        if self.sms:
+            customer |= {"phone": f"+49151{n:08d}", "consents": {"transactional_sms": True},
+                         "timezone": daytime_zone()}
+        return self._api_status("/api/v1/orders/", {
             "external_id": f"soak-{n}", "number": f"#S{n}", "currency": "EUR",
-            "placed_at": datetime.now(UTC).isoformat(),
-            "customer": {"external_id": f"c-{n}", "email": f"shopper{n}@soak.test",
-                         "first_name": "Sam", "last_name": "Soak", "locale": "en"},
+            "placed_at": self.placed[n].isoformat(), "customer": customer,
             "lines": [{"title": PRODUCT["title"], "quantity": 1, "unit_price": PRODUCT["price"],
                        "sku": PRODUCT["sku"], "product_external_id": PRODUCT["external_id"]}],
             "shipping_address": {"name": "Sam Soak", "city": "Berlin", "postcode": "10115",
                                  "country_code": "DE"},
         })
 
-    def ship(self, n: int) -> None:
-        self.api("POST", "/api/v1/shipments/", {
+    def ship(self, n: int) -> int:
+        return self._api_status("/api/v1/shipments/", {
             "carrier": "USPS", "tracking_number": tracking_number(n),
             "order_external_id": f"soak-{n}", "items": [{"line": 1, "quantity": 1}]})
 
-    def scan(self, n: int, upto: int) -> None:
+    def scan(self, n: int, upto: int) -> int:
         """The carrier's `tracker.updated` with the first `upto` scans, signed as EasyPost
-        signs, to the store's webhook URL."""
-        now = datetime.now(UTC)
-        scans = [(status, now - timedelta(minutes=3 - i)) for i, status in enumerate(SCANS[:upto])]
+        signs, to the store's webhook URL. A scan keeps its time however often it is sent
+        (a second apart from the order's placing), as a carrier's does."""
+        placed = self.placed.setdefault(n, datetime.now(UTC))
+        scans = [(status, placed + timedelta(seconds=i)) for i, status in enumerate(SCANS[:upto])]
         body = json.dumps({
             "id": f"evt_{n}_{upto}", "object": "Event", "description": "tracker.updated",
             "mode": "test", "result": {
@@ -213,17 +245,73 @@ class Store:
                      "source": "USPS", "tracking_location": {"city": "BERLIN", "country": "DE"}}
                     for status, when in scans]},
         }).encode()
-        request = urllib.request.Request(
-            f"{self.demo.url}/webhooks/easypost/{self.slug}/", data=body, method="POST",
-            headers={"Content-Type": "application/json",
-                     "X-Hmac-Signature": easypost_signature(body, EASYPOST_SECRET)})
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-            assert response.status == 202
+        return self.post(f"/webhooks/easypost/{self.slug}/", body, {
+            "Content-Type": "application/json",
+            "X-Hmac-Signature": easypost_signature(body, EASYPOST_SECRET)})
 
     def messages(self) -> list[tuple[int, str, str, str]]:
         """(id, milestone, channel, status) of every message of this store."""
         return self.demo.sql("SELECT id, milestone, channel, status FROM messaging_message "
                              "WHERE tenant_id = %s ORDER BY id", (self.tenant_id,))
+
+
+class Traffic:
+    """Steady traffic to a store: `rate` orders a second, each shipped at once and scanned
+    three times over the next three seconds (signed EasyPost webhooks), the newest orders'
+    remaining scans sent after the last.
+
+    Strict (the soak), an answer other than 2xx fails the run. Otherwise each step is tried
+    again a second later until it is answered 2xx, in its order's sequence, as a carrier
+    retries a webhook and a retailer's system an API call: a fault delays traffic and loses
+    none of it. `offered` holds (order, scan status) for every scan in a webhook answered
+    2xx, `refused` counts the answers that were not."""
+
+    def __init__(self, store: Store, *, rate: float = 1.0, strict: bool = True):
+        self.store, self.rate, self.strict = store, rate, strict
+        self.offered: set[tuple[int, str]] = set()
+        self.refused = 0
+
+    def run(self, start: int, seconds: float, *, stop: Callable[[], bool] | None = None) -> int:
+        """Orders start + 1 … for `seconds` (or until `stop()`), then until every step of
+        them went through; returns how many orders there are now in all."""
+        store, n = self.store, start
+        pending: dict[int, deque[tuple[float, Callable[[], int], str]]] = {}
+        deadline = time.monotonic() + seconds
+        while True:
+            tick = time.monotonic()
+            if tick < deadline and not (stop and stop()):
+                n += 1
+                pending[n] = deque([(tick, functools.partial(store.order, n), ""),
+                                    (tick, functools.partial(store.ship, n), "")])
+                for upto in range(1, len(SCANS) + 1):
+                    pending[n].append((tick + upto, functools.partial(store.scan, n, upto),
+                                       SCANS[upto - 1]))
+            elif not pending:
+                return n
+            for order in list(pending):
+                steps = pending[order]
+                while steps and steps[0][0] <= time.monotonic():
+                    _, step, scan = steps[0]
+                    status = step()
+                    if not 200 <= status < 300:
+                        if self.strict:
+                            raise AssertionError(f"order {order}: {step.func.__name__} answered "
+                                                 f"{status}")
+                        self.refused += 1
+                        break
+                    if scan:
+                        self.offered |= {(order, s) for s in SCANS[:SCANS.index(scan) + 1]}
+                    steps.popleft()
+                if not steps:
+                    del pending[order]
+            time.sleep(max(0.0, 1 / self.rate - (time.monotonic() - tick)))
+
+
+def daytime_zone() -> str:
+    """A time zone where it is early afternoon now: text messages wait out the shopper's
+    night (quiet hours), and a run at any hour should see them sent."""
+    offset = (13 - datetime.now(UTC).hour + 12) % 24 - 12  # UTC-12 … UTC+11
+    return f"Etc/GMT{-offset:+d}" if offset else "UTC"  # POSIX: Etc/GMT-2 is UTC+2
 
 
 def tracking_number(n: int) -> str:

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from tests.demo_stack import MILESTONES, ROOT, Demo, Store, running
+from tests.demo_stack import MILESTONES, ROOT, Demo, Store, Traffic, running
 from tests.fakes.sendgrid import FakeSendGrid
 
 SOAK_SECONDS = float(os.environ.get("DOORSTEP_SOAK_SECONDS", "40"))
@@ -152,21 +152,8 @@ def test_ctrl_c_stops_everything_and_the_next_run_keeps_the_data(demo, sendgrid)
 
 def _traffic(store: Store, start: int, seconds: float) -> int:
     """An order a second, each shipped at once and scanned three times over the next three
-    seconds (signed EasyPost webhooks); returns how many orders there are now in all."""
-    n, deadline = start, time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        n += 1
-        tick = time.monotonic()
-        store.order(n)
-        store.ship(n)
-        for back in (1, 2, 3):
-            if n - back > start:
-                store.scan(n - back, back)
-        time.sleep(max(0.0, 1 - (time.monotonic() - tick)))
-    for last in range(max(start + 1, n - 2), n + 1):  # the newest orders' remaining scans
-        for upto in range(n - last + 1, 4):
-            store.scan(last, upto)
-    return n
+    seconds; returns how many orders there are now in all."""
+    return Traffic(store).run(start, seconds)
 
 
 def _settle(store: Store, orders: int) -> list[tuple]:

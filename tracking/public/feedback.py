@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -35,6 +35,11 @@ from .languages import offered_languages, page_language
 from .presenting import layout_context, shopper_zone
 from .selectors import TOKEN_RE, TrackingPageData, tracking_page_data
 from .views import _privacy_headers
+
+# Rendered in the page's language (lazy: translated when the page is).
+CROSS_SITE = _("Please rate your delivery on the tracking page itself.")
+BAD_RATING = _("Choose from 1 to 5 stars.")
+LONG_COMMENT = _("Please keep your comment to 2,000 characters.")
 
 
 def _language(request: HttpRequest, data: TrackingPageData) -> str:
@@ -64,8 +69,7 @@ def delivery_feedback(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return _page(data, lang)
     if _cross_site(request):
-        return _page(data, lang, status=403,
-                     error=gettext("Please rate your delivery on the tracking page itself."))
+        return _page(data, lang, status=403, error=CROSS_SITE)
     rating, comment = request.POST.get("rating", ""), request.POST.get("comment", "")
     try:
         with tenant_scope(data.tenant):
@@ -73,9 +77,7 @@ def delivery_feedback(request: HttpRequest, token: str) -> HttpResponse:
                                    rating=int(rating) if rating.isdigit() else rating,
                                    comment=comment)
     except ValidationFailed as exc:
-        with translation.override(lang):
-            error = (gettext("Choose from 1 to 5 stars.") if "rating" in exc.details
-                     else gettext("Please keep your comment to 2,000 characters."))
+        error = BAD_RATING if "rating" in exc.details else LONG_COMMENT
         return _page(data, lang, status=400, error=error, rating=rating, comment=comment)
     except (FeedbackNotOpen, FeedbackClosed):  # the page says which: not delivered, or closed
         return _page(data, lang, status=409)
@@ -83,7 +85,7 @@ def delivery_feedback(request: HttpRequest, token: str) -> HttpResponse:
     return _privacy_headers(HttpResponseRedirect(f"/t/{token}/{query}#rate", status=303))
 
 
-def _page(data: TrackingPageData, lang: str, *, status: int = 200, error: str = "",
+def _page(data: TrackingPageData, lang: str, *, status: int = 200, error: object = "",
           rating: str | None = None, comment: str | None = None) -> HttpResponse:
     """The rating on a page of its own: the form (with the shopper's words and what to fix
     after a failed POST), or why there is nothing to rate."""

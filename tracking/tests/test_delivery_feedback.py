@@ -153,6 +153,20 @@ def test_unknown_and_malformed_tokens_are_the_shoppers_404(client):
         assert "<html" in response.content.decode().lower()
 
 
+@pytest.mark.parametrize(("lang", "question", "stars"), [
+    ("de", "Wie war die Zustellung?", "5 Sterne"),
+    ("fr", "Comment s’est passée la livraison ?", "5 étoiles"),
+    ("es", "¿Qué tal fue la entrega?", "5 estrellas"),
+    ("nl", "Hoe was de bezorging?", "5 sterren"),
+])
+def test_the_rating_speaks_the_shoppers_language(client, delivered, lang, question, stars):
+    body = client.get(f"{delivered.url}?lang={lang}").content.decode()
+    assert question in body and stars in body and "1 star" not in body
+    response = client.post(f"{delivered.url}feedback/?lang={lang}", {"rating": "nine"})
+    assert 'lang="' + lang + '"' in response.content.decode()
+    assert "Choose from 1 to 5 stars." not in response.content.decode()
+
+
 def test_the_rating_page_speaks_the_requested_language(client, delivered):
     body = client.get(f"{delivered.url}feedback/?lang=de").content.decode()
     assert 'lang="de"' in body

@@ -164,7 +164,9 @@ def test_missing_and_oversized_fields_get_a_clear_answer(client, personas):
 def test_the_answer_is_in_the_shoppers_language(client, parcel):
     response = lookup(client, "#999999", "nobody@example.test", url=f"{URL}?lang=de")
     assert response["Content-Language"] == "de"
-    assert '<html lang="de">' in response.content.decode()
+    page = response.content.decode()
+    assert '<html lang="de">' in page
+    assert "Wir haben keine Bestellung mit dieser Nummer" in page
 
 
 @pytest.mark.django_db

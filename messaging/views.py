@@ -12,7 +12,7 @@ shows. The first open and click also set `opened_at`/`clicked_at` and move the s
 from __future__ import annotations
 
 import base64
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.utm import utm_added
 from config.views import shopper_page
 from orders.models import ConsentSource, Customer
 from tenants.context import activate_tenant
@@ -87,15 +88,9 @@ def open_pixel(request, token: str):
 
 
 def with_utm(url: str, message: Message) -> str:
-    """Add utm_source/medium/campaign, keeping the query as written (no re-encoding) and any
-    utm_* the retailer set on the link themselves."""
-    parts = urlsplit(url)
-    present = {pair.split("=", 1)[0] for pair in parts.query.split("&") if pair}
-    utm = {"utm_source": "doorstep", "utm_medium": message.channel,
-           "utm_campaign": message.milestone}
-    missing = urlencode({k: v for k, v in utm.items() if k not in present})
-    query = "&".join(q for q in (parts.query, missing) if q)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    """The message's link with utm_source/medium/campaign (config.utm)."""
+    return utm_added(url, {"utm_source": "doorstep", "utm_medium": message.channel,
+                           "utm_campaign": message.milestone})
 
 
 @shopper_page

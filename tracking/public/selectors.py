@@ -88,6 +88,7 @@ class TrackingPageData:
     order_promised_delivery: date | None
     city: str
     country_code: str
+    customer_id: int | None
     first_name: str
     customer_locale: str
     customer_timezone: str
@@ -117,7 +118,7 @@ SELECT s.id, s.tenant_id, s.order_id, s.carrier, s.tracking_number, s.service, s
        o.number, o.placed_at, o.promised_delivery_date,
        coalesce(o.shipping_address ->> 'city', ''),
        coalesce(o.shipping_address ->> 'country_code', ''),
-       c.first_name, c.locale, c.timezone,
+       o.customer_id, c.first_name, c.locale, c.timezone,
        ps.id, ps.apology_text, ps.apology_code, ps.show_items, ps.show_recommendations,
        ps.show_help, ps.returns_enabled, ps.languages,
        (SELECT json_agg(json_build_object(
@@ -186,7 +187,7 @@ def _data(row: tuple) -> TrackingPageData:
      brand_id, logo, primary, accent, font, sender_name, footer, legal, social, support_email,
      support_phone, help_url,
      order_number, placed_at, order_promised, city, country,
-     first_name, customer_locale, customer_tz,
+     customer_id, first_name, customer_locale, customer_tz,
      settings_id, apology_text, apology_code, show_items, show_recs, show_help, returns_enabled,
      languages,
      events, parcel_items, order_lines, parcels,
@@ -218,7 +219,7 @@ def _data(row: tuple) -> TrackingPageData:
         tenant=tenant, brand=brand, settings=page_settings, shipment=shipment,
         order_id=order_id, order_number=order_number or "", order_placed_at=placed_at,
         order_promised_delivery=order_promised, city=city or "", country_code=country or "",
-        first_name=first_name or "", customer_locale=customer_locale or "",
+        customer_id=customer_id, first_name=first_name or "", customer_locale=customer_locale or "",
         customer_timezone=customer_tz or "",
         events=[_event(e) for e in events or ()],
         items=[_item(i, tenant_id) for i in (parcel_items or order_lines or ())],

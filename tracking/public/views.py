@@ -8,14 +8,18 @@ framing by this site only (the dashboard's live preview).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
+from config.utm import utm_added
 from config.views import shopper_page
+from recommendations.models import RecommendationClick
+from recommendations.services import recommendation_click_record
+from tenants.context import tenant_scope
 from tenants.domains import host_serves
 
 from ..pageviews import page_view_count
@@ -122,17 +126,15 @@ def recommendation_click(request: HttpRequest, token: str, product_id: int) -> H
     product = product_for_click(data.tenant.pk, product_id)
     if product is None or urlsplit(product.url).scheme.lower() not in ("http", "https"):
         raise Http404("no such product")
+    with tenant_scope(data.tenant):  # the token's tenant: this page's edge
+        recommendation_click_record(
+            data.tenant, product_id=product.pk, order_id=data.order_id,
+            customer_id=data.customer_id, surface=RecommendationClick.Surface.TRACKING_PAGE,
+            reference=str(data.shipment.pk), clicked_at=timezone.now())
     response = HttpResponseRedirect(with_utm(product.url))
     return _privacy_headers(response)
 
 
 def with_utm(url: str) -> str:
-    """The product's URL with utm_source/medium/campaign added, keeping its query as written
-    and any utm_* the retailer set on it."""
-    parts = urlsplit(url)
-    present = {pair.split("=", 1)[0] for pair in parts.query.split("&") if pair}
-    utm = {"utm_source": "doorstep", "utm_medium": "tracking_page",
-           "utm_campaign": "recommendation"}
-    missing = urlencode({k: v for k, v in utm.items() if k not in present})
-    query = "&".join(q for q in (parts.query, missing) if q)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    return utm_added(url, {"utm_source": "doorstep", "utm_medium": "tracking_page",
+                           "utm_campaign": "recommendation"})

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order
+from recommendations.models import RecommendationClick
 from tenants.context import tenant_scope
 from tenants.services import brand_update
 from tracking.models import TrackingPageSettings
@@ -160,3 +161,9 @@ def test_recommendations_are_filled_off_the_request_and_their_clicks_recorded(cl
     assert response["Location"].startswith(accessory.url)
     assert "utm_medium=tracking_page" in response["Location"]
     assert response["Referrer-Policy"] == "no-referrer"
+    client.get(link)  # the same minute: one click
+    with tenant_scope(personas.tenant_a):
+        clicks = list(RecommendationClick.objects.values_list(
+            "product_id", "order_id", "customer_id", "surface", "reference"))
+    assert clicks == [(accessory.pk, parcel.order.pk, parcel.customer.pk, "tracking_page",
+                       str(parcel.shipment.pk))]

@@ -20,11 +20,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jinja2 import StrictUndefined, Undefined, pass_context
+from jinja2 import StrictUndefined, Template, Undefined, pass_context
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
+from . import limits
 from .locales import MONTHS, WEEKDAYS, money_format
 
 
@@ -65,7 +67,93 @@ class SilentUndefined(Undefined):
         return self
 
 
+# What a template may read on a string or a number: methods that copy, pad or encode (ljust,
+# center, zfill, expandtabs, translate, encode, to_bytes, from_bytes) grow a value by a factor
+# the template chooses; the filters (|center, |indent) do the same work within limits.py's.
+SAFE_STR_ATTRIBUTES = frozenset({
+    "capitalize", "casefold", "count", "endswith", "find", "format", "format_map", "index",
+    "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "islower", "isnumeric", "isspace",
+    "istitle", "isupper", "join", "lower", "lstrip", "partition", "removeprefix",
+    "removesuffix", "replace", "rfind", "rindex", "rpartition", "rsplit", "rstrip", "split",
+    "splitlines", "startswith", "strip", "striptags", "swapcase", "title", "unescape", "upper",
+})
+SAFE_NUMBER_ATTRIBUTES = frozenset({
+    "as_integer_ratio", "bit_count", "bit_length", "conjugate", "denominator", "imag",
+    "is_integer", "numerator", "real",
+})
+# str methods whose result can outgrow the string by a factor the arguments choose.
+_CHECKED_METHODS = {"join": limits.PRECHECKS["join"], "replace": limits.PRECHECKS["replace"]}
+
+
 class TemplateSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with the limits of limits.py: the operators that can grow a
+    value are intercepted (Jinja then never folds them at compile time either), calls count
+    and are sized, every parsed template is guarded (limits.guard) and compiled and rendered
+    under a budget."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    # Called by the code limits.guard adds: environment.loop_items(…), joined(…), sized(…).
+    loop_items = staticmethod(limits.loop_items)
+    joined = staticmethod(limits.joined)
+    sized = staticmethod(limits.sized)
+    # The one reach past Jinja's documented API: compiled templates join every buffer
+    # (a render, a macro, {% set %}…{% endset %}) with `environment.concat`. Pinned by
+    # messaging/tests/test_rendering_limits.py (test_jinja_joins_every_buffer_…).
+    concat = staticmethod(limits.concat)  # type: ignore[assignment]
+
+    def compile(self, source: Any, name: str | None = None,  # type: ignore[override]
+                filename: str | None = None, raw: bool = False, defer_init: bool = False) -> Any:
+        if isinstance(source, str):
+            source = self.parse(source, name, filename)
+        limits.guard(source).set_environment(self)
+        # Constant folding runs filters on literals at compile time: they count like a render.
+        with limits.budget():
+            return super().compile(source, name, filename, raw, defer_init)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        limits.binop(operator, left, right)
+        return self.binop_table[operator](left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        limits.step()
+        if isinstance(__obj, LoopContext) and args:  # loop(…) in a recursive loop
+            args = (limits.loop_items(args[0]), *args[1:])
+        else:
+            owner = getattr(__obj, "__self__", None)
+            check = _CHECKED_METHODS.get(getattr(__obj, "__name__", ""))
+            if check is not None and isinstance(owner, str) and args:
+                if __obj.__name__ == "join":
+                    args = (check(args[0], owner), *args[1:])
+                else:
+                    check(owner, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        return limits.sized(result, f"calling {getattr(__obj, '__name__', 'a function')}")
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, str):
+            return attr in SAFE_STR_ATTRIBUTES
+        if isinstance(obj, int | float):
+            return attr in SAFE_NUMBER_ATTRIBUTES
+        return True
+
+    def wrap_str_format(self, value: Any) -> Any:
+        formatted = super().wrap_str_format(value)
+        if formatted is None:
+            return None
+        template, is_map = value.__self__, value.__name__ == "format_map"
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                mapping = args[0] if len(args) == 1 and isinstance(args[0], dict) else {}
+                limits.format_check(template, (), mapping)
+            else:
+                limits.format_check(template, args, kwargs)
+            return formatted(*args, **kwargs)
+
+        return checked
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Keys before methods: a dict key named like a method (items, keys, values) is data.
         if isinstance(obj, dict) and attribute in obj:
@@ -77,6 +165,14 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         # an empty string that looks like it worked.
         raise SecurityError(f"access to attribute {attribute!r} of "
                             f"{type(obj).__name__!r} object is unsafe.")
+
+
+class BudgetedTemplate(Template):
+    """`render()` under a budget (limits.budget); render.py's own render opens one per message."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        with limits.budget():
+            return super().render(*args, **kwargs)
 
 
 @pass_context
@@ -121,9 +217,15 @@ def money_filter(context: Any, value: Any, currency: str | None = None) -> str:
 def _make(undefined: type[Undefined], *, autoescape: bool) -> TemplateSandbox:
     # Text keeps the newline after a block tag: in a plain-text part it is the layout.
     env = TemplateSandbox(autoescape=autoescape, undefined=undefined, trim_blocks=autoescape,
-                          lstrip_blocks=autoescape, keep_trailing_newline=False)
+                          lstrip_blocks=autoescape, keep_trailing_newline=False,
+                          finalize=limits.written)
     env.filters["date"] = date_filter
     env.filters["money"] = money_filter
+    env.filters = {name: limits.limited_filter(name, function)
+                   for name, function in env.filters.items()}
+    # lipsum(n) writes n paragraphs of filler: nothing a message needs.
+    del env.globals["lipsum"]
+    env.template_class = BudgetedTemplate
     return env
 
 

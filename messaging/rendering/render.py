@@ -26,6 +26,7 @@ from jinja2.visitor import NodeTransformer
 
 from messaging import links as link_tokens
 
+from . import limits
 from .compile import compile_email
 from .environment import send_env, send_text_env
 from .plaintext import html_to_text, tidy_text
@@ -100,8 +101,9 @@ def _render(template: JinjaTemplate, scope: dict[str, Any]) -> str:
         # copy their keys on every render only for `{% import %}`, which has no loader here.
         context = new_context(template.environment, template.name, template.blocks, scope,
                               shared=True)
-        return template.environment.concat(  # type: ignore[attr-defined]
-            template.root_render_func(context))
+        with limits.budget():  # render_message's, when it opened one
+            return template.environment.concat(  # type: ignore[attr-defined]
+                template.root_render_func(context))
     except Exception:  # noqa: BLE001 - re-raised by Jinja with the template's line numbers
         template.environment.handle_exception()
         raise
@@ -263,7 +265,13 @@ def render_message(version, context: dict[str, Any], *, message=None) -> Rendere
     """Render `version` with `context` (from context_for / contexts_for_many). With `message`
     (saved), every http(s) link becomes a signed click URL (the originals are returned in
     `links`, in token index order, and also set on `message.links`) and e-mails get the open
-    pixel. Links to the shopper's own preferences page are left alone."""
+    pixel. Links to the shopper's own preferences page are left alone. Its parts render under
+    one budget (limits.py): a template that would take too much raises TemplateTooCostly."""
+    with limits.budget():
+        return _render_message(version, context, message)
+
+
+def _render_message(version, context: dict[str, Any], message) -> Rendered:
     parts = prepared(version)
     found = _Links(message)
     scope = {**parts.globals, **context}

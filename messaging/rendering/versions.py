@@ -24,6 +24,7 @@ from config import db
 from config.errors import NotFound, ValidationFailed
 from tenants.context import get_current_tenant, tenant_scope
 
+from . import limits
 from .compile import SourceError, compile_email
 from .context import sample_context
 from .environment import check_env, check_text_env, send_env
@@ -57,10 +58,17 @@ def _template_line(error: BaseException) -> int | None:
 def _check_field(check: SourceCheck, name: str, source: str, sample: dict, *, html: bool) -> str | None:
     """Parse and sample-render one field; the rendered sample, or None after recording why not."""
     env = check_env if html else check_text_env
+    if len(source) > limits.MAX_SOURCE:
+        check.add(SourceError(name, None, f"This field is {len(source):,} characters long; a "
+                                          f"template field can have at most {limits.MAX_SOURCE:,}."))
+        return None
     try:
         template = env.from_string(source)
     except TemplateSyntaxError as error:
         check.add(SourceError(name, error.lineno, error.message or "syntax error"))
+        return None
+    except ValueError:  # Jinja's int() of a number literal past Python's 4,300 digits
+        check.add(SourceError(name, None, "A number in the template has more than 4,300 digits."))
         return None
     try:
         return template.render(sample)

@@ -39,8 +39,10 @@ app.conf.update(
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
                                "interval_max": 0.5},
     beat_schedule={
-        "tracking-sweep": {"task": "tracking.tasks.tracking_sweep", "schedule": 60},
-        "orders-sweep": {"task": "orders.tasks.orders_sweep", "schedule": 60},
+        "tracking-sweep": {"task": "tracking.tasks.tracking_sweep",
+                           "schedule": env_int("INGEST_SWEEP_SECONDS", 60)},
+        "orders-sweep": {"task": "orders.tasks.orders_sweep",
+                         "schedule": env_int("INGEST_SWEEP_SECONDS", 60)},
         # Stalled and late shipments (tracking/silence.py); thresholds are hours, so 15 min is fine.
         "silence-check": {"task": "tracking.tasks.silence_check_all", "schedule": 15 * 60,
                           "options": {"queue": "ingest"}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from orders.models import ImportJob
@@ -17,8 +18,9 @@ from . import services
 from .drain import DRAINED_SOURCES
 from .models import ShipmentMilestone
 
-# A queued body older than this was lost on its way to a worker (broker down): queue it again.
-SWEEP_AFTER = timedelta(minutes=2)
+# A queued body older than this was lost on its way to a worker (broker down, a worker killed
+# holding the drain flag): queue it again (INGEST_SWEEP_AFTER_SECONDS, 120).
+SWEEP_AFTER = timedelta(seconds=settings.INGEST_SWEEP_AFTER_SECONDS)
 
 
 @tenant_task(name="tracking.tasks.inbound_process")

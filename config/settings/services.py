@@ -67,6 +67,10 @@ MESSAGING_PROVIDER_TIMEOUT = float(env_int("MESSAGING_PROVIDER_TIMEOUT", 10))
 # No message is planned more than this many hours after its rule's time: an imported order
 # history, a carrier's replayed backlog or the demo's seeded parcels are no news to a shopper.
 MESSAGING_STALE_AFTER_HOURS = env_int("MESSAGING_STALE_AFTER_HOURS", 24)
+# The ingest sweeps (config/celery.py, every INGEST_SWEEP_SECONDS): order milestones not yet
+# announced are announced, and a webhook or API body still `queued` this long (its drain was
+# never queued: a broker outage, a worker killed holding the drain flag) is drained.
+INGEST_SWEEP_AFTER_SECONDS = env_int("INGEST_SWEEP_AFTER_SECONDS", 120)
 # The messages sweep (config/celery.py, every MESSAGING_SWEEP_SECONDS): a message still
 # `sending` this long after its provider call began was interrupted (a worker killed between
 # the provider's answer and our record) and becomes `uncertain`, never resent; one still

@@ -54,6 +54,8 @@ app.conf.update(
                            "schedule": env_int("MESSAGING_SWEEP_SECONDS", 60)},
         # Tracking-page views counted in Redis, added to the daily rows (tracking/pageviews.py).
         "page-views-flush": {"task": "tracking.tasks.page_views_flush", "schedule": 60},
+        # Stored webhook bodies past their retention (WEBHOOK_*RETENTION_DAYS), hourly.
+        "webhook-bodies-purge": {"task": "tenants.tasks.inbound_purge_all", "schedule": 3600},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

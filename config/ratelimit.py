@@ -33,6 +33,12 @@ def window_count(key: str, window: float, count: int = 1, *, now: datetime) -> t
     return used, (slot + 1) * window - ts
 
 
+def window_peek(key: str, window: float, *, now: datetime) -> int:
+    """What `window_count` has counted for `key` in the window holding `now`, counting nothing."""
+    slot = math.floor(now.timestamp() / window)
+    return int(cache.get(f"rate:{key}:{slot}") or 0)
+
+
 def client_address(request) -> str:
     """The client's IP address. Behind TRUSTED_PROXY_HOPS proxies (each appends the address
     it received from to X-Forwarded-For), the one the outermost trusted proxy saw; entries

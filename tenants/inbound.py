@@ -7,6 +7,8 @@
           or: store the body raw, then source.receive (verify, parse, process or queue)
         answer: 401 signature, 400 unreadable (the API's error shape), 204 ignored,
                 500 processing raised (stored, `failed`, replayable), else the source's 2xx
+        unverified (wrong signature, unknown source, too large): kept up to
+        WEBHOOK_UNVERIFIED_KEPT_PER_HOUR per store and source, then counted, not kept: 429
 
 Each app declares its sources in its AppConfig.ready() with `source_register`: tracking the
 carriers and Shopify, messaging SendGrid and Twilio. A source says how to receive a stored
@@ -23,12 +25,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from config import db
 from config.api.errors import error_body
+from config.ratelimit import window_count, window_peek
 
 from .context import activate_tenant
 from .models import InboundWebhook, Tenant
@@ -200,6 +205,95 @@ def _too_large() -> JsonResponse:
                         status=413)
 
 
+UNVERIFIED_WINDOW = 3600
+
+
+def _unverified_key(tenant: Tenant, source: str) -> str:
+    return f"webhook-unverified:{tenant.pk}:{source}"
+
+
+def _unverified_refusal(tenant: Tenant, source: str) -> JsonResponse | None:
+    """Count one more unverified body for (store, source) this hour: None while it may be
+    kept, else the 429 to answer instead of keeping it (anyone may POST to a webhook URL;
+    only what a store's secret signs may fill its database)."""
+    used, left = window_count(_unverified_key(tenant, source), UNVERIFIED_WINDOW,
+                              now=timezone.now())
+    kept = settings.WEBHOOK_UNVERIFIED_KEPT_PER_HOUR
+    if used <= kept:
+        return None
+    if used == kept + 1:
+        logger.warning("unverified webhook bodies no longer kept this hour",
+                       extra={"tenant_id": tenant.pk, "source": source, "kept": kept})
+    response = JsonResponse(error_body(
+        "too_many_unverified",
+        f"More than {kept} deliveries that failed verification this hour: this one is "
+        "refused and not kept. Check the webhook secret.",
+        {"kept_per_hour": kept}), status=429)
+    response["Retry-After"] = str(max(1, int(left)))
+    return response
+
+
+def _forget(inbound: InboundWebhook) -> None:
+    """Delete a stored body that nothing refers to (one statement: a refused body brought no
+    events, and events keep no constraint on the archive, see TrackingEvent.inbound)."""
+    db.execute(f"DELETE FROM {InboundWebhook._meta.db_table} WHERE id = %s AND tenant_id = %s",  # noqa: S608
+               [inbound.pk, inbound.tenant_id])
+
+
+# Never purged: bodies whose work is not done (received, queued) or waits for a person (failed).
+_REFUSED = (Status.REJECTED, Status.INVALID)
+_DONE = (Status.PROCESSED, Status.DUPLICATE, Status.IGNORED)
+PURGE_BATCH = 2000
+PURGE_BATCHES_PER_RUN = 50
+
+
+def inbound_purge(tenant: Tenant, *, now: datetime | None = None) -> tuple[int, int]:
+    """The archive's retention, for the tenant in scope: refused bodies older than
+    WEBHOOK_UNVERIFIED_RETENTION_DAYS and finished ones older than WEBHOOK_RETENTION_DAYS are
+    deleted, except that a body which brought events is emptied (body, headers and query) and
+    kept, so its events still say where they came from. Bounded work: batches of PURGE_BATCH
+    rows, at most PURGE_BATCHES_PER_RUN of each kind per run (the next run goes on).
+    Returns (deleted, emptied)."""
+    now = now or timezone.now()
+    refused_before = now - timedelta(days=settings.WEBHOOK_UNVERIFIED_RETENTION_DAYS)
+    done_before = now - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
+    table = InboundWebhook._meta.db_table
+    deleted = emptied = 0
+    for statuses, before in ((_REFUSED, refused_before), (_DONE, done_before)):
+        for _ in range(PURGE_BATCHES_PER_RUN):
+            rows = db.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "  # noqa: S608
+                "WHERE tenant_id = %s AND body_purged_at IS NULL AND received_at < %s "
+                "AND status = ANY(%s) AND events_created = 0 ORDER BY received_at LIMIT %s) "
+                "RETURNING id", [tenant.pk, before, [s.value for s in statuses], PURGE_BATCH])
+            deleted += len(rows)
+            if len(rows) < PURGE_BATCH:
+                break
+    for _ in range(PURGE_BATCHES_PER_RUN):
+        batch = list(InboundWebhook.objects.filter(
+            body_purged_at=None, received_at__lt=done_before, status__in=_DONE,
+        ).order_by("received_at").values_list("pk", flat=True)[:PURGE_BATCH])
+        emptied += InboundWebhook.objects.filter(pk__in=batch).update(
+            body=b"", headers={}, query="", body_purged_at=now)
+        if len(batch) < PURGE_BATCH:
+            break
+    if deleted or emptied:
+        logger.info("webhook bodies purged", extra={"deleted": deleted, "emptied": emptied})
+    return deleted, emptied
+
+
+def unverified_refused(tenant: Tenant) -> dict[str, int]:
+    """Unverified bodies refused without being kept this hour, by source (the webhook log
+    says so: they are nowhere else)."""
+    kept = settings.WEBHOOK_UNVERIFIED_KEPT_PER_HOUR
+    counts = {}
+    for name in sorted({s.provider for s in SOURCES.values()}):
+        used = window_peek(_unverified_key(tenant, name), UNVERIFIED_WINDOW, now=timezone.now())
+        if used > kept:
+            counts[name] = used - kept
+    return counts
+
+
 def inbound_edge(request: HttpRequest, tenant_slug: str, key: str) -> HttpResponse:
     """The one webhook view (csrf-exempt, POST only: see webhook_urls.py)."""
     source = SOURCES[key]
@@ -209,6 +303,9 @@ def inbound_edge(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespon
     activate_tenant(tenant)
     raw = _read(request)
     if raw.truncated:
+        refusal = _unverified_refusal(tenant, source.provider)
+        if refusal is not None:
+            return refusal
         row = inbound_row(tenant, source, raw, status=Status.INVALID, error="Body too large.")
         row.save()
         return _too_large()
@@ -231,6 +328,11 @@ def inbound_edge(request: HttpRequest, tenant_slug: str, key: str) -> HttpRespon
             inbound_finish(inbound, Status.FAILED, error)
         return JsonResponse(error_body("processing_failed", "Stored; processing failed."),
                             status=500)
+    if receipt.status == Status.REJECTED:
+        refusal = _unverified_refusal(tenant, source.provider)
+        if refusal is not None:
+            _forget(inbound)  # counted, not kept
+            return refusal
     refusal = _refusal(receipt)
     if refusal is not None:
         return refusal
@@ -250,6 +352,9 @@ def unknown_source_edge(request: HttpRequest, tenant_slug: str, source: str) -> 
     tenant = Tenant.objects.filter(slug=tenant_slug, status=Tenant.Status.ACTIVE).first()
     if tenant is not None:
         activate_tenant(tenant)
+        refusal = _unverified_refusal(tenant, source[:32])
+        if refusal is not None:
+            return refusal
         row = inbound_row(tenant, source[:32], _read(request), status=Status.INVALID,
                           error=f"No webhook source named {source!r}.")
         row.save()

@@ -211,9 +211,14 @@ class InboundWebhook(TenantScopedModel):
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
     events_created = models.PositiveIntegerField(default=0)
+    # Past its retention (WEBHOOK_RETENTION_DAYS) a body that brought events loses its body,
+    # headers and query; the row stays, so the events still say where they came from.
+    body_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(TenantScopedModel.Meta):
         indexes = [
+            models.Index(fields=["tenant", "received_at"], condition=Q(body_purged_at=None),
+                         name="webhook_tenant_unpurged"),
             models.Index(fields=["tenant", "-received_at"], name="webhook_tenant_received"),
             models.Index(fields=["tenant", "status", "received_at"], name="webhook_tenant_status"),
             models.Index(fields=["tenant", "source", "provider_event_id"], name="webhook_tenant_event"),

@@ -52,6 +52,20 @@ def tenants_fan_out(task) -> int:
     return len(ids)
 
 
+@tenant_task(name="tenants.tasks.inbound_purge", queue="ingest")
+def inbound_purge(tenant_id: int) -> tuple[int, int]:
+    from .context import require_current_tenant
+    from .inbound import inbound_purge as purge
+
+    return purge(require_current_tenant())
+
+
+@shared_task(name="tenants.tasks.inbound_purge_all")
+def inbound_purge_all() -> int:
+    """The webhook archive's retention (tenants/inbound.py), store by store."""
+    return tenants_fan_out(inbound_purge)
+
+
 @shared_task(name="tenants.tasks.invitations_expire")
 def invitations_expire() -> int:
     from .services import invitations_purge_expired

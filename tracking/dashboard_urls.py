@@ -1,4 +1,5 @@
-"""Dashboard pages of the tracking app (namespace `tracking`); public webhooks are in urls.py."""
+"""Dashboard pages of the tracking app (namespace `tracking`); webhooks themselves come in
+through tenants/webhook_urls.py."""
 
 from django.urls import path
 

@@ -96,8 +96,11 @@ class TrackingEvent(TenantScopedModel):
     exception_cause = models.CharField(max_length=16, choices=ExceptionCause.choices, blank=True)
     estimated_delivery = models.DateField(null=True, blank=True)
     dedup_key = models.CharField(max_length=255)
+    # Which stored body brought it: a link for people, not a constraint. Without one, the
+    # archive's purge (tenants/inbound.py) deletes bodies without a check per row against this
+    # table (which has no index on it); bodies that brought events are emptied, never deleted.
     inbound = models.ForeignKey("tenants.InboundWebhook", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="events", db_index=False)
+                                related_name="events", db_index=False, db_constraint=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantScopedModel.Meta):
@@ -123,7 +126,6 @@ class ShipmentMilestone(OutboxRow):
     KIND = "tracking.shipment_milestone"
 
     kind = models.CharField(max_length=64, default=KIND)
-
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="milestones",
                                  db_index=False)
     milestone = models.CharField(max_length=32, choices=Milestone.choices)

@@ -17,6 +17,13 @@ WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 1024 * 1024)
 # Seconds a web process keeps which store and secret a webhook URL names (tenants/
 # webhook_tenants.py); changes made elsewhere reach it within this time. 0 turns it off.
 WEBHOOK_TENANT_CACHE_SECONDS = env_int("WEBHOOK_TENANT_CACHE_SECONDS", 5)
+# Bodies that fail verification (wrong or missing signature, unknown source, too large) are
+# kept for inspection up to this many per store and source per hour; past it they are counted,
+# not kept, and answered 429 with Retry-After (tenants/inbound.py).
+WEBHOOK_UNVERIFIED_KEPT_PER_HOUR = env_int("WEBHOOK_UNVERIFIED_KEPT_PER_HOUR", 100)
+# Days stored webhook bodies are kept (a daily purge): verified ones, and unverified ones.
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
+WEBHOOK_UNVERIFIED_RETENTION_DAYS = env_int("WEBHOOK_UNVERIFIED_RETENTION_DAYS", 7)
 # Drain tasks applying one store's queued webhook and API bodies at once (tracking/drain.py):
 # a second one starts only while bodies keep waiting.
 INGEST_DRAINS_PER_TENANT = env_int("INGEST_DRAINS_PER_TENANT", 2)

@@ -8,6 +8,7 @@ import json
 from urllib.parse import parse_qsl, urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
 from tenants.access import access_scoped
-from tenants.inbound import Receipt, inbound_replay
+from tenants.context import require_current_tenant
+from tenants.inbound import Receipt, inbound_replay, unverified_refused
 from tenants.models import InboundWebhook
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view
@@ -71,6 +73,9 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tracking/webhooks.html", {
         "form": form, "page": page, "nav_active": "shipments", "tab": "webhooks",
         "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "refused": [(labels.get(name, name), count)
+                    for name, count in unverified_refused(require_current_tenant()).items()],
+        "kept_per_hour": settings.WEBHOOK_UNVERIFIED_KEPT_PER_HOUR,
     })
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 
+from config.views import is_shopper_path
+
 from .context import activate_tenant, no_tenant
 from .models import Membership, Tenant
 
@@ -42,8 +44,10 @@ class DashboardTenantMiddleware:
         with no_tenant():
             request.tenant = None
             request.membership = None
-            if request.path.startswith("/api/"):
-                # The API resolves its tenant from the key, never from a browser session.
+            if request.path.startswith("/api/") or is_shopper_path(request.path):
+                # The API resolves its tenant from the key, a shopper page from its token or
+                # slug: never from a browser session (a member previewing the tracking page
+                # costs no session, user or membership read).
                 return self.get_response(request)
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:

@@ -167,3 +167,12 @@ def test_recommendations_are_filled_off_the_request_and_their_clicks_recorded(cl
             "product_id", "order_id", "customer_id", "surface", "reference"))
     assert clicks == [(accessory.pk, parcel.order.pk, parcel.customer.pk, "tracking_page",
                        str(parcel.shipment.pk))]
+
+
+def test_a_signed_in_member_viewing_a_cached_page_costs_no_sql_either(client, personas):
+    """The dashboard's live preview shows the real page to a signed-in member: the shopper
+    path reads no session, user or membership."""
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    client.force_login(personas.alice)
+    warm(client, parcel)
+    assert queries_for(client, parcel.url)[0] == 0

@@ -196,7 +196,8 @@ def _copy_chunk(cur, t: int, product_ids: list[int], key: bytes, start: int, sto
         copy.write("".join(
             f"{n + 1}\t1\tTENT-{n % 20}\tTrail tent {n % 20}\t1\t149.00\t{t}\t{n + 1}\t"
             f"{product_ids[n % 20]}\n" for n in ns))
-    shipment_rows, event_rows = [], []
+    shipment_rows: list[str] = []
+    event_rows: list[str] = []
     for n, at in zip(ns, placed, strict=True):
         life = LIVES[LIFE_OF[n % 10]]
         shipped = _moment(n) + 3600
@@ -268,9 +269,9 @@ def data_counts() -> tuple[int, int]:
     import psycopg
 
     with psycopg.connect(pg_dsn()) as conn:
-        shipments = conn.execute("SELECT count(*) FROM tracking_shipment").fetchone()[0]
-        events = conn.execute("SELECT count(*) FROM tracking_trackingevent").fetchone()[0]
-    return shipments, events
+        row = conn.execute("SELECT (SELECT count(*) FROM tracking_shipment), "
+                           "(SELECT count(*) FROM tracking_trackingevent)").fetchone()
+    return (row[0], row[1]) if row else (0, 0)
 
 
 def pg_dsn() -> str:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -73,9 +74,10 @@ def order_lookup(number: str, contact: str) -> OrderFound | None:
     typed = number.strip()
     bare = typed.lstrip("#")
     email, postcode = contact.strip().lower(), postcode_key(contact)
-    rows = list(Order.objects.filter(number__in=[bare, f"#{bare}"])
-                .values_list("pk", "number", "customer__email", "shipping_address__postcode")
-                .order_by("pk")[:2])
+    rows: list[tuple[int | None, str, str | None, Any]] = list(
+        Order.objects.filter(number__in=[bare, f"#{bare}"])
+        .values_list("pk", "number", "customer__email", "shipping_address__postcode")
+        .order_by("pk")[:2])
     rows += [(None, "", None, None)] * (2 - len(rows))
     found: tuple[int, str] | None = None
     for pk, stored_number, stored_email, stored_postcode in rows:

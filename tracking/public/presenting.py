@@ -8,10 +8,11 @@ language. Pure (no queries): everything comes from `TrackingPageData`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -40,7 +41,7 @@ S = TrackingStatus
 PROBLEM = frozenset({S.EXCEPTION, S.ATTEMPT_FAILED, S.RETURNED_TO_SENDER, S.CANCELLED,
                      S.EXPIRED})
 FEEDBACK_TEMPLATE = "tracking/public/_feedback.html"
-HEX = hex_colour.regex
+HEX = cast(re.Pattern[str], hex_colour.regex)  # the Brand's own validator
 
 
 def page_context(data: TrackingPageData, lang: str, *,
@@ -48,7 +49,7 @@ def page_context(data: TrackingPageData, lang: str, *,
     """Everything page.html shows, in `lang` (call it inside translation.override(lang))."""
     shipment = data.shipment
     zone = shopper_zone(data)
-    status = S(shipment.status) if shipment.status in S.values else S.UNKNOWN
+    status = _status(shipment.status)
     page_settings = data.settings
     delivered = status == S.DELIVERED
     layout = layout_context(data.tenant, data.brand, lang, page_settings.languages)
@@ -116,7 +117,7 @@ def status_context(data: TrackingPageData, lang: str, *, zone: tzinfo | None = N
     only" answer can show it to anyone holding the number."""
     shipment = data.shipment
     zone = zone or shopper_zone(data)
-    status = S(shipment.status) if shipment.status in S.values else S.UNKNOWN
+    status = _status(shipment.status)
     newest = data.events[0] if data.events else None
     return {
         "status": status.value,
@@ -129,13 +130,18 @@ def status_context(data: TrackingPageData, lang: str, *, zone: tzinfo | None = N
         "eta": _eta(data, status, zone),
         "last_scan": None if newest is None else {
             "when": _when(newest.occurred_at, zone), "iso": newest.occurred_at.isoformat(),
-            "where": newest.location, "words": words.STATUS_NAMES.get(newest.status, ""),
+            "where": newest.location, "words": str(words.STATUS_NAMES[_status(newest.status)]),
             "carrier_words": newest.message},
         "carrier": shipment.carrier,
         "tracking_number": shipment.tracking_number,
         "timeline": timeline_days(data, zone),
         "zone_name": str(zone),
     }
+
+
+def _status(value: str) -> S:
+    """A stored status as ours; one we do not know reads as `unknown`."""
+    return S(value) if value in S.values else S.UNKNOWN
 
 
 def shopper_zone(data: TrackingPageData) -> tzinfo:
@@ -259,7 +265,7 @@ def timeline_days(data: TrackingPageData, zone: tzinfo) -> list[dict[str, Any]]:
         local = event.occurred_at.astimezone(zone)
         if not days or days[-1]["date"] != local.date():
             days.append({"date": local.date(), "label": day_words(local.date()), "events": []})
-        status = S(event.status) if event.status in S.values else S.UNKNOWN
+        status = _status(event.status)
         days[-1]["events"].append({
             "time": formats.time_format(local, "TIME_FORMAT"), "iso": event.occurred_at.isoformat(),
             "words": str(words.STATUS_NAMES[status]), "carrier_words": event.message,
@@ -272,7 +278,8 @@ def _items(data: TrackingPageData, lang: str) -> list[dict[str, Any]]:
 
 
 def _item(item: Item, lang: str) -> dict[str, Any]:
-    shown = product_shown(item.product, lang) if item.product is not None else NO_PRODUCT
+    shown: dict[str, Any] = (product_shown(item.product, lang) if item.product is not None
+                             else NO_PRODUCT)
     image = item.product.image_url if item.product is not None else ""
     return {"title": shown["title"] or item.title, "quantity": item.quantity,
             "image_url": same_site(image),
@@ -303,7 +310,7 @@ def _parcels(data: TrackingPageData, lang: str) -> list[dict[str, Any]]:
 
 
 def _parcel(parcel: Parcel, index: int, data: TrackingPageData, lang: str) -> dict[str, Any]:
-    status = S(parcel.status) if parcel.status in S.values else S.UNKNOWN
+    status = _status(parcel.status)
     late = parcel.delayed and status not in PROBLEM and status != S.DELIVERED
     return {"index": index, "current": parcel.shipment_id == data.shipment.pk,
             "url": f"/t/{parcel.public_token}/?lang={lang}",

@@ -15,6 +15,9 @@ store's cache on every stock change), an order's lines changed after the order, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import Model
 from django.db.models.signals import post_save
 
 from orders.models import Customer, Order
@@ -49,9 +52,10 @@ def _redacted(sender, tenant, customer_id, order_ids, **kwargs) -> None:
 def connect() -> None:
     # post_save only: a post_delete receiver would make Django load every row of a cascade
     # (a store's deletion) to send it. A deleted row's page is a 404 once its cache expires.
-    for model in (Tenant, Brand, TrackingPageSettings):
-        post_save.connect(_tenant, sender=model, dispatch_uid=f"tracking-page-{model.__name__}")
-    for model, receiver in ((Order, _order), (Customer, _customer), (Shipment, _shipment),
-                            (ShipmentItem, _shipment), (DeliveryFeedback, _shipment)):
+    receivers: list[tuple[type[Model], Callable[..., None]]] = [
+        (Tenant, _tenant), (Brand, _tenant), (TrackingPageSettings, _tenant),
+        (Order, _order), (Customer, _customer),
+        (Shipment, _shipment), (ShipmentItem, _shipment), (DeliveryFeedback, _shipment)]
+    for model, receiver in receivers:
         post_save.connect(receiver, sender=model, dispatch_uid=f"tracking-page-{model.__name__}")
     customer_redacted.connect(_redacted, dispatch_uid="tracking-page-redacted")

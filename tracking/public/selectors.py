@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 
@@ -275,14 +275,14 @@ def recommended_products(tenant_id: int, product_ids: list[int]) -> list[Product
     """The picked products still in stock, in the picks' order: one prepared statement."""
     if not product_ids:
         return []
-    found = {p.pk: p for p in db.instances_where(Product, tenant_id, {"id__in": product_ids})
-             if p.in_stock}
+    rows = cast(list[Product], db.instances_where(Product, tenant_id, {"id__in": product_ids}))
+    found = {p.pk: p for p in rows if p.in_stock}
     return [found[pk] for pk in product_ids if pk in found]
 
 
 def product_for_click(tenant_id: int, product_id: int) -> Product | None:
     """A product of the tenant, for the recommendation click redirect."""
-    found = db.instances_where(Product, tenant_id, {"id__in": [product_id]})
+    found = cast(list[Product], db.instances_where(Product, tenant_id, {"id__in": [product_id]}))
     return found[0] if found else None
 
 

@@ -270,6 +270,7 @@ class Traffic:
         self.store, self.rate, self.strict = store, rate, strict
         self.offered: set[tuple[int, str]] = set()
         self.refused = 0
+        self.last = 0  # the newest order so far
 
     def run(self, start: int, seconds: float, *, stop: Callable[[], bool] | None = None) -> int:
         """Orders start + 1 … for `seconds` (or until `stop()`), then until every step of
@@ -281,6 +282,7 @@ class Traffic:
             tick = time.monotonic()
             if tick < deadline and not (stop and stop()):
                 n += 1
+                self.last = n
                 pending[n] = deque([(tick, functools.partial(store.order, n), ""),
                                     (tick, functools.partial(store.ship, n), "")])
                 for upto in range(1, len(SCANS) + 1):

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import http.cookiejar
 import os
 import re
@@ -93,6 +94,8 @@ class Result:
 # --- the stack -------------------------------------------------------------------------
 
 class Bench:
+    store: Store  # once started
+
     def __init__(self, args: argparse.Namespace, var: Path, stack: embedded.EmbeddedStack,
                  sendgrid: FakeSendGrid, twilio: FakeTwilio):
         self.args, self.var, self.stack = args, var, stack
@@ -110,8 +113,11 @@ class Bench:
                          MESSAGING_SENDING_STUCK_SECONDS=str(args.stuck_after),
                          MESSAGING_QUEUED_STUCK_SECONDS=str(args.stuck_after),
                          MESSAGING_RATE_TENANT="1000", MESSAGING_RATE_SMS_SERVICE="1000")
-        self.store: Store | None = None
         self.orders = 0
+
+    def start(self) -> None:
+        self.demo.start()
+        self.store = Store(self.demo, slug="faults", sms=True)
 
     # --- phases
     def phase(self, name: str, inject: Callable[[], list[str]] | None) -> Result:
@@ -247,7 +253,10 @@ class Bench:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         base = self.demo.url
         page = opener.open(f"{base}/accounts/login/", timeout=30).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        if found is None:
+            raise SystemExit("the login page has no CSRF token")
+        token = found.group(1)
         email, password = self.store.owner
         form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "login": email,
                                        "password": password}).encode()
@@ -398,7 +407,9 @@ def main() -> int:
     started = time.monotonic()
     results: list[Result] = []
     failed = False
-    sendgrid, twilio = FakeSendGrid().start(), FakeTwilio().start()
+    sendgrid, twilio = FakeSendGrid(), FakeTwilio()
+    sendgrid.start()
+    twilio.start()
     stack = embedded.EmbeddedStack(var)
     bench: Bench | None = None
     try:
@@ -407,15 +418,14 @@ def main() -> int:
         print(f"# own PostgreSQL {embedded.POSTGRES_VERSION} and Redis under {var} (embedded, "
               "owned by this run); the machine's servers are not touched", flush=True)
         print(f"# load average before: {os.getloadavg()[0]:.2f}", flush=True)
-        bench.demo.start()
-        bench.store = Store(bench.demo, slug="faults", sms=True)
+        bench.start()
         print(f"# stack up in {time.monotonic() - started:.0f} s; {args.rate:g} orders/s, each "
               f"shipped and scanned 3 times; provider timeout {args.provider_timeout} s, sweep "
               f"every {args.sweep_every} s, queued bodies swept after {args.ingest_sweep_after} s, "
               f"messages stuck after {args.stuck_after} s", flush=True)
         results.append(bench.phase("baseline", None))
         for name in chosen:
-            results.append(bench.phase(name, lambda b=bench, f=phases[name]: f(b)))
+            results.append(bench.phase(name, functools.partial(phases[name], bench)))
         shown = bench.uncertain_in_dashboard()
         for result in results:
             uncertain = {m[0] for m in bench.messages(result.orders) if m[3] == "uncertain"}

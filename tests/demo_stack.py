@@ -209,7 +209,7 @@ class Store:
 
     def order(self, n: int) -> int:
         self.placed.setdefault(n, datetime.now(UTC))
-        customer = {"external_id": f"c-{n}", "email": f"shopper{n}@soak.test",
+        customer: dict[str, object] = {"external_id": f"c-{n}", "email": f"shopper{n}@soak.test",
                     "first_name": "Sam", "last_name": "Soak", "locale": "en"}
         if self.sms:
             customer |= {"phone": f"+49151{n:08d}", "consents": {"transactional_sms": True},
@@ -276,7 +276,7 @@ class Traffic:
         """Orders start + 1 … for `seconds` (or until `stop()`), then until every step of
         them went through; returns how many orders there are now in all."""
         store, n = self.store, start
-        pending: dict[int, deque[tuple[float, Callable[[], int], str]]] = {}
+        pending: dict[int, deque[tuple[float, functools.partial[int], str]]] = {}
         deadline = time.monotonic() + seconds
         while True:
             tick = time.monotonic()

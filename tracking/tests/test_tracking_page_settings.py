@@ -108,6 +108,8 @@ def test_the_settings_page_previews_the_real_page_at_two_widths(client, personas
     body = client.get(URL).content.decode()
     assert f'{PREVIEW}?shipment={parcel.shipment.pk}' in body
     assert 'width="390"' in body and 'width="1280"' in body
+    # The preview's rating form must not rate the shopper's delivery: no allow-forms.
+    assert body.count('sandbox="allow-same-origin"') == 2 and "allow-forms" not in body
     assert f'href="/t/{parcel.shipment.public_token}/?src=preview"' in body
 
 

@@ -170,6 +170,8 @@ def _moment(n: int) -> int:
 
 
 def _copy_chunk(cur, t: int, product_ids: list[int], key: bytes, start: int, stop: int) -> None:
+    """One batch. Numbers, e-mails and dedup keys are zero-padded, so each process appends to
+    the indexes on them (as a shop's sequential numbers do) instead of writing all over."""
     ns = range(start, stop)
     placed = [_ts(_moment(n)) for n in ns]
     with cur.copy("COPY orders_customer (id, external_id, email, phone, first_name, last_name, "
@@ -180,14 +182,14 @@ def _copy_chunk(cur, t: int, product_ids: list[int], key: bytes, start: int, sto
                   "marketing_sms_consent_source, created_at, updated_at, tenant_id) "
                   "FROM STDIN") as copy:
         copy.write("".join(
-            f"{n + 1}\tbc{n}\tshopper{n}@bench.invalid\t\tSam\tBench\t\t\tt\t\tt\t\tf\t\tf\t\t"
+            f"{n + 1}\tbc{n:07d}\tshopper{n:07d}@bench.invalid\t\tSam\tBench\t\t\tt\t\tt\t\tf\t\tf\t\t"
             f"{at}\t{at}\t{t}\n" for n, at in zip(ns, placed, strict=True)))
     with cur.copy("COPY orders_order (id, external_id, number, placed_at, currency, subtotal, "
                   "shipping, tax, total, shipping_address, source, financial_status, "
                   "fulfillment_status, created_at, updated_at, customer_id, tenant_id) "
                   "FROM STDIN") as copy:
         copy.write("".join(
-            f"{n + 1}\tbo{n}\t#B{n}\t{at}\tEUR\t149.00\t4.90\t0.00\t153.90\t"
+            f"{n + 1}\tbo{n:07d}\t#B{n:07d}\t{at}\tEUR\t149.00\t4.90\t0.00\t153.90\t"
             f'{{"name": "Sam Bench", "address1": "Hauptstraße {n % 200 + 1}", '
             f'"city": "{CITIES[n % 6]}", "postcode": "{POSTCODE}", "country_code": "DE"}}\t'
             f"api\tpaid\tfulfilled\t{at}\t{at}\t{n + 1}\t{t}\n" for n, at in zip(ns, placed, strict=True)))
@@ -314,7 +316,7 @@ def scenarios(store: Store, cached: list[int], fresh: Tokens, lookups: Tokens) -
         return ("GET", f"/t/{token(key, fresh.take())}/", None, {}), 1
 
     def lookup(client: int, n: int):
-        body = f"number=%23B{lookups.take()}&contact={POSTCODE}".encode()
+        body = f"number=%23B{lookups.take():07d}&contact={POSTCODE}".encode()
         return ("POST", lookup_path, body, form), 1
 
     return {"noop": (noop, frozenset({200})), "cached": (cached_page, frozenset({200})),

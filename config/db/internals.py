@@ -29,8 +29,9 @@ def timestamps_fast(sender, connection, **kwargs) -> None:
     reads (the claim's rows and the contexts, CPU) took 123 µs a message instead of 90, and
     the whole dispatch of a message 7-13 % more CPU (in-process dispatch of 500 messages,
     alternated rounds, per-round ratio medians 1.135 / 1.072 / 1.097 with the database's
-    CPU), which is what `pipeline_msgs_per_s` of `bench/messaging.py` measures; planning
-    (the announcement) 5-27 % more. Pinned by tests/test_db_internals.py (values:
+    CPU), which is what `pipeline_msgs_per_s` of `bench/messaging.py` measures (runs
+    alternated on a shared machine: ratio 3.7 and 5.3 without it, 6.2 and 5.4 with);
+    planning (the announcement) 5-27 % more. Pinned by tests/test_db_internals.py (values:
     tests/test_db_timestamps.py). The public way, should Django or psycopg change: drop it
     (Django's own loader)."""
     if connection.timezone is None:

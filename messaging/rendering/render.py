@@ -93,7 +93,9 @@ def _render(template: JinjaTemplate, scope: dict[str, Any]) -> str:
     gain: 66 → 88 µs a message without it (render_message, CPU, 15 alternated rounds of 300
     messages), about 6 % of a dispatch batch's CPU a message (in-process dispatch of 500
     messages, alternated rounds, per-round ratio medians 1.065 / 1.075 / 1.012), which is
-    what `pipeline_msgs_per_s` of `bench/messaging.py` measures. Pinned by
+    what `pipeline_msgs_per_s` of `bench/messaging.py` measures (`--only pipeline,render`,
+    runs alternated on a shared machine: pipeline ratio 3.7 and 5.2 without it, 6.2 and 5.4
+    with; render ratio 2.8 and 3.4 without, against the ≤ 3 target). Pinned by
     tests/test_rendering_internals.py; the public way, should Jinja change, is
     `template.render(scope)`."""
     try:

@@ -33,6 +33,17 @@ def window_count(key: str, window: float, count: int = 1, *, now: datetime) -> t
     return used, (slot + 1) * window - ts
 
 
+def budget_spent(key: str, limit: int, window: float) -> float | None:
+    """Count one use of `key`'s budget of `limit` per `window` seconds: None while it lasts,
+    else the seconds until the next window (for Retry-After). A limit of 0 is no limit."""
+    from django.utils import timezone
+
+    if limit <= 0:
+        return None
+    used, left = window_count(key, window, now=timezone.now())
+    return max(1.0, left) if used > limit else None
+
+
 def window_peek(key: str, window: float, *, now: datetime) -> int:
     """What `window_count` has counted for `key` in the window holding `now`, counting nothing."""
     slot = math.floor(now.timestamp() / window)

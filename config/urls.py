@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -6,12 +7,17 @@ from django.views.static import serve
 from config.health import healthz
 from config.views import shopper_fallback_urls
 
+# Django's admin signs in through allauth like the dashboard: the same rate limits and
+# lockout, the user's second factor. Off by default in production (DOORSTEP_ADMIN_ENABLED).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth documents this
+admin_urls = [path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else []
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),
     path("", include("tenants.webhook_urls")),  # every source's, from the registry
     path("accounts/", include("allauth.urls")),
-    path("admin/", admin.site.urls),
+    *admin_urls,
     path("", include("tenants.public_urls")),
     path("", include("tracking.settings_urls")),
     path("", include("tracking.dashboard_urls")),

@@ -14,12 +14,14 @@ from __future__ import annotations
 import base64
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.ratelimit import budget_spent
 from config.utm import utm_added
 from config.views import shopper_page
 from orders.models import ConsentSource, Customer
@@ -76,7 +78,8 @@ def open_pixel(request, token: str):
         message, _ = message_for_token("open", token)
     except Http404:
         message = None
-    if message is not None and request.method == "GET":
+    if message is not None and request.method == "GET" and not budget_spent(
+            f"link-events:{message.pk}", settings.MESSAGE_LINK_EVENTS_PER_MINUTE, 60):
         now = timezone.now()
         if effects.message_event_record(
                 message.tenant, message_id=message.pk, kind="open", source="pixel",
@@ -104,7 +107,8 @@ def click_redirect(request, token: str):
         raise Http404("invalid link")
     activate_tenant(message.tenant)
     now = timezone.now()
-    if effects.message_event_record(
+    if not budget_spent(f"link-events:{message.pk}", settings.MESSAGE_LINK_EVENTS_PER_MINUTE,
+                        60) and effects.message_event_record(
             message.tenant, message_id=message.pk, kind="click", source="redirect",
             occurred_at=now, provider_event_id=f"click:{message.pk}:{index}:{now:%Y%m%d%H%M}",
             data={"url": url, "index": index}):
@@ -251,11 +255,29 @@ def _preferences_page(request, message: Message):
     return response
 
 
+def _changes_spent(message: Message) -> float | None:
+    return budget_spent(f"preference-changes:{message.pk}", settings.PREFERENCES_CHANGES_PER_HOUR,
+                        3600)
+
+
+def _too_many(wait: float) -> HttpResponse:
+    minutes = max(1, round(wait / 60))
+    response = HttpResponse(
+        f"Too many changes from this link. Please try again in {minutes} minute"
+        f"{'s' if minutes != 1 else ''}.", status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(int(wait))
+    return response
+
+
 @shopper_page
 @require_http_methods(["GET", "POST"])
 def preferences(request, token: str):
     """GET shows the choices and never changes anything; POST (the form, CSRF-protected) saves."""
     message, _ = message_for_token("prefs", token)
+    if request.method == "POST":
+        wait = _changes_spent(message)
+        if wait:
+            return _too_many(wait)
     return _preferences_page(request, message)
 
 
@@ -269,6 +291,9 @@ def one_click_unsubscribe(request, token: str):
     message, _ = message_for_token("unsub", token)
     if request.method == "GET":
         return _preferences_page(request, message)
+    wait = _changes_spent(message)
+    if wait:
+        return _too_many(wait)
     if request.POST.get("List-Unsubscribe") != "One-Click":
         return HttpResponse("Expected List-Unsubscribe=One-Click.", status=400,
                             content_type="text/plain; charset=utf-8")

@@ -22,7 +22,17 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Doorstep] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_str("DOORSTEP_ENV") == "production" else "http"
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Sign-in, sign-up and password reset, limited by allauth (its cache: Redis). Per client
+# address the limits tighten with time (a minute, an hour, a day), so guessing slows down
+# without end; per account (the e-mail) 5 failures lock sign-in for 5 minutes, and a password
+# reset by e-mail clears that count, so an attacker cannot keep the owner out.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,60/h/ip,300/d/ip,5/5m/key",
+    "signup": "10/m/ip,50/h/ip",
+    "reset_password": "10/m/ip,50/h/ip,3/m/key,10/d/key",
+    "reset_password_from_key": "20/m/ip",
+}
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Doorstep"

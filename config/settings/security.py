@@ -42,6 +42,14 @@ INTERNAL_IPS = env_list("INTERNAL_IPS", [])
 # Proxies in front of web that each append the address they received from to
 # X-Forwarded-For (config.ratelimit.client_address): 0 trusts none and uses the socket's peer.
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# Django's admin at /admin/ (signing in through allauth): on in embedded mode, off in
+# production unless turned on.
+ADMIN_ENABLED = env_bool("DOORSTEP_ADMIN_ENABLED", not PRODUCTION)
+# Links in messages (/m/): opens and clicks recorded per message per minute; past it the
+# pixel and the redirect still answer, but record nothing (bounded writes per link).
+MESSAGE_LINK_EVENTS_PER_MINUTE = env_int("MESSAGE_LINK_EVENTS_PER_MINUTE", 30)
+# The preferences page (/u/): saves and one-click unsubscribes per link per hour (429 past it).
+PREFERENCES_CHANGES_PER_HOUR = env_int("PREFERENCES_CHANGES_PER_HOUR", 20)
 # The shopper's tracking lookup (/s/<slug>/track/): attempts per window per client address and
 # per order or tracking number, so neither numbers nor e-mails/postcodes can be enumerated.
 TRACKING_LOOKUP_WINDOW_SECONDS = env_int("TRACKING_LOOKUP_WINDOW_SECONDS", 900)

@@ -58,9 +58,10 @@ def _too_costly(what: str) -> TemplateTooCostly:
 class Budget:
     """One render's running costs (see the module docstring)."""
 
-    __slots__ = ("deadline", "steps", "weights", "written")
+    __slots__ = ("deadline", "seconds", "steps", "weights", "written")
 
     def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.steps = 0
         self.written = 0
@@ -73,7 +74,7 @@ class Budget:
         if self.steps > MAX_STEPS:
             raise _too_costly(f"more than {MAX_STEPS:,} loop iterations, calls and filters")
         if time.monotonic() > self.deadline:
-            raise _too_costly(f"rendering took more than {TIME_LIMIT:g} s")
+            raise _too_costly(f"rendering took more than {self.seconds:g} s")
 
 
 _budget: ContextVar[Budget | None] = ContextVar("template_budget", default=None)
@@ -139,7 +140,7 @@ def check_size(size: int, what: str) -> None:
                           f"(at most {MAX_LENGTH:,})")
 
 
-def sized(value: Any, what: str = "a value") -> Any:
+def sized(value: Any, what: str = "a list or dict") -> Any:
     """`value`, once its weight is known to be within MAX_LENGTH."""
     check_size(weight(value), what)
     return value

@@ -173,9 +173,12 @@ class TrackingPageSettings(TenantScopedModel):
     created on demand; `tracking.selectors.tracking_page_settings_get` gives the defaults
     until someone saves a change)."""
 
+    APOLOGY_TEXT_MAX = 500
+    APOLOGY_CODE_MAX = 64
+
     # The retailer's apology, shown only on delayed parcels and parcels with a problem.
-    apology_text = models.CharField(max_length=500, blank=True)
-    apology_code = models.CharField(max_length=64, blank=True)  # a discount code, shown with it
+    apology_text = models.CharField(max_length=APOLOGY_TEXT_MAX, blank=True)
+    apology_code = models.CharField(max_length=APOLOGY_CODE_MAX, blank=True)  # shown with it
     # Which blocks of the page show.
     show_items = models.BooleanField(default=True)
     show_recommendations = models.BooleanField(default=True)

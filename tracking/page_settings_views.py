@@ -25,7 +25,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from config.errors import ApplicationError
 from tenants.access import access_scoped
 from tenants.permissions import Perm
-from tenants.views.base import add_error_to_form, can, dashboard_view
+from tenants.views.base import DashboardRequest, add_error_to_form, can, dashboard_view
 
 from .models import Shipment, TrackingPageSettings
 from .public import cache as page_cache
@@ -94,7 +94,7 @@ def _preview_shipments(tenant) -> list[Shipment]:
 
 
 @dashboard_view(Perm.BRAND_VIEW, manage=Perm.BRAND_MANAGE)
-def tracking_page_settings(request: HttpRequest) -> HttpResponse:
+def tracking_page_settings(request: DashboardRequest) -> HttpResponse:
     tenant = request.tenant
     current = tracking_page_settings_get(tenant)
     form = TrackingPageForm.for_settings(current, request.POST if request.method == "POST"
@@ -140,7 +140,7 @@ def _preview_settings(request: HttpRequest, saved: TrackingPageSettings) -> Trac
 
 @xframe_options_sameorigin
 @dashboard_view(Perm.BRAND_VIEW)
-def tracking_page_preview(request: HttpRequest) -> HttpResponse:
+def tracking_page_preview(request: DashboardRequest) -> HttpResponse:
     """The shopper's page for one of the store's parcels, rendered now with the settings the
     form shows: the same template and words as /t/<token>/, without its cache."""
     tenant = request.tenant

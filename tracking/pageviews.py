@@ -130,7 +130,7 @@ def page_views_flush() -> int:
             except ResponseError:  # no such key: nothing was viewed
                 return 0
         by_tenant: dict[int, dict[tuple[int, date, str], int]] = defaultdict(dict)
-        fields_of: dict[int, list[bytes]] = defaultdict(list)
+        fields_of: dict[int, list[bytes | str]] = defaultdict(list)
         for name, value in client.hgetall(flushing).items():
             parsed = _parse(name)
             if parsed is None:
@@ -151,9 +151,10 @@ def page_views_flush() -> int:
         client.delete(lock)
 
 
-def _parse(field: bytes) -> tuple[int, tuple[int, date, str]] | None:
+def _parse(name: bytes | str) -> tuple[int, tuple[int, date, str]] | None:
     try:
-        tenant_id, shipment_id, day, source = field.decode().split(":")
+        text = name.decode() if isinstance(name, bytes) else name
+        tenant_id, shipment_id, day, source = text.split(":")
         if source not in SOURCES:
             return None
         return int(tenant_id), (int(shipment_id), date.fromisoformat(day), source)

@@ -1,6 +1,6 @@
 """The brand's ways for a shopper to get help (support e-mail, phone, help page): set in
-Settings → Brand (with the preview) or through the API, refused in words when malformed,
-shown on the shopper tracking page."""
+Settings → Brand (with the preview) or through the API, refused in words when malformed.
+The tracking page shows them: tracking/tests/test_tracking_page_brand_help.py."""
 
 import pytest
 from django.urls import reverse
@@ -59,14 +59,3 @@ def test_the_api_reads_and_writes_them(api_client, personas):
     assert response.status_code == 400
     assert "support_phone" in response.json()["error"]["details"]
 
-
-def test_the_tracking_page_shows_them(client, personas):
-    from tracking.tests.page_support import make_parcel
-
-    services.brand_update(personas.tenant_a, support_email="help@alpha.test",
-                          support_phone="+49 30 1234567", help_url="https://alpha.example/help")
-    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
-    body = client.get(parcel.url, HTTP_USER_AGENT="Mozilla/5.0 Safari").content.decode()
-    assert 'href="mailto:help@alpha.test"' in body
-    assert 'href="tel:+49301234567"' in body
-    assert 'href="https://alpha.example/help"' in body

@@ -24,7 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from config.errors import ApplicationError
 
-from ..models import Membership
+from ..models import Membership, Tenant
 from ..permissions import ROLE_PERMISSIONS, Perm, Role, role_has
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -51,6 +51,15 @@ PERM_WORDS: dict[str, str] = {
     Perm.RETURNS_MANAGE: "handle returns",
     Perm.ANALYTICS_VIEW: "see analytics",
 }
+
+
+class DashboardRequest(HttpRequest):
+    """What a view behind `dashboard_view` receives: the request with the store and the
+    membership that DashboardTenantMiddleware put on it. For type hints only: annotate a
+    view's `request` with it and `request.tenant` is a Tenant to the type checker too."""
+
+    tenant: Tenant
+    membership: Membership
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -42,14 +42,15 @@ class FeedbackClosed(ApplicationError):
 
 def _clean(rating: object, comment: object) -> tuple[int, str]:
     errors: dict[str, list[str]] = {}
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+    stars = rating if isinstance(rating, int) and not isinstance(rating, bool) else 0
+    if not 1 <= stars <= 5:
         errors["rating"] = ["Choose from 1 to 5 stars."]
     comment = "\n".join(line.rstrip() for line in str(comment or "").strip().splitlines())
     if len(comment) > COMMENT_MAX:
         errors["comment"] = [f"Keep the comment to {COMMENT_MAX} characters."]
     if errors:
         raise ValidationFailed("Some fields are not valid; see details.", details=errors)
-    return int(rating), comment  # type: ignore[arg-type]
+    return stars, comment
 
 
 def delivery_feedback_save(tenant: Tenant, shipment: Shipment, *, rating: object,

@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
 
 FIELDS = frozenset({"apology_text", "apology_code", "show_items", "show_recommendations",
                     "show_help", "returns_enabled", "languages"})
-APOLOGY_TEXT_MAX = TrackingPageSettings._meta.get_field("apology_text").max_length
-APOLOGY_CODE_MAX = TrackingPageSettings._meta.get_field("apology_code").max_length
+APOLOGY_TEXT_MAX = TrackingPageSettings.APOLOGY_TEXT_MAX
+APOLOGY_CODE_MAX = TrackingPageSettings.APOLOGY_CODE_MAX
 
 
 def _clean(fields: dict) -> dict:

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from tenants.access import access_scoped
 from tenants.permissions import Perm
 from tenants.services import brand_get
-from tenants.views.base import dashboard_view
+from tenants.views.base import DashboardRequest, dashboard_view
 from tenants.views.paging import page_of
 
 from ..models import DeliveryFeedback, Shipment, TrackingEvent
@@ -126,7 +126,7 @@ def _timeline(events: list[TrackingEvent]) -> list[dict]:
 
 
 @dashboard_view(Perm.ORDERS_VIEW)
-def shipment_detail(request: HttpRequest, shipment_id: int) -> HttpResponse:
+def shipment_detail(request: DashboardRequest, shipment_id: int) -> HttpResponse:
     shipment = access_scoped(Shipment, request.tenant, shipment_id)
     order = shipment.order  # one query; None for a parcel pushed without an order
     events = list(shipment.events.order_by("occurred_at", "pk"))

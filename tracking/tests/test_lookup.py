@@ -195,3 +195,11 @@ def test_attempts_are_limited_per_client_address_across_numbers(client, parcel, 
     assert lookup(client, parcel.order.number, "10115").status_code == 429
     assert lookup(client, parcel.order.number, "10115",
                   REMOTE_ADDR="203.0.113.50").status_code == 303
+
+
+@pytest.mark.django_db
+def test_a_huge_query_string_or_an_unknown_language_is_still_the_form(client, personas):
+    response = client.get(f"{URL}?lang={'x' * 5000}&junk={'y' * 50000}")
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.content.decode()
+    assert client.get(f"{URL}?lang=tlh").status_code == 200

@@ -9,8 +9,10 @@ is forgotten. A cached page is served without one SQL statement.
       tp:t:<tenant_id>        the tenant's generation        (shipments / the whole tenant)
       tp:r:<tenant>:<order>   recommended product ids, filled off the request path
 
-    hit:  GET meta + shipment generation ─▶ language ─▶ GET page + tenant generation
-          both stored generations equal the current ones ─▶ the page      (two round trips)
+    hit:  MGET meta, shipment and tenant generations, the page in the language the meta picks
+          (the meta remembered by the process from an earlier view: one round trip; a token
+          the process has not seen: GET meta + shipment generation first, two)
+          stored generations equal the current ones, same language ─▶ the page
 
 A page (and its meta) is stored with the generations read *before* its statements ran. A
 change forgets by deleting a generation key after its commit; the next reader creates a new
@@ -31,6 +33,7 @@ pages, so a later view shows them.
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -113,27 +116,67 @@ def _version(key: str, found: str | None, timeout: int | None) -> str:
 
 def page_lookup(token: str, choose_language) -> Lookup:
     """The cached page for `token` in the language `choose_language(meta)` picks, if current.
-    Two cache round trips when the meta is known, one when it is not."""
-    meta_key, shipment_key = _meta_key(token), _shipment_key(token)
-    found = cache.get_many([meta_key, shipment_key])
-    shipment_version = _version(shipment_key, found.get(shipment_key),
-                                _page_seconds() * VERSION_SECONDS_FACTOR)
-    meta = found.get(meta_key)
-    if not isinstance(meta, Meta):
-        return Lookup(None, None, shipment_version, None, None)
-    lang = choose_language(meta)
-    keys = [_page_key(token, lang), _tenant_key(meta.tenant_id)]
-    if meta.order_id is not None:
-        keys.append(_picks_key(meta.tenant_id, meta.order_id))
-    found = cache.get_many(keys)
-    tenant_version = _version(keys[1], found.get(keys[1]), None)
-    picks = found.get(keys[2]) if len(keys) > 2 else None
+    One cache round trip for a token this process has seen (its meta remembered), two for
+    one it has not."""
+    remembered = _remembered.get(token)
+    if remembered is None:
+        meta_key, shipment_key = _meta_key(token), _shipment_key(token)
+        found = cache.get_many([meta_key, shipment_key])
+        shipment_version = _version(shipment_key, found.get(shipment_key),
+                                    _page_seconds() * VERSION_SECONDS_FACTOR)
+        meta = found.get(meta_key)
+        if not isinstance(meta, Meta):
+            return Lookup(None, None, shipment_version, None, None)
+        _remember(token, meta)
+        return _lookup(token, meta, choose_language, {}, shipment_version)
+    return _lookup(token, remembered, choose_language, None, None)
+
+
+def _lookup(token: str, guess: Meta, choose_language, found: dict | None,
+            shipment_version: str | None) -> Lookup:
+    """One MGET of the page in the language `guess` (a meta) picks, the generations and the
+    order's picks; the meta is read again in it when `shipment_version` is not known yet (a
+    remembered meta may be stale: the page counts only if the current one picks the same
+    language and carries the current generations)."""
+    lang = choose_language(guess)
+    keys = {"page": _page_key(token, lang), "tenant": _tenant_key(guess.tenant_id)}
+    if guess.order_id is not None:
+        keys["picks"] = _picks_key(guess.tenant_id, guess.order_id)
+    if shipment_version is None:
+        keys.update(meta=_meta_key(token), shipment=_shipment_key(token))
+    values = cache.get_many(list(keys.values()))
+    got = {name: values.get(key) for name, key in keys.items()}
+    meta = guess
+    if shipment_version is None:
+        shipment_version = _version(keys["shipment"], got["shipment"],
+                                    _page_seconds() * VERSION_SECONDS_FACTOR)
+        meta = got["meta"] if isinstance(got["meta"], Meta) else None
+        if meta is None:
+            _remembered.pop(token, None)
+            return Lookup(None, None, shipment_version, None, None)
+        _remember(token, meta)
+    tenant_version = _version(keys["tenant"], got["tenant"], None)
     current = (tenant_version, shipment_version)
-    page = found.get(keys[0])
-    if meta.versions == current and isinstance(page, Page) and page.versions == current:
+    picks = got.get("picks") if meta.order_id == guess.order_id else None
+    if meta.versions != current:
+        return Lookup(None, None, shipment_version, tenant_version, picks)
+    page = got["page"]
+    if isinstance(page, Page) and page.versions == current and choose_language(meta) == lang:
         return Lookup(page, meta, shipment_version, tenant_version, picks)
-    return Lookup(None, meta if meta.versions == current else None, shipment_version,
-                  tenant_version, picks)
+    return Lookup(None, meta, shipment_version, tenant_version, picks)
+
+
+# Metas this process has seen, newest last: a token's tenant and order never change, and a
+# stale locale or language list is caught by the meta read in the same round trip.
+_remembered: OrderedDict[str, Meta] = OrderedDict()
+REMEMBERED_MAX = 20_000
+
+
+def _remember(token: str, meta: Meta) -> None:
+    _remembered[token] = meta
+    _remembered.move_to_end(token)
+    if len(_remembered) > REMEMBERED_MAX:
+        _remembered.popitem(last=False)
 
 
 def tenant_version(tenant_id: int) -> str:

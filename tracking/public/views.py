@@ -101,7 +101,7 @@ def _render(data: TrackingPageData, found: cache.Lookup, choose) -> cache.Page:
     lang = choose(meta)
     recommendations = []
     if data.settings.show_recommendations and order_id is not None:
-        picks = found.picks if found.meta is not None else cache.picks_get(tenant_id, order_id)
+        picks = found.picks if found.picks is not None else cache.picks_get(tenant_id, order_id)
         if picks is None:
             if cache.picks_claim(tenant_id, order_id):
                 page_picks_fill.delay(tenant_id, order_id)

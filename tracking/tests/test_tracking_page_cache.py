@@ -176,3 +176,19 @@ def test_a_signed_in_member_viewing_a_cached_page_costs_no_sql_either(client, pe
     client.force_login(personas.alice)
     warm(client, parcel)
     assert queries_for(client, parcel.url)[0] == 0
+
+
+def test_a_page_this_process_has_seen_costs_one_cache_round_trip(client, personas,
+                                                                  monkeypatch):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    warm(client, parcel)
+    calls = []
+    real = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: calls.append(keys) or real(keys))
+    assert queries_for(client, parcel.url)[0] == 0
+    assert len(calls) == 1
+    # A remembered meta gone stale (the shopper's language changed) is caught in that trip.
+    with tenant_scope(personas.tenant_a):
+        parcel.customer.locale = "de"
+        parcel.customer.save()
+    assert '<html lang="de">' in queries_for(client, parcel.url)[1]

@@ -64,6 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _harness import print_header, print_line, sigterm_as_interrupt  # noqa: E402
 
 from config import embedded  # noqa: E402
+from scripts.demo import RESTART_WINDOW, RESTARTS_ALLOWED  # noqa: E402
 from tests.demo_stack import MILESTONES, Demo, Store, Traffic, tracking_number  # noqa: E402
 from tests.fakes.sendgrid import FakeSendGrid  # noqa: E402
 from tests.fakes.twilio import FakeTwilio  # noqa: E402
@@ -288,7 +289,12 @@ def workers_killed(bench: Bench) -> list[str]:
     of the worker's main process; its supervisor kills what is left of its group (the pool
     child in the provider call) and starts another. The next kill waits for the new worker."""
     demo, killed, waited = bench.demo, 0, []
+    # The supervisor gives up on a worker that exits more than RESTARTS_ALLOWED times in
+    # RESTART_WINDOW seconds (a crash loop): kills are spaced to stay under that.
+    spacing = max(bench.args.between_kills, RESTART_WINDOW / RESTARTS_ALLOWED + 1)
+    last_kill = -spacing
     for _ in range(bench.args.kills):
+        time.sleep(max(0.0, last_kill + spacing - time.monotonic()))
         workers = demo.pids(WORKER)
         if not workers:
             _wait(lambda: demo.pids(WORKER), "a worker", 60)
@@ -299,10 +305,10 @@ def workers_killed(bench: Bench) -> list[str]:
             waited.append("no send came within 60 s")
             continue
         os.kill(workers[0], signal.SIGKILL)
+        last_kill = time.monotonic()
         killed += 1
         waited.append(f"{time.monotonic() - began:.1f}")
         _wait(lambda w=set(workers): any(p not in w for p in demo.pids(WORKER)), "a new worker", 60)
-        time.sleep(bench.args.between_kills)
     return [f"{killed} workers SIGKILLed mid-send (seconds waited for a send: "
             f"{', '.join(waited)})"]
 
@@ -383,7 +389,7 @@ def main() -> int:
                         help="MESSAGING_SENDING/QUEUED_STUCK_SECONDS for the run (60; quick 10; "
                              "production 600/300)")
     parser.add_argument("--drain-timeout", type=float,
-                        help="seconds a phase may take to drain after its fault (600; quick 120)")
+                        help="seconds a phase may take to drain after its fault (420; quick 120)")
     parser.add_argument("--only", help="comma-separated phases (baseline always runs)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs)")
     args = parser.parse_args()
@@ -392,7 +398,7 @@ def main() -> int:
              "drain_timeout": 120}
     full = {"before": 5, "after": 5, "redis_down": 30, "kills": 10, "provider_errors": 60,
             "provider_hang": 30, "sweep_every": 60, "stuck_after": 60, "ingest_sweep_after": 120,
-            "drain_timeout": 600}
+            "drain_timeout": 420}
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)

@@ -35,7 +35,18 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# HTTPS only in production: plain HTTP is redirected (except /healthz, which load balancers
+# probe over HTTP) and browsers are told to stay on HTTPS for a year. Behind a proxy that
+# redirects itself, SECURE_SSL_REDIRECT=0; before the domain is HTTPS-only, SECURE_HSTS_SECONDS=0.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+# Subdomains of Doorstep's own host only (stores' tracking domains are theirs, not ours).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+# HSTS preloading is a promise to browsers that is slow to take back: the operator's decision
+# (SECURE_HSTS_PRELOAD=1), so `check --deploy` is not asked to warn about it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
 INTERNAL_IPS = env_list("INTERNAL_IPS", [])
 

@@ -158,6 +158,38 @@ def test_a_two_parcel_order_lists_both_each_with_its_status(client, personas):
     assert "On its way" in shown and "Delivered" in shown
 
 
+
+def test_a_parcel_at_a_pickup_point_is_shown_as_what_it_is(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit", "available_for_pickup"))
+    shown = text(page(client, parcel.url))
+    assert "Your parcel is ready to collect" in shown
+    assert "Ready to collect (current step)" in shown and "Collected (not yet)" in shown
+    assert "Out for delivery" not in shown
+
+
+def test_a_stuck_parcel_says_so_honestly(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    with tenant_scope(personas.tenant_a):
+        type(parcel.shipment).objects.filter(pk=parcel.shipment.pk).update(stalled=True)
+    shown = text(page(client, parcel.url))
+    assert "No news from the carrier for a while" in shown
+    assert "often go a day or two without a scan" in shown
+
+
+def test_times_are_in_the_shoppers_time_zone_else_the_shops(client, personas):
+    personas.tenant_a.timezone = "America/New_York"
+    personas.tenant_a.save()
+    shop = make_parcel(personas.tenant_a, statuses=("in_transit",))  # scanned 09:00 UTC
+    shown = text(page(client, f"{shop.url}?lang=de"))
+    assert "4:00 Uhr" in shown or "04:00 Uhr" in shown
+    assert "Zeitzone America/New_York" in shown
+    shopper = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    with tenant_scope(personas.tenant_a):
+        shopper.customer.timezone = "Asia/Tokyo"
+        shopper.customer.save()
+    shown = text(page(client, f"{shopper.url}?lang=de"))
+    assert "18:00 Uhr" in shown and "Zeitzone Asia/Tokyo" in shown
+
 # --- what it never shows, and never loads ---------------------------------------------------
 
 def test_it_never_shows_the_email_phone_street_or_last_name(client, personas):

@@ -53,7 +53,8 @@ app.conf.update(
         "messages-sweep": {"task": "messaging.tasks.messages_sweep_all",
                            "schedule": env_int("MESSAGING_SWEEP_SECONDS", 60)},
         # Tracking-page views counted in Redis, added to the daily rows (tracking/pageviews.py).
-        "page-views-flush": {"task": "tracking.tasks.page_views_flush", "schedule": 60},
+        "page-views-flush": {"task": "tracking.tasks.page_views_flush",
+                             "schedule": env_int("PAGE_VIEWS_FLUSH_SECONDS", 60)},
         # Stored webhook bodies past their retention (WEBHOOK_*RETENTION_DAYS), hourly.
         "webhook-bodies-purge": {"task": "tenants.tasks.inbound_purge_all", "schedule": 3600},
         "invitations-expire": {

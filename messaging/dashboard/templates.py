@@ -43,6 +43,7 @@ from ..rendering import (
     template_version_current,
     template_version_save,
 )
+from ..rendering.limits import TemplateTooCostly
 from .forms import PreviewSourceForm, TemplateDraftForm
 
 LOCALES = [code for code, _ in settings.LANGUAGES]
@@ -118,6 +119,8 @@ def _render_draft(request: HttpRequest, template: Template, form: TemplateDraftF
     version.compiled_html = check.compiled_html  # compiled by the check: not twice
     try:
         return render_message(version, context)
+    except TemplateTooCostly as exc:  # past a limit with this order's data (limits.py)
+        raise ValidationFailed("The template has errors.", details={"body": [str(exc)]}) from None
     except Exception as exc:  # noqa: BLE001 - real data can fail where the sample did not
         raise ValidationFailed("The template has errors.", details={
             "body": [f"{type(exc).__name__}: {exc}"]}) from None

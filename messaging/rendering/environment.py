@@ -106,8 +106,9 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         if isinstance(source, str):
             source = self.parse(source, name, filename)
         limits.guard(source).set_environment(self)
-        # Constant folding runs filters on literals at compile time: they count like a render.
-        with limits.budget():
+        # Constant folding runs filters on literals at compile time: they count like a render
+        # (its own budget: a version compiled during a message's render is not that render).
+        with limits.budget(fresh=True):
             return super().compile(source, name, filename, raw, defer_init)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:

@@ -82,12 +82,14 @@ _budget: ContextVar[Budget | None] = ContextVar("template_budget", default=None)
 
 class budget:
     """`with budget():` a render's costs are counted against a new Budget, or against the one
-    already open (a message's parts share one; so does a template compiled while rendering)."""
+    already open (a message's parts share one). `fresh`: a new one whatever is open (a compile,
+    which must not spend the render's time nor fail it because the first compile was slow)."""
 
     __slots__ = ("token",)
 
-    def __init__(self, seconds: float = TIME_LIMIT) -> None:
-        self.token = None if _budget.get() is not None else _budget.set(Budget(seconds))
+    def __init__(self, seconds: float = TIME_LIMIT, *, fresh: bool = False) -> None:
+        self.token = (_budget.set(Budget(seconds)) if fresh or _budget.get() is None
+                      else None)
 
     def __enter__(self) -> None:
         return None

@@ -84,6 +84,28 @@ def test_the_dashboard_preview_of_the_reported_templates_says_why_within_a_secon
     assert "template-error" in page and "would take too much work to render" in page
 
 
+def test_the_preview_with_a_real_order_past_a_limit_says_why(client, personas):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from orders import services as order_services
+
+    with tenant_scope(personas.tenant_a):
+        order, _ = order_services.order_upsert(personas.tenant_a, order_services.OrderInput(
+            external_id="big-1", number="#" + "9" * 31, currency="EUR",
+            placed_at=datetime(2026, 11, 1, tzinfo=UTC),
+            customer=order_services.CustomerInput(external_id="c-big", email="kim@example.test"),
+            lines=[order_services.LineInput(title="Tent", quantity=1, unit_price=Decimal("9"))]))
+    template = make_template(personas.tenant_a, channel="sms")
+    client.force_login(personas.alice)
+    # The sample order's number is short: the check passes, this order's data does not.
+    body = "{{ 'x' * (order.number|length ** 4) }}"
+    page = client.post(reverse("messaging:template-preview", args=[template.pk]), {
+        "locale": "en", "body": body, "order": order.pk, "milestone": "shipped"}).content.decode()
+    assert "template-error" in page
+    assert "would take too much work to render: `*` would make a value of 1,048,576" in page
+
+
 def test_saving_them_in_the_dashboard_keeps_the_form_with_the_reason(client, personas):
     template = make_template(personas.tenant_a, channel="sms")
     client.force_login(personas.alice)

@@ -21,6 +21,9 @@ class TrackingSettingsSerializer(StrictModelSerializer):
         child=serializers.IntegerField(**_HOURS), required=False,
         help_text="Per-carrier limit for silence in transit, in business hours, e.g. "
                   '{"USPS": 96}. Carrier names are stored as carrier codes (upper case).')
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When the thresholds last changed; null while they are the defaults.")
 
     class Meta:
         model = TrackingSettings

@@ -48,4 +48,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name per vocabulary where a field name (`status`) is shared by several.
     "ENUM_NAME_OVERRIDES": {"TrackingStatusEnum": "tracking.statuses.TrackingStatus"},
+    # The error responses every operation can give, in the one error shape (config/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api.schema.document_errors"],
 }

@@ -8,7 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.serializers import StrictSerializer
+from config.api.serializers import LocalTimeField, OutputModelSerializer, StrictSerializer
 
 from ..journeys.triggers import TRIGGER_CHOICES
 from ..models import Channel, Journey, JourneyRule, Message, MessageEvent, Template, TemplateVersion
@@ -41,14 +41,14 @@ class MessageFilterSerializer(StrictSerializer):
                                       help_text="E-mail address (any case) or E.164 number.")
 
 
-class MessageEventSerializer(serializers.ModelSerializer):
+class MessageEventSerializer(OutputModelSerializer):
     class Meta:
         model = MessageEvent
         fields = ["id", "kind", "occurred_at", "source", "provider_event_id", "data", "created_at"]
         read_only_fields = fields
 
 
-class TemplateVersionRefSerializer(serializers.ModelSerializer):
+class TemplateVersionRefSerializer(OutputModelSerializer):
     class Meta:
         model = TemplateVersion
         fields = ["id", "template_id", "number", "locale"]
@@ -60,7 +60,7 @@ class MessageOrderSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(OutputModelSerializer):
     order = MessageOrderSerializer(allow_null=True, read_only=True)
     template_version = TemplateVersionRefSerializer(allow_null=True, read_only=True)
     events = MessageEventSerializer(many=True, read_only=True,
@@ -90,9 +90,11 @@ class MessageResendInputSerializer(StrictSerializer):
 
 # --- journeys ----------------------------------------------------------------------------
 
-class JourneyRuleSerializer(serializers.ModelSerializer):
+class JourneyRuleSerializer(OutputModelSerializer):
     template = serializers.IntegerField(source="template_id", read_only=True)
     template_key = serializers.CharField(source="template.key", read_only=True)
+    quiet_hours_start = LocalTimeField(read_only=True, allow_null=True)
+    quiet_hours_end = LocalTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = JourneyRule
@@ -113,11 +115,11 @@ class JourneyRuleInputSerializer(StrictSerializer):
                                              help_text="Wait after the milestone, e.g. 4320 "
                                                        "(three days) for a review request.")
     conditions = serializers.DictField(required=False, help_text=CONDITIONS_HELP)
-    quiet_hours_start = serializers.TimeField(
+    quiet_hours_start = LocalTimeField(
         required=False, allow_null=True,
         help_text="Local time in the shopper's timezone when sending pauses; both ends or "
                   "neither. Left out on an SMS rule: 21:00–08:00. null: no quiet hours.")
-    quiet_hours_end = serializers.TimeField(required=False, allow_null=True)
+    quiet_hours_end = LocalTimeField(required=False, allow_null=True)
     enabled = serializers.BooleanField(default=True)
 
 
@@ -132,7 +134,7 @@ class JourneyRulePatchSerializer(JourneyRuleInputSerializer):
         return fields
 
 
-class JourneySerializer(serializers.ModelSerializer):
+class JourneySerializer(OutputModelSerializer):
     rules = JourneyRuleSerializer(many=True, read_only=True)
 
     class Meta:
@@ -161,7 +163,7 @@ class TemplateFilterSerializer(StrictSerializer):
     key = serializers.CharField(required=False)
 
 
-class TemplateVersionSerializer(serializers.ModelSerializer):
+class TemplateVersionSerializer(OutputModelSerializer):
     created_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -177,7 +179,7 @@ class TemplateVersionSerializer(serializers.ModelSerializer):
         return user.email if user else None
 
 
-class TemplateSerializer(serializers.ModelSerializer):
+class TemplateSerializer(OutputModelSerializer):
     current_versions = serializers.SerializerMethodField()
 
     class Meta:

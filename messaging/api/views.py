@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -102,7 +102,11 @@ class MessageResendApi(TenantApiView):
     required_perms = {"POST": Perm.MESSAGES_MANAGE}
 
     @extend_schema(
-        request=MessageResendInputSerializer, responses={202: MessageSerializer},
+        request=MessageResendInputSerializer,
+        responses={202: MessageSerializer,
+                   409: OpenApiResponse(description="`conflict`: the message is neither failed "
+                                                    "nor uncertain; `confirmation_required`: "
+                                                    "uncertain, not confirmed.")},
         summary="Send a failed message again",
         description="Puts the same message back in the outbox, due now. Only `failed` and "
                     "`uncertain` messages; an uncertain one needs `confirmed_not_received: "

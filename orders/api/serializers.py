@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.serializers import StrictSerializer
+from config.api.serializers import OutputModelSerializer, StrictSerializer
 
 from ..models import MONEY, ConsentSource, Customer, LineItem, Order, OrderEvent, Product, currency_code, e164
 from ..services import CustomerInput, LineInput, OrderInput, ProductInput
@@ -205,7 +205,7 @@ class ConsentsSerializer(serializers.Serializer):
     marketing_sms = ConsentStateSerializer()
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(OutputModelSerializer):
     consents = serializers.SerializerMethodField()
 
     class Meta:
@@ -222,7 +222,7 @@ class CustomerSerializer(serializers.ModelSerializer):
                 for channel in Customer.CONSENT_CHANNELS}
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(OutputModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "external_id", "sku", "title", "category", "tags", "url", "image_url",
@@ -236,7 +236,7 @@ class ProductBatchResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text="Products that existed (now as sent).")
 
 
-class LineItemSerializer(serializers.ModelSerializer):
+class LineItemSerializer(OutputModelSerializer):
     product_external_id = serializers.CharField(source="product.external_id", allow_null=True,
                                                 default=None)
 
@@ -246,14 +246,14 @@ class LineItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderEventSerializer(serializers.ModelSerializer):
+class OrderEventSerializer(OutputModelSerializer):
     class Meta:
         model = OrderEvent
         fields = ["kind", "occurred_at", "actor", "summary", "data"]
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(OutputModelSerializer):
     customer = CustomerSerializer(allow_null=True)
     lines = LineItemSerializer(many=True)
 

@@ -7,7 +7,12 @@ orders, and orders never import from above.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -166,7 +171,9 @@ class OrderListApi(TenantApiView):
 
     @extend_schema(
         request=OrderInputSerializer,
-        responses={201: OrderSerializer, 200: OrderSerializer},
+        responses={201: OrderSerializer, 200: OrderSerializer,
+                   409: OpenApiResponse(description="`conflict`: the number belongs to another "
+                                                    "order.")},
         summary="Create or update an order (with its lines and customer) by external_id",
         description="Send the whole order each time: the lines sent replace the stored ones, and "
                     "optional fields left out take their defaults. A new order is confirmed "

@@ -26,7 +26,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.serializers import QUERY_STRING
 from config.errors import ValidationFailed
+from config.untrusted import digits_int
 from tenants.models import Tenant
 
 NON_FIELD = "non_field_errors"
@@ -87,10 +89,12 @@ def validated(serializer: serializers.BaseSerializer) -> dict | list:
 
 def query_filters(request: Request, serializer_class: type[serializers.Serializer]) -> dict:
     """The list filters in the query string, validated by a strict serializer: a misspelt
-    filter is an error, never a silently unfiltered list. Blank values mean "any"."""
+    filter is an error, never a silently unfiltered list. A blank value is as if left out
+    (every query parameter's `allowEmptyValue` in the schema, config/api/schema.py)."""
     params = {key: value for key, value in request.query_params.items()
               if key not in PAGINATION_PARAMS and value != ""}
-    return dict(validated(serializer_class(data=params)))
+    # Query values are strings: the serializer parses them (the JSON type check is for bodies).
+    return dict(validated(serializer_class(data=params, context={QUERY_STRING: True})))
 
 
 # --- lists -----------------------------------------------------------------------------
@@ -108,7 +112,22 @@ class ApiCursorPagination(CursorPagination):
         if ordering is not None:
             self.ordering = ordering
 
+    def get_page_size(self, request) -> int:
+        """DRF falls back to the default for a page size it cannot read; the schema says a
+        whole number from 1 (or blank: the default), so anything else is a 400."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if not raw:
+            return self.page_size
+        size = digits_int(raw)
+        if not size:
+            raise ValidationFailed("Some fields are not valid; see details.", details={
+                self.page_size_query_param: [f"A whole number from 1 (at most {MAX_PAGE_SIZE} "
+                                             "are sent)."]})
+        return min(size, self.max_page_size)
+
     def decode_cursor(self, request):
+        if request.query_params.get(self.cursor_query_param) == "":
+            return None  # blank: the first page, as if left out
         try:
             return super().decode_cursor(request)
         except NotFound:
@@ -128,8 +147,9 @@ def paginated_response(request: Request, view, queryset, serializer_class, *,
 PAGINATION_PARAMETERS = [
     OpenApiParameter("cursor", str, description="Opaque position from a previous page's "
                                                 "`next` or `previous` link."),
-    OpenApiParameter("page_size", int, description=f"Items per page: {PAGE_SIZE} by default, "
-                                                   f"at most {MAX_PAGE_SIZE}."),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1},
+                     description=f"Items per page: {PAGE_SIZE} by default; more than "
+                                 f"{MAX_PAGE_SIZE} are sent as {MAX_PAGE_SIZE}."),
 ]
 
 

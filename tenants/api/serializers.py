@@ -4,14 +4,14 @@ import re
 
 from rest_framework import serializers
 
-from config.api.serializers import StrictModelSerializer, StrictSerializer
+from config.api.serializers import OutputModelSerializer, StrictModelSerializer, StrictSerializer
 from tenants.credentials import CREDENTIAL_SPECS
 from tenants.models import Brand, Tenant
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-class TenantSerializer(serializers.ModelSerializer):
+class TenantSerializer(OutputModelSerializer):
     class Meta:
         model = Tenant
         fields = ["slug", "name", "timezone", "default_locale", "status", "require_two_factor",

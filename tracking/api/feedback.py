@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from config.api.serializers import StrictSerializer
+from config.api.serializers import OutputModelSerializer, StrictSerializer
 from config.errors import NotFound
 from tenants.access import access_scoped
 from tenants.api.base import (
@@ -36,7 +36,7 @@ class FeedbackFilterSerializer(StrictSerializer):
     created_before = serializers.DateTimeField(required=False, help_text="Given before.")
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(OutputModelSerializer):
     tracking_number = serializers.CharField(source="shipment.tracking_number", read_only=True)
     order_id = serializers.IntegerField(source="shipment.order_id", read_only=True,
                                         allow_null=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api.serializers import StrictSerializer
+from config.api.serializers import OutputModelSerializer, StrictSerializer
 from orders.api.serializers import OrderEventSerializer, OrderSerializer
 
 from ..models import Shipment, ShipmentItem, TrackingEvent
@@ -85,7 +85,7 @@ class TrackingEventFilterSerializer(StrictSerializer):
 
 # --- output ----------------------------------------------------------------------------
 
-class TrackingEventSerializer(serializers.ModelSerializer):
+class TrackingEventSerializer(OutputModelSerializer):
     class Meta:
         model = TrackingEvent
         fields = ["id", "shipment_id", "carrier", "tracking_number", "occurred_at", "status",
@@ -94,7 +94,7 @@ class TrackingEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShipmentItemSerializer(serializers.ModelSerializer):
+class ShipmentItemSerializer(OutputModelSerializer):
     line = serializers.IntegerField(source="line_item.position", read_only=True)
     sku = serializers.CharField(source="line_item.sku", read_only=True)
     title = serializers.CharField(source="line_item.title", read_only=True)
@@ -111,7 +111,7 @@ class ShipmentOrderSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
+class ShipmentSerializer(OutputModelSerializer):
     """A shipment as `selectors.shipment_list` reads it (with its `tracking_domain`)."""
 
     order = ShipmentOrderSerializer(allow_null=True, read_only=True)

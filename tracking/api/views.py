@@ -5,8 +5,9 @@ order detail with its shipments."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.response import Response
 
 from config.errors import Conflict, PayloadTooLarge, ValidationFailed
@@ -25,6 +26,7 @@ from tenants.inbound import inbound_store
 from tenants.permissions import Perm
 
 from .. import selectors, services
+from ..carriers import generic
 from .serializers import (
     OrderDetailSerializer,
     ShipmentDetailSerializer,
@@ -93,7 +95,9 @@ class ShipmentListApi(TenantApiView):
 
     @extend_schema(
         request=ShipmentInputSerializer,
-        responses={201: ShipmentDetailSerializer, 200: ShipmentDetailSerializer},
+        responses={201: ShipmentDetailSerializer, 200: ShipmentDetailSerializer,
+                   409: OpenApiResponse(description="`conflict`: the tracking number belongs "
+                                                    "to another order's shipment.")},
         summary="Create a shipment (carrier + tracking number), attached to an order",
         description="Idempotent by carrier + tracking number: sending it again answers 200 and "
                     "adds only items not yet recorded. Events that arrived for the tracking "
@@ -176,17 +180,7 @@ class TrackingEventListApi(TenantApiView):
             "unknown. The body is stored first and processed asynchronously; an event is stored "
             "once however often it is sent (by `event_id`, else by its content). Validation "
             "errors name the item and field, e.g. `[3].occurred_at`."),
-        request={"application/json": inline_serializer("TrackingEventInput", {
-            "tracking_number": serializers.CharField(),
-            "carrier": serializers.CharField(),
-            "status": serializers.CharField(),
-            "occurred_at": serializers.DateTimeField(),
-            "message": serializers.CharField(required=False),
-            "location": serializers.JSONField(required=False),
-            "event_id": serializers.CharField(required=False),
-            "estimated_delivery": serializers.DateField(required=False),
-            "exception_cause": serializers.CharField(required=False),
-        })},
+        request={"application/json": generic.BODY_SCHEMA},
         responses={202: inline_serializer("TrackingEventReceipt", {
             "received": serializers.IntegerField(), "status": serializers.CharField(),
             "events": serializers.IntegerField()})},
@@ -196,6 +190,10 @@ class TrackingEventListApi(TenantApiView):
             "location": {"city": "Köln", "country": "DE"}, "event_id": "scan-8812"})],
     )
     def post(self, request):
+        # No parser runs here (the raw body is stored first), so the media type is checked
+        # as the JSON parser would: anything else is a 415, never a stored body nobody can read.
+        if request.content_type.partition(";")[0].strip().lower() != "application/json":
+            raise UnsupportedMediaType(request.content_type)
         limit = settings.API_MAX_BODY_BYTES
         body = request._request.read(limit + 1)
         if len(body) > limit:

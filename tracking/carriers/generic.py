@@ -35,6 +35,42 @@ MAX_LENGTHS = {"tracking_number": 100, "carrier": 50, "event_id": 200, "message"
 LOCATION_FIELDS = ("city", "state", "country", "postal_code")
 
 
+def _nullable(schema: dict) -> dict:
+    return {**schema, "nullable": True}
+
+
+_EMPTY = {"type": "string", "maxLength": 0}
+# What parse_data accepts, as the OpenAPI schema of POST /api/v1/tracking-events/: the same
+# names, limits and vocabularies, so the schema and the validation cannot drift apart.
+EVENT_SCHEMA: dict = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": list(REQUIRED),
+    "properties": {
+        **{name: {"type": "string", "minLength": 1, "maxLength": MAX_LENGTHS.get(name, 100)}
+           for name in ("tracking_number", "carrier")},
+        "status": {"type": "string", "enum": list(TrackingStatus.values)},
+        "occurred_at": {"type": "string", "format": "date-time",
+                        "description": "With a UTC offset or Z."},
+        "message": _nullable({"type": "string", "maxLength": MAX_LENGTHS["message"]}),
+        "location": _nullable({"oneOf": [
+            {"type": "string", "description": "e.g. \"Berlin, DE\"; the first 200 characters."},
+            {"type": "object", "additionalProperties": False,
+             "properties": {name: _nullable({"type": "string"}) for name in LOCATION_FIELDS}},
+        ]}),
+        "event_id": _nullable({"type": "string", "maxLength": MAX_LENGTHS["event_id"],
+                               "description": "Your id for the event: sent again, stored once."}),
+        "estimated_delivery": _nullable({"oneOf": [{"type": "string", "format": "date"}, _EMPTY]}),
+        "exception_cause": _nullable({"type": "string",
+                                      "enum": [*ExceptionCause.values, ""]}),
+    },
+}
+BODY_SCHEMA: dict = {"oneOf": [
+    EVENT_SCHEMA,
+    {"type": "array", "items": EVENT_SCHEMA, "minItems": 1, "maxItems": MAX_EVENTS},
+]}
+
+
 class GenericEventParser:
     """Adapter-like, but not in the webhook registry: this API is reached with an API key."""
 

@@ -39,8 +39,16 @@ def a_busy_store(tenant: Tenant) -> None:
             external_id="o-1", number="#1", placed_at=datetime(2026, 3, 2, tzinfo=UTC),
             currency="EUR", customer=CustomerInput(external_id="c-1", email="sam@example.test"),
             lines=[LineInput(title="Tent", quantity=1, unit_price=Decimal("120.00"))]))
-        tracking_services.shipment_create(tenant, carrier="UPS", tracking_number="1ZDEL",
-                                          order=order)
+        shipment = tracking_services.shipment_create(tenant, carrier="UPS",
+                                                     tracking_number="1ZDEL", order=order)
+        # What the shopper's tracking page leaves: its settings, a rating, a day's views.
+        from tracking.models import DeliveryFeedback, ShipmentPageViewDay
+        from tracking.services.page_settings import tracking_page_settings_update
+
+        tracking_page_settings_update(tenant, returns_enabled=True)
+        DeliveryFeedback.objects.create(shipment=shipment, rating=5)
+        ShipmentPageViewDay.objects.create(shipment=shipment, day=datetime(2026, 3, 4).date(),
+                                           source="email", views=3)
 
 
 def test_deleting_a_store_removes_everything_it_owns_and_nothing_else(personas,
@@ -50,7 +58,8 @@ def test_deleting_a_store_removes_everything_it_owns_and_nothing_else(personas,
         a_busy_store(alpha)
         a_busy_store(beta)
     assert {"messaging.JourneyRule", "messaging.Template", "orders.Order",
-            "tracking.Shipment"} <= set(owned_rows(alpha.pk))
+            "tracking.Shipment", "tracking.TrackingPageSettings", "tracking.DeliveryFeedback",
+            "tracking.ShipmentPageViewDay"} <= set(owned_rows(alpha.pk))
     beta_before = owned_rows(beta.pk)
 
     Tenant.objects.filter(pk=alpha.pk).delete()

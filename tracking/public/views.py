@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from config.utm import utm_added
 from config.views import shopper_page
@@ -64,7 +64,7 @@ def _language_chooser(request: HttpRequest):
 
 
 @shopper_page
-@require_GET
+@require_safe  # GET, and HEAD for link checkers (not counted as a view)
 def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
     """A parcel's page. Cached: no SQL. Not cached: one statement, and one more for the
     recommended products when the order has picks."""

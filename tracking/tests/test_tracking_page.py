@@ -328,3 +328,10 @@ def test_the_switcher_offers_the_shops_languages(client, personas,
         TrackingPageSettings.objects.create(languages=["de", "en"])
     html = page(client, f"{parcel.url}?lang=fr")  # not offered: the shopper's, else the shop's
     assert '<html lang="en">' in html and "Français" not in html
+
+
+def test_a_head_request_gets_the_headers_without_the_page(client, personas):
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    response = client.head(parcel.url)
+    assert response.status_code == 200 and response.content == b""
+    assert response["Referrer-Policy"] == "no-referrer"

@@ -109,7 +109,9 @@ class TemplateSandbox(ImmutableSandboxedEnvironment):
         # Constant folding runs filters on literals at compile time: they count like a render
         # (its own budget: a version compiled during a message's render is not that render).
         with limits.budget(fresh=True):
-            return super().compile(source, name, filename, raw, defer_init)
+            if raw:
+                return super().compile(source, name, filename, raw=True, defer_init=defer_init)
+            return super().compile(source, name, filename, defer_init=defer_init)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         limits.binop(operator, left, right)

@@ -402,7 +402,7 @@ class _Guard(NodeTransformer):
         return _hook("sized", [node], node.lineno)
 
 
-def _hook(name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
+def _hook(name: str, args: list[Any], lineno: int) -> nodes.Call:
     return nodes.Call(nodes.EnvironmentAttribute(name, lineno=lineno), args, [], None, None,
                       lineno=lineno)
 

@@ -211,7 +211,7 @@ class TrackingPageSettings(TenantScopedModel):
 
 class DeliveryFeedback(TenantScopedModel):
     """The shopper's rating of a delivery: one per shipment, changeable for
-    FEEDBACK_EDIT_DAYS after it was first given, then read-only."""
+    EDIT_DAYS after it was first given, then read-only."""
 
     LOW_RATING = 2  # ratings at or below it are flagged for agents
     EDIT_DAYS = 14  # the shopper may change a rating this long after first giving it

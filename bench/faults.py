@@ -13,11 +13,14 @@ was applied and sent, what was lost or duplicated, how many messages were surfac
                   tests.demo_stack.Traffic, which retries what is refused as a carrier and a
                   retailer's system would
 
-Each phase: traffic for `--before` seconds, the fault, traffic for `--after` seconds, then
-the phase's remaining steps until accepted; recovery is timed from the end of the fault
-until every scan offered is a TrackingEvent and every message of the phase's orders is final.
-The baseline phase has no fault (its "end" is the same moment): the ratio says how much
-longer a fault makes the drain than traffic alone.
+Each phase: traffic throughout; the fault after `--before` seconds. Its backlog is what was
+ordered until `--after` seconds past the fault's end; recovery is timed from the end of the
+fault until every scan offered for the backlog is a TrackingEvent and every message its
+orders should have is planned and final, traffic still coming. Then traffic stops, the
+phase's last orders settle, and all of them are counted. The baseline phase has no fault (its
+"end" is the same moment): the ratio says how much longer a fault makes the drain than
+traffic alone. Sweep timing: see --help (the full form keeps production's, but for how soon
+an interrupted send becomes `uncertain`).
 
 Counted per phase (its orders only):
     events offered    distinct scans in EasyPost webhooks answered 2xx

@@ -1,5 +1,5 @@
-"""The tracking page's cache (Django's cache: Redis), per shipment and language, and how it
-is forgotten. A cached page is served without one SQL statement.
+"""The tracking page's cache (Redis, through config.redis_client), per shipment and language,
+and how it is forgotten. A cached page is served without one SQL statement.
 
     keys (all under the cache's KEY_PREFIX)
       tp:m:<token>            meta: tenant, shipment, order, the shopper's locale, the shop's
@@ -32,19 +32,53 @@ pages, so a later view shows them.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
 from config import db
+from config.redis_client import redis_client, redis_key
 from orders.models import Order
 
 from ..models import Shipment
+
+
+class _Store:
+    """The few Redis operations the page needs, on the process's one client
+    (config.redis_client), keys under the deployment's prefix, values as bytes (see
+    `_encode`/`_decode`). Not Django's cache API: it builds a Redis client per call, whose
+    response callbacks cost more than the cached page's whole MGET (measured on a loaded
+    machine: 815 µs a get_many, 306 µs the same MGET here)."""
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        values = cast(list[bytes | None], redis_client().mget([redis_key(key) for key in keys]))
+        return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+
+    def get(self, key: str) -> bytes | None:
+        return cast(bytes | None, redis_client().get(redis_key(key)))
+
+    def add(self, key: str, value: bytes, timeout: int | None) -> bool:
+        return bool(redis_client().set(redis_key(key), value, nx=True, ex=timeout))
+
+    def set_many(self, values: dict[str, bytes], timeout: int) -> None:
+        pipe = redis_client().pipeline(transaction=False)
+        for key, value in values.items():
+            pipe.set(redis_key(key), value, ex=timeout)
+        pipe.execute()
+
+    def delete_many(self, keys: list[str]) -> None:
+        if keys:
+            redis_client().delete(*[redis_key(key) for key in keys])
+
+
+store = _Store()
+
 
 VERSION_SECONDS_FACTOR = 2  # a shipment's generation outlives the pages that carry it
 
@@ -65,6 +99,34 @@ class Page:
     versions: tuple[str, str]
     lang: str
     body: bytes
+
+
+def _encode_meta(meta: Meta) -> bytes:
+    return json.dumps(asdict(meta)).encode()
+
+
+def _decode_meta(raw: bytes | None) -> Meta | None:
+    try:
+        found = json.loads(raw) if raw else None
+        if not isinstance(found, dict):
+            return None
+        return Meta(**{**found, "offered": tuple(found["offered"]),
+                       "versions": tuple(found["versions"])})
+    except (ValueError, TypeError, KeyError):
+        return None  # another version's entry: a miss
+
+
+def _encode_page(page: Page) -> bytes:
+    """Three header lines (generations, language), then the HTML as it is sent."""
+    return "\n".join([*page.versions, page.lang, ""]).encode() + page.body
+
+
+def _decode_page(raw: bytes | None) -> Page | None:
+    parts = raw.split(b"\n", 3) if raw else []
+    if len(parts) != 4:
+        return None
+    tenant_version, shipment_version, lang, body = parts
+    return Page((tenant_version.decode(), shipment_version.decode()), lang.decode(), body)
 
 
 @dataclass
@@ -103,15 +165,16 @@ def _page_seconds() -> int:
     return settings.TRACKING_PAGE_CACHE_SECONDS
 
 
-def _version(key: str, found: str | None, timeout: int | None) -> str:
+def _version(key: str, found: bytes | None, timeout: int | None) -> str:
     """The generation under `key`: `found`, else a new random one (unless another process
     made one first, which then wins)."""
     if found is not None:
-        return found
+        return found.decode()
     fresh = secrets.token_hex(6)
-    if cache.add(key, fresh, timeout):
+    if store.add(key, fresh.encode(), timeout):
         return fresh
-    return cache.get(key) or fresh
+    again = store.get(key)
+    return again.decode() if again is not None else fresh
 
 
 def page_lookup(token: str, choose_language) -> Lookup:
@@ -121,11 +184,11 @@ def page_lookup(token: str, choose_language) -> Lookup:
     remembered = _remembered.get(token)
     if remembered is None:
         meta_key, shipment_key = _meta_key(token), _shipment_key(token)
-        found = cache.get_many([meta_key, shipment_key])
+        found = store.get_many([meta_key, shipment_key])
         shipment_version = _version(shipment_key, found.get(shipment_key),
                                     _page_seconds() * VERSION_SECONDS_FACTOR)
-        meta = found.get(meta_key)
-        if not isinstance(meta, Meta):
+        meta = _decode_meta(found.get(meta_key))
+        if meta is None:
             return Lookup(None, None, shipment_version, None, None)
         _remember(token, meta)
         return _lookup(token, meta, choose_language, {}, shipment_version)
@@ -144,24 +207,25 @@ def _lookup(token: str, guess: Meta, choose_language, found: dict | None,
         keys["picks"] = _picks_key(guess.tenant_id, guess.order_id)
     if shipment_version is None:
         keys.update(meta=_meta_key(token), shipment=_shipment_key(token))
-    values = cache.get_many(list(keys.values()))
+    values = store.get_many(list(keys.values()))
     got = {name: values.get(key) for name, key in keys.items()}
     meta = guess
     if shipment_version is None:
         shipment_version = _version(keys["shipment"], got["shipment"],
                                     _page_seconds() * VERSION_SECONDS_FACTOR)
-        meta = got["meta"] if isinstance(got["meta"], Meta) else None
-        if meta is None:
+        current_meta = _decode_meta(got["meta"])
+        if current_meta is None:
             _remembered.pop(token, None)
             return Lookup(None, None, shipment_version, None, None)
+        meta = current_meta
         _remember(token, meta)
     tenant_version = _version(keys["tenant"], got["tenant"], None)
     current = (tenant_version, shipment_version)
-    picks = got.get("picks") if meta.order_id == guess.order_id else None
+    picks = _decode_picks(got.get("picks")) if meta.order_id == guess.order_id else None
     if meta.versions != current:
         return Lookup(None, None, shipment_version, tenant_version, picks)
-    page = got["page"]
-    if isinstance(page, Page) and page.versions == current and choose_language(meta) == lang:
+    page = _decode_page(got["page"])
+    if page is not None and page.versions == current and choose_language(meta) == lang:
         return Lookup(page, meta, shipment_version, tenant_version, picks)
     return Lookup(None, meta, shipment_version, tenant_version, picks)
 
@@ -181,26 +245,35 @@ def _remember(token: str, meta: Meta) -> None:
 
 def tenant_version(tenant_id: int) -> str:
     key = _tenant_key(tenant_id)
-    return _version(key, cache.get(key), None)
+    return _version(key, store.get(key), None)
 
 
 def page_store(token: str, meta: Meta, page: Page) -> None:
-    cache.set_many({_meta_key(token): meta, _page_key(token, page.lang): page},
+    store.set_many({_meta_key(token): _encode_meta(meta),
+                    _page_key(token, page.lang): _encode_page(page)},
                    _page_seconds())
 
 
 def picks_get(tenant_id: int, order_id: int) -> list[int] | None:
-    return cache.get(_picks_key(tenant_id, order_id))
+    return _decode_picks(store.get(_picks_key(tenant_id, order_id)))
+
+
+def _decode_picks(raw: bytes | None) -> list[int] | None:
+    try:
+        found = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return [int(pk) for pk in found] if isinstance(found, list) else None
 
 
 def picks_store(tenant_id: int, order_id: int, product_ids: list[int]) -> None:
-    cache.set(_picks_key(tenant_id, order_id), product_ids,
-              settings.TRACKING_PAGE_PICKS_SECONDS)
+    store.set_many({_picks_key(tenant_id, order_id): json.dumps(product_ids).encode()},
+                   settings.TRACKING_PAGE_PICKS_SECONDS)
 
 
 def picks_claim(tenant_id: int, order_id: int) -> bool:
     """True once per order and page lifetime: the caller queues the picks' computation."""
-    return cache.add(f"tp:rq:{tenant_id}:{order_id}", 1, _page_seconds())
+    return store.add(f"tp:rq:{tenant_id}:{order_id}", b"1", _page_seconds())
 
 
 def tracking_page_forget(tenant_id: int, shipment_ids: Iterable[int] | None = None, *,
@@ -219,11 +292,11 @@ def tracking_page_forget(tenant_id: int, shipment_ids: Iterable[int] | None = No
 def _forget(tenant_id: int, *, shipments: list[int] | None, orders: list[int] | None,
             customers: list[int] | None) -> None:
     if shipments is None and orders is None and customers is None:
-        cache.delete(_tenant_key(tenant_id))
+        store.delete_many([_tenant_key(tenant_id)])
         return
     tokens = _tokens(tenant_id, shipments or [], orders or [], customers or [])
     if tokens:
-        cache.delete_many([_shipment_key(token) for token in tokens])
+        store.delete_many([_shipment_key(token) for token in tokens])
 
 
 def _tokens(tenant_id: int, shipment_ids: list[int], order_ids: list[int],

@@ -47,7 +47,7 @@ def test_an_uncached_page_costs_at_most_two_statements_and_a_cached_one_none(cli
     parcel = make_parcel(personas.tenant_a, statuses=("pending", "in_transit", "delivered"))
     make_order(personas.tenant_a, products=[{"title": "Trail Lantern", "category": "Lights"}])
     warm(client, parcel)  # the order's recommendations are now cached
-    cache.delete(f"tp:v:{parcel.shipment.public_token}")
+    page_cache.store.delete_many([f"tp:v:{parcel.shipment.public_token}"])
     uncached, html = queries_for(client, parcel.url)
     assert uncached <= 2
     assert "Goes well with your order" in html
@@ -143,7 +143,7 @@ def test_a_page_rendered_across_a_change_is_not_served_after_it(client, personas
 def test_an_evicted_generation_costs_a_render_never_a_stale_page(client, personas):
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
     warm(client, parcel)
-    cache.delete(f"tp:t:{personas.tenant_a.pk}")
+    page_cache.store.delete_many([f"tp:t:{personas.tenant_a.pk}"])
     assert queries_for(client, parcel.url)[0] >= 1
     assert queries_for(client, parcel.url)[0] == 0
 
@@ -183,8 +183,9 @@ def test_a_page_this_process_has_seen_costs_one_cache_round_trip(client, persona
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
     warm(client, parcel)
     calls = []
-    real = cache.get_many
-    monkeypatch.setattr(cache, "get_many", lambda keys: calls.append(keys) or real(keys))
+    real = page_cache.store.get_many
+    monkeypatch.setattr(page_cache.store, "get_many",
+                        lambda keys: calls.append(keys) or real(keys))
     assert queries_for(client, parcel.url)[0] == 0
     assert len(calls) == 1
     # A remembered meta gone stale (the shopper's language changed) is caught in that trip.

@@ -380,6 +380,8 @@ def queries_per_page(store: Store, fresh: Tokens, count: int) -> tuple[int, int,
         with CaptureQueriesContext(connection) as again:
             statuses.append(client.get(path).status_code)
         uncached, cached = max(uncached, len(first)), max(cached, len(again))
+        for query in again.captured_queries:  # what a cached page should not have asked
+            print(f"# a cached page ran SQL: {query['sql'][:300]}")
     return uncached, cached, statuses
 
 

@@ -8,12 +8,16 @@ what a window and a budget mean for them, and count here.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime
 from ipaddress import ip_address
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 def window_count(key: str, window: float, count: int = 1, *, now: datetime) -> tuple[int, float]:
@@ -24,12 +28,18 @@ def window_count(key: str, window: float, count: int = 1, *, now: datetime) -> t
     slot = math.floor(ts / window)
     counter = f"rate:{key}:{slot}"
     timeout = int(window) + 60
-    cache.add(counter, 0, timeout=timeout)  # a no-op when it exists: concurrent firsts count once
     try:
-        used = cache.incr(counter, count)
-    except ValueError:  # evicted between add and incr: count from here
-        cache.add(counter, count, timeout=timeout)
-        used = count
+        cache.add(counter, 0, timeout=timeout)  # a no-op when it exists: concurrent firsts count once
+        try:
+            used = cache.incr(counter, count)
+        except ValueError:  # evicted between add and incr: count from here
+            cache.add(counter, count, timeout=timeout)
+            used = count
+    except RedisError:
+        # Redis is down: count nothing and let the request through (limits fail open, logged;
+        # a limit must not turn an outage of the cache into 500s on every API call).
+        logger.warning("rate limit not counted: the cache is unreachable", extra={"key": key})
+        used = 0
     return used, (slot + 1) * window - ts
 
 
@@ -47,7 +57,10 @@ def budget_spent(key: str, limit: int, window: float) -> float | None:
 def window_peek(key: str, window: float, *, now: datetime) -> int:
     """What `window_count` has counted for `key` in the window holding `now`, counting nothing."""
     slot = math.floor(now.timestamp() / window)
-    return int(cache.get(f"rate:{key}:{slot}") or 0)
+    try:
+        return int(cache.get(f"rate:{key}:{slot}") or 0)
+    except RedisError:
+        return 0
 
 
 def client_address(request) -> str:

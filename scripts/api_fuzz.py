@@ -139,7 +139,8 @@ def main() -> int:
                         help="seconds for the phases (fuzzing and stateful repeat until spent)")
     parser.add_argument("--seed", type=int, default=15,
                         help="same seed, same requests: a failure replays")
-    parser.add_argument("--report-dir", type=Path, default=ROOT / "test-artifacts" / "api-fuzz")
+    parser.add_argument("--report-dir", type=Path, default=ROOT / "test-artifacts" / "api-fuzz",
+                        help="the JUnit report (and schemathesis's cache)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -168,7 +169,10 @@ def fuzz(key: str, args: argparse.Namespace) -> int:
         server = children.spawn(h.gunicorn_args(port), env=env)
         h.wait_http_ready(port, server)
         command = schemathesis_args(port, key, args)  # our own arguments, no shell
-        return subprocess.run(command, cwd=ROOT, check=False).returncode  # noqa: S603
+        # Run from the report folder: schemathesis keeps a probe cache (.schemathesis/) there,
+        # out of the tree (test-artifacts/ is ignored).
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+        return subprocess.run(command, cwd=args.report_dir, check=False).returncode  # noqa: S603
 
 
 if __name__ == "__main__":

@@ -257,3 +257,17 @@ def test_a_blank_exception_cause_is_in_the_event_schema(schema, personas):
         "tracking_number": "1Z999", "carrier": "UPS", "status": "delivered",
         "occurred_at": delivered.isoformat(), "exception_cause": ""})
     assert response.status_code == 202
+
+
+def test_what_a_post_creates_is_linked_to_the_operations_that_name_it(schema):
+    # The stateful phase follows these: create a journey → add a rule → read, change, delete it
+    responses = schema.raw_schema["paths"]
+    journey_links = responses["/api/v1/journeys/"]["post"]["responses"]["201"]["links"]
+    assert journey_links["journeys_rules_create"]["parameters"] == {
+        "journey_id": "$response.body#/id"}
+    rule_links = responses["/api/v1/journeys/{journey_id}/rules/"]["post"]["responses"]["201"][
+        "links"]
+    assert rule_links["journeys_rules_destroy"]["parameters"] == {
+        "journey_id": "$request.path.journey_id", "rule_id": "$response.body#/id"}
+    # A batch of products answers counts, not an object with an id: no link
+    assert "links" not in responses["/api/v1/products/"]["post"]["responses"]["201"]

@@ -13,6 +13,10 @@ only what is its own (409 `conflict`, a second 404 code) as `OpenApiResponse(des
 the hook gives it the same body. Request bodies refuse unknown fields (StrictSerializer, the
 generic event parser), so their objects say `additionalProperties: false`; a blank query
 parameter is as if left out (tenants/api/base.py), so each says `allowEmptyValue`.
+
+It also states the links between operations (OpenAPI `links`): what a POST creates (201, a
+body with an `id`) is what the operations under `<path>{id}/` name, so clients and the
+stateful fuzzer (scripts/api_fuzz.py) follow create → read → change → delete.
 """
 
 from __future__ import annotations
@@ -90,7 +94,41 @@ def document_errors(result: dict, generator, request, public) -> dict:
                 response.setdefault("content", {"application/json": {"schema": ERROR_REF}})
                 if status == "429":
                     response.setdefault("headers", RETRY_AFTER)
+    _link_created(result, components)
     return result
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def _link_created(result: dict, components: dict) -> None:
+    """On each 201 whose body has an `id`: a link to every operation of every path below
+    `<path>{id}/`, the new id for that parameter and the request's own for the rest."""
+    paths = result.get("paths", {})
+    for path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        ref = (created or {}).get("content", {}).get("application/json", {}).get(
+            "schema", {}).get("$ref", "")
+        if "id" not in components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}):
+            continue
+        for below, below_item in paths.items():
+            rest = below[len(path):] if below.startswith(path) else ""
+            if not (rest.startswith("{") and "}/" in rest):
+                continue
+            new_id = rest[1:rest.index("}")]
+            if "{" in rest[rest.index("}"):]:
+                continue  # a second new parameter: not named by this body
+            for method in METHODS:
+                if method not in below_item:
+                    continue
+                target = below_item[method]["operationId"]
+                created.setdefault("links", {})[target] = {
+                    "operationId": target,
+                    "parameters": {name: (f"$request.path.{name}" if name != new_id
+                                          else "$response.body#/id")
+                                   for name in _path_parameters(below)},
+                }
 
 
 def _operations(result: dict):

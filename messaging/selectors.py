@@ -6,13 +6,18 @@ Filters are keyword arguments applied only when given (`None` means "any").
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from typing import TypeVar
+
+from django.db.models import Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Lower
+from django.http import Http404
 
 from tenants.access import access_scoped
 from tenants.models import Tenant
 
 from .models import Journey, JourneyRule, Message, MessageEvent, Template, TemplateVersion
+
+M = TypeVar("M", bound=Model)
 
 
 def _events(tenant: Tenant) -> Prefetch:
@@ -49,12 +54,21 @@ def message_list(tenant: Tenant, *, order_number: str | None = None,
     return qs
 
 
+def _one(queryset: QuerySet[M], pk: object) -> M:
+    """One row by id in one read, in the tenant's scope (the scoped manager filters by it):
+    404 alike for missing and another tenant's, and for a row a concurrent request deleted
+    (a check, then a second read, answered such a race with a 500)."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"{queryset.model._meta.verbose_name} not found") from None
+
+
 def message_get(tenant: Tenant, message_id: object) -> Message:
     """One message with its events; 404 alike for missing and another tenant's."""
-    message = access_scoped(Message, tenant, message_id)
-    return (Message.objects.filter(pk=message.pk)
-            .select_related("order", "shipment", "customer", "template_version", "rule")
-            .prefetch_related(_events(tenant)).get())
+    return _one(Message.objects
+                .select_related("order", "shipment", "customer", "template_version", "rule")
+                .prefetch_related(_events(tenant)), message_id)
 
 
 def _rules(tenant: Tenant) -> Prefetch:
@@ -69,14 +83,11 @@ def journey_list(tenant: Tenant) -> QuerySet[Journey]:
 
 
 def journey_get(tenant: Tenant, journey_id: object) -> Journey:
-    journey = access_scoped(Journey, tenant, journey_id)
-    return journey_list(tenant).get(pk=journey.pk)
+    return _one(journey_list(tenant), journey_id)
 
 
 def journey_rule_get(tenant: Tenant, rule_id: object) -> JourneyRule:
-    rule = access_scoped(JourneyRule, tenant, rule_id)
-    return JourneyRule.objects.filter(pk=rule.pk).select_related(
-        "template", "journey").get()
+    return _one(JourneyRule.objects.select_related("template", "journey"), rule_id)
 
 
 def _current_versions(tenant: Tenant) -> Prefetch:
@@ -104,8 +115,7 @@ def template_list(tenant: Tenant, *, channel: str | None = None,
 
 
 def template_get(tenant: Tenant, template_id: object) -> Template:
-    template = access_scoped(Template, tenant, template_id)
-    return template_list(tenant).get(pk=template.pk)
+    return _one(template_list(tenant), template_id)
 
 
 def template_versions(tenant: Tenant, template_id: int, *,

@@ -16,7 +16,9 @@ from urllib.parse import urlencode
 import pytest
 import requests
 import schemathesis
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NOT_SET
@@ -271,3 +273,25 @@ def test_what_a_post_creates_is_linked_to_the_operations_that_name_it(schema):
         "journey_id": "$request.path.journey_id", "rule_id": "$response.body#/id"}
     # A batch of products answers counts, not an object with an id: no link
     assert "links" not in responses["/api/v1/products/"]["post"]["responses"]["201"]
+
+
+def test_a_rule_deleted_by_a_concurrent_request_is_not_found_not_a_server_error(schema, personas):
+    # ST101 (two workers deleting one rule): the check found the rule, the read that followed
+    # did not (DoesNotExist → 500). One read now: the loser of the race gets a documented 404.
+    tenant = personas.tenant_a
+    with tenant_scope(tenant):
+        template = messaging_services.template_create(tenant, key="t", name="T", channel="sms")
+        template_version_save(tenant, template, locale="en", subject="", preheader="", body="Hi")
+        journey = messaging_services.journey_create(tenant, name="J")
+        rule = messaging_services.journey_rule_create(tenant, journey.pk, name="R",
+                                                      trigger="shipped", channel="sms",
+                                                      template_id=template.pk)
+    path = "/api/v1/journeys/{journey_id}/rules/{rule_id}/"
+    ids = {"journey_id": journey.pk, "rule_id": rule.pk}
+    with CaptureQueriesContext(connection) as reads:
+        assert replay(schema, personas, "GET", path, path_parameters=ids).status_code == 200
+    rule_reads = [q["sql"] for q in reads.captured_queries
+                  if 'FROM "messaging_journeyrule"' in q["sql"]]
+    assert len(rule_reads) == 1  # nothing for a concurrent delete to slip between
+    assert replay(schema, personas, "DELETE", path, path_parameters=ids).status_code == 204
+    assert replay(schema, personas, "DELETE", path, path_parameters=ids).status_code == 404

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from tenants.models import Brand, Tenant
@@ -46,8 +46,8 @@ def shipment_list(tenant: Tenant, *, status: str | None = None, carrier: str | N
     many: a shipment's detail has them. Each carries `tracking_domain`, its tenant's custom
     tracking domain or None (a subquery of the page's query), for `tracking_page_url`."""
     qs = (Shipment.objects.select_related("order")
-          .annotate(tracking_domain=Subquery(Brand.objects.filter(tenant=OuterRef("tenant_id"))
-                                             .values("custom_tracking_domain")[:1]))
+          # The scope's brand (the scoped manager filters by the tenant): every row is its.
+          .annotate(tracking_domain=Subquery(Brand.objects.values("custom_tracking_domain")[:1]))
           .prefetch_related(_items(tenant)))
     if status:
         qs = qs.filter(status=status)

@@ -1,13 +1,13 @@
 #!/usr/bin/env python
 """The API against its own OpenAPI schema, through a real server: schemathesis sends valid
 and invalid requests to every operation and fails the run on any 5xx, any response that its
-schema does not describe (body or status code), any schema-valid request refused, or any
-schema-invalid request accepted.
+schema does not describe (status code, content type, body), any schema-invalid request
+accepted, or a deleted object still served.
 
-    throwaway tenant + read-write key + data ──► gunicorn (loopback, free port)
+    throwaway tenant + read-write key + data ──► gunicorn (loopback, free port, 2 workers)
                                                      ▲
     st run /api/v1/schema/ ── examples, coverage, fuzzing (positive and negative), stateful
-                              (the links the schema declares: create → read)
+                              (the schema's links: create → read → change → delete), 2 workers
 
 A script, not a test in `make test`: the run takes minutes and a server of its own, so CI runs
 it as its own step with its own time budget, and it leaves pytest's process alone (hypothesis
@@ -19,6 +19,8 @@ ones under var/), migrating first; the tenant it creates is deleted at the end. 
 `--max-examples` per operation and `--max-time` in all.
 
     .venv/bin/python scripts/api_fuzz.py [--max-examples 30] [--max-time 180] [--seed N]
+
+About 3.5 minutes on a 2-core machine (2,600 to 7,000 requests, by how fast the server is).
 """
 
 from __future__ import annotations

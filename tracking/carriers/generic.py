@@ -61,8 +61,9 @@ EVENT_SCHEMA: dict = {
         "event_id": _nullable({"type": "string", "maxLength": MAX_LENGTHS["event_id"],
                                "description": "Your id for the event: sent again, stored once."}),
         "estimated_delivery": _nullable({"oneOf": [{"type": "string", "format": "date"}, _EMPTY]}),
+        # OpenAPI 3.0: an enum must list null itself for `nullable` to admit it.
         "exception_cause": _nullable({"type": "string",
-                                      "enum": [*ExceptionCause.values, ""]}),
+                                      "enum": [*ExceptionCause.values, "", None]}),
     },
 }
 BODY_SCHEMA: dict = {"oneOf": [

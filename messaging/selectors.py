@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -60,7 +61,7 @@ def _one(queryset: QuerySet[M], pk: object) -> M:
     (a check, then a second read, answered such a race with a 500)."""
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404(f"{queryset.model._meta.verbose_name} not found") from None
 
 

@@ -209,6 +209,16 @@ def test_values_of_the_wrong_json_type_are_refused_not_coerced(schema, personas,
     assert field in response.json()["error"]["details"]
 
 
+def test_a_text_past_its_max_length_is_refused_even_if_trimming_would_shorten_it(schema,
+                                                                             personas):
+    # ST201 (CI, seed 15): " Ì" and 120 stars, 122 characters as sent, were trimmed to 121
+    # and stored; the schema's maxLength is of the sent string.
+    response = replay(schema, personas, "POST", "/api/v1/journeys/",
+                      body={"enabled": True, "name": "\u00a0\u00cc" + "*" * 120})
+    assert response.status_code == 400
+    assert "no more than 120 characters" in response.json()["error"]["details"]["name"][0]
+
+
 def test_an_order_with_a_number_for_a_text_field_is_refused(schema, personas):
     # ST201: shipping_address.province 0 was stored as "0"
     body = {"external_id": "o-1", "number": "#1", "placed_at": "2026-11-20T09:12:00Z",

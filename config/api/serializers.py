@@ -39,6 +39,10 @@ def _type_problem(field: serializers.Field, value: object) -> list[str] | dict |
             return ['Send a decimal string, e.g. "12.50" (a JSON number may lose digits).']
         ok = True
     elif isinstance(field, serializers.CharField):
+        if isinstance(value, str) and field.max_length is not None and len(value) > field.max_length:
+            # The schema's maxLength is of the string as sent: DRF would trim surrounding
+            # spaces first and accept 121 characters that start with one.
+            return [str(field.error_messages["max_length"]).format(max_length=field.max_length)]
         ok = isinstance(value, str)
     elif isinstance(field, serializers.ListField) and isinstance(value, list):
         problems = {index: problem for index, item in enumerate(value)

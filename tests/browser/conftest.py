@@ -25,6 +25,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 DESKTOP = {"width": 1280, "height": 860}
+# The shopper pages' two sizes (issue 14: a phone, a laptop).
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 800}
+SHOPPER_VIEWPORTS = [(PHONE, "phone"), (LAPTOP, "laptop")]
 
 
 @pytest.fixture(scope="session")
@@ -91,3 +95,29 @@ def link_in_last_mail(pattern: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + pattern + r"[^\s]*)", mail.outbox[-1].body)
     assert match, mail.outbox[-1].body
     return match.group(1)
+
+
+@pytest.fixture
+def shopper_page(browser, live_server):
+    """A shopper's page in a fresh context that lets axe-core in (the shopper pages' own
+    Content-Security-Policy refuses any script, the injected one too); JavaScript can be off."""
+    contexts = []
+
+    def make(viewport: dict, *, javascript: bool = True):
+        context = browser.new_context(base_url=live_server.url, viewport=viewport,
+                                      bypass_csp=True, java_script_enabled=javascript)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def cache_cleared():
+    """Shopper pages are cached (Redis): each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -7,7 +7,6 @@ low rating on the shipment's dashboard page. Screenshots land in test-artifacts/
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from tenants.context import tenant_scope
@@ -15,37 +14,21 @@ from tenants.tests.factories import DEFAULT_PASSWORD
 from tracking.models import DeliveryFeedback
 from tracking.tests.page_support import make_parcel
 
-from .conftest import log_in, screenshot
+from .conftest import PHONE, log_in, screenshot
+from .conftest import SHOPPER_VIEWPORTS as VIEWPORTS
 from .test_shopper_accessibility import axe_violations
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 800}
-VIEWPORTS = [(PHONE, "phone"), (LAPTOP, "laptop")]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("cache_cleared")]
 
 @pytest.fixture
-def shopper(browser, live_server):
-    """A shopper's browser: JavaScript off (the rating must work without it) unless asked,
-    and the page's CSP bypassed so axe-core can be injected."""
-    contexts = []
+def shopper(shopper_page):
+    """A shopper's browser with JavaScript off unless asked: the rating must work without it."""
 
     def make(viewport: dict, *, javascript: bool = False):
-        context = browser.new_context(base_url=live_server.url, viewport=viewport,
-                                      bypass_csp=True, java_script_enabled=javascript)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
+        return shopper_page(viewport, javascript=javascript)
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def stored(parcel) -> DeliveryFeedback | None:

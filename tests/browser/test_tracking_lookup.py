@@ -15,15 +15,17 @@ from django.core.cache import cache
 
 from tracking.tests.page_support import make_parcel
 
+from .conftest import SHOPPER_VIEWPORTS as VIEWPORTS
 from .conftest import screenshot
 from .test_shopper_accessibility import axe_violations
-from .test_tracking_page import new_page  # noqa: F401 - the fixture that lets axe-core in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 800}
-VIEWPORTS = [(PHONE, "phone"), (LAPTOP, "laptop")]
+
+@pytest.fixture
+def new_page(shopper_page):
+    return shopper_page
+
 URL = "/s/alpha/track/"
 
 
@@ -32,7 +34,7 @@ def _fresh_counters():
     cache.clear()  # rate-limit windows and cached pages (Redis) outlive a test's database
 
 
-def open_lookup(new_page, live_server, viewport: dict, path: str = URL):  # noqa: F811
+def open_lookup(new_page, live_server, viewport: dict, path: str = URL):
     page = new_page(viewport)
     page.hosts = set()
     page.on("request", lambda request: page.hosts.add(urlsplit(request.url).netloc))
@@ -57,7 +59,7 @@ def check(page, live_server, name: str) -> None:
 
 
 @pytest.mark.parametrize(("viewport", "size"), VIEWPORTS)
-def test_the_right_number_and_postcode_open_the_parcels_page(new_page, live_server,  # noqa: F811
+def test_the_right_number_and_postcode_open_the_parcels_page(new_page, live_server,
                                                              personas, viewport, size):
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit", "out_for_delivery"))
     page = open_lookup(new_page, live_server, viewport)
@@ -69,7 +71,7 @@ def test_the_right_number_and_postcode_open_the_parcels_page(new_page, live_serv
 
 
 @pytest.mark.parametrize(("viewport", "size"), VIEWPORTS)
-def test_a_two_parcel_order_lists_its_parcels(new_page, live_server, personas,  # noqa: F811
+def test_a_two_parcel_order_lists_its_parcels(new_page, live_server, personas,
                                               viewport, size):
     first = make_parcel(personas.tenant_a, statuses=("delivered",))
     second = make_parcel(personas.tenant_a, statuses=("in_transit",), order=first.order,
@@ -84,7 +86,7 @@ def test_a_two_parcel_order_lists_its_parcels(new_page, live_server, personas,  
 
 
 @pytest.mark.parametrize(("viewport", "size"), VIEWPORTS)
-def test_wrong_inputs_get_one_plain_answer(new_page, live_server, personas,  # noqa: F811
+def test_wrong_inputs_get_one_plain_answer(new_page, live_server, personas,
                                            viewport, size):
     parcel = make_parcel(personas.tenant_a)
     page = open_lookup(new_page, live_server, viewport)
@@ -100,7 +102,7 @@ def test_wrong_inputs_get_one_plain_answer(new_page, live_server, personas,  # n
 
 
 @pytest.mark.parametrize(("viewport", "size"), VIEWPORTS)
-def test_over_the_limit_the_shopper_is_told_how_long_to_wait(new_page, live_server, personas,  # noqa: F811
+def test_over_the_limit_the_shopper_is_told_how_long_to_wait(new_page, live_server, personas,
                                                              settings, viewport, size):
     settings.TRACKING_LOOKUP_LIMIT_PER_NUMBER = 2
     parcel = make_parcel(personas.tenant_a)
@@ -115,7 +117,7 @@ def test_over_the_limit_the_shopper_is_told_how_long_to_wait(new_page, live_serv
 
 
 @pytest.mark.parametrize(("viewport", "size"), VIEWPORTS)
-def test_a_tracking_number_alone_shows_status_and_timeline_only(new_page, live_server,  # noqa: F811
+def test_a_tracking_number_alone_shows_status_and_timeline_only(new_page, live_server,
                                                                 personas, viewport, size):
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit", "exception"),
                          cause="weather")
@@ -130,7 +132,7 @@ def test_a_tracking_number_alone_shows_status_and_timeline_only(new_page, live_s
 
 
 @pytest.mark.parametrize(("viewport", "size"), VIEWPORTS)
-def test_the_lookup_speaks_the_shoppers_language(new_page, live_server, personas,  # noqa: F811
+def test_the_lookup_speaks_the_shoppers_language(new_page, live_server, personas,
                                                  viewport, size):
     make_parcel(personas.tenant_a)
     page = open_lookup(new_page, live_server, viewport, f"{URL}?lang=de")

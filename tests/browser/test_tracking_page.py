@@ -10,44 +10,22 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
 
 from tenants.context import tenant_scope
 from tenants.services import brand_update
 from tracking.models import Shipment, TrackingPageSettings
 from tracking.tests.page_support import make_order, make_parcel
 
-from .conftest import screenshot
+from .conftest import PHONE, screenshot
+from .conftest import SHOPPER_VIEWPORTS as VIEWPORTS
 from .test_shopper_accessibility import axe_violations
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1280, "height": 800}
-VIEWPORTS = [(PHONE, "phone"), (LAPTOP, "laptop")]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("cache_cleared")]
 
 @pytest.fixture
-def new_page(browser, live_server):
-    """Pages in fresh contexts that let axe-core in: the page's own Content-Security-Policy
-    refuses any script, including the one a test injects (shown by the last test here)."""
-    contexts = []
-
-    def make(viewport: dict):
-        context = browser.new_context(base_url=live_server.url, viewport=viewport,
-                                      bypass_csp=True)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+def new_page(shopper_page):
+    return shopper_page
 
 
 def visit(new_page, live_server, path: str, viewport: dict):

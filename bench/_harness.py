@@ -259,6 +259,29 @@ def redis_run_lock(url: str, name: str, ttl: int = 900) -> Iterator[object]:
 
 # --- output ----------------------------------------------------------------------------
 
+def bench_store():
+    """Django set up, the schema migrated and a throwaway store with its owner, as every
+    benchmark that serves pages or the API starts: returns (tenant, owner)."""
+    import secrets
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from tenants import services
+
+    call_command("migrate", "--noinput", verbosity=0)
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
+    suffix = secrets.token_hex(4)
+    owner = get_user_model().objects.create_user(username=f"bench-{suffix}",
+                                                 email=f"bench-{suffix}@bench.invalid")
+    tenant = services.tenant_create(name=f"Bench {suffix}", owner=owner, slug=f"bench-{suffix}")
+    return tenant, owner
+
+
 def print_header() -> None:
     print("scenario value baseline ratio", flush=True)
 

@@ -85,23 +85,11 @@ class Fixture:
 
 
 def setup() -> Fixture:
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
+    tenant, owner = h.bench_store()
     from tenants import services
     from tenants.permissions import ApiKeyScope
 
-    call_command("migrate", "--noinput", verbosity=0)
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
     fx = Fixture()
-    suffix = secrets.token_hex(4)
-    owner = get_user_model().objects.create_user(username=f"bench-{suffix}",
-                                                 email=f"bench-{suffix}@bench.invalid")
-    tenant = services.tenant_create(name=f"Bench {suffix}", owner=owner, slug=f"bench-{suffix}")
     _, fx.api_key = services.api_key_create(tenant, name="bench", scope=ApiKeyScope.READ_WRITE,
                                             actor=owner)
     fx.webhook_secret = "whsec-" + secrets.token_hex(16)

@@ -87,24 +87,12 @@ class Store:
 
 
 def setup() -> Store:
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
+    tenant, owner = h.bench_store()
     from orders.models import Product
     from tenants import services
     from tenants.context import tenant_scope
 
-    call_command("migrate", "--noinput", verbosity=0)
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
     store = Store()
-    suffix = secrets.token_hex(4)
-    owner = get_user_model().objects.create_user(username=f"bench-{suffix}",
-                                                 email=f"bench-{suffix}@bench.invalid")
-    tenant = services.tenant_create(name=f"Bench {suffix}", owner=owner, slug=f"bench-{suffix}")
     services.brand_update(tenant, primary_color="#0B5FFF", footer_text="Bench Outfitters")
     with tenant_scope(tenant):
         products = Product.objects.bulk_create([

@@ -31,6 +31,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from config import db
+from config.redis_client import redis_client, redis_key
 from tenants.models import InboundWebhook, Tenant
 from tenants.queueing import enqueue
 
@@ -51,31 +52,15 @@ DRAINED_SOURCES = frozenset([*ADAPTERS, GENERIC_SOURCE])  # Shopify bodies have 
 
 
 def _flag(tenant_id: int, slot: int) -> str:
-    prefix = settings.CACHES["default"].get("KEY_PREFIX") or "doorstep"
-    return f"{prefix}:tracking:drain:{tenant_id}:{slot}"
-
-
-_client = None
-
-
-def _redis():
-    """One client per process (Django's cache builds a client per call, which cost more than
-    the SET itself on the webhook path); redis-py's pool reconnects after a fork."""
-    global _client
-    if _client is None:
-        import redis
-
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2,
-                                       socket_connect_timeout=2)
-    return _client
+    return redis_key("tracking", "drain", tenant_id, slot)
 
 
 def _flag_take(key: str) -> bool:
-    return bool(_redis().set(key, 1, nx=True, ex=FLAG_SECONDS))
+    return bool(redis_client().set(key, 1, nx=True, ex=FLAG_SECONDS))
 
 
 def _flag_drop(key: str) -> None:
-    _redis().delete(key)
+    redis_client().delete(key)
 
 
 def drain_kick(tenant_id: int) -> None:
@@ -114,7 +99,7 @@ def inbound_drain(tenant: Tenant, *, slot: int = 0, seconds: float = DRAIN_SECON
                 if not helped and handled > count:
                     helped = _ask_for_help(tenant, slot)  # bodies keep waiting: share the work
                 with contextlib.suppress(RedisError):  # it expires; the sweep is the net
-                    _redis().expire(flag, FLAG_SECONDS)
+                    redis_client().expire(flag, FLAG_SECONDS)
                 continue
             if slot != 0:
                 return handled

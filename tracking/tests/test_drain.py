@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from config.redis_client import redis_client
 from tenants.context import tenant_scope
 from tenants.inbound import inbound_replay
 from tenants.models import InboundWebhook
@@ -120,7 +121,7 @@ def test_a_body_committed_while_the_drain_runs_is_applied_before_it_stops(alpha,
         assert drain.inbound_drain(alpha) == 1
 
     assert rows(InboundWebhook, alpha)[0].status == "processed"
-    assert drain._redis().get(flag) is None  # cleared: the next body's kick starts a new drain
+    assert redis_client().get(flag) is None  # cleared: the next body's kick starts a new drain
     drain.drain_kick(alpha.pk)
     assert len(published) == 2
     drain._flag_drop(flag)

@@ -55,6 +55,10 @@ app.conf.update(
         # Tracking-page views counted in Redis, added to the daily rows (tracking/pageviews.py).
         "page-views-flush": {"task": "tracking.tasks.page_views_flush",
                              "schedule": env_int("PAGE_VIEWS_FLUSH_SECONDS", 60)},
+        # Recommended products of the orders whose tracking pages asked for them
+        # (tracking/public/tasks.py): the period bounds how soon a page shows them.
+        "page-picks-fill": {"task": "tracking.tasks.page_picks_fill_due",
+                            "schedule": env_int("PAGE_PICKS_FILL_SECONDS", 10)},
         # Stored webhook bodies past their retention (WEBHOOK_*RETENTION_DAYS), hourly.
         "webhook-bodies-purge": {"task": "tenants.tasks.inbound_purge_all", "schedule": 3600},
         "invitations-expire": {

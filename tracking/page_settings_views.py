@@ -32,7 +32,6 @@ from .public import cache as page_cache
 from .public.languages import offered_languages, page_language
 from .public.presenting import page_context
 from .public.selectors import recommended_products, tracking_page_data
-from .public.tasks import page_picks_fill
 from .public.views import CONTENT_SECURITY_POLICY
 from .selectors import tracking_page_settings_get
 from .services.page_settings import (
@@ -161,8 +160,8 @@ def tracking_page_preview(request: DashboardRequest) -> HttpResponse:
         picks = page_cache.picks_get(tenant.pk, data.order_id)
         if picks:
             recommendations = recommended_products(tenant.pk, picks)
-        elif picks is None and page_cache.picks_claim(tenant.pk, data.order_id):
-            page_picks_fill.delay(tenant.pk, data.order_id)  # as the page does: shown next time
+        elif picks is None:
+            page_cache.picks_want(tenant.pk, data.order_id)  # as the page does: shown later
     with translation.override(lang):
         body = render_to_string("tracking/public/page.html",
                                 page_context(data, lang, recommendations=recommendations))

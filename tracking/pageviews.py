@@ -1,7 +1,8 @@
 """Views of the shopper tracking page, counted without a database write per view.
 
     page view ─▶ page_view_count ─▶ HINCRBY <prefix>:tracking:pageviews "<tenant>:<shipment>:<day>:<source>"
-                                       (one Redis round trip, no SQL; bots and previews skipped)
+                                       (one Redis round trip, no SQL; bots and previews skipped;
+                                       an uncached page sends it with the page it stores)
     every minute (beat) ─▶ page_views_flush:
         RENAME pending → flushing (under a lock: one flusher at a time)
         per tenant, one transaction: rows exist (INSERT … ON CONFLICT DO NOTHING), locked,
@@ -76,21 +77,30 @@ def view_source(request: HttpRequest) -> str | None:
     return src if src in SOURCES else Source.DIRECT
 
 
-def page_view_count(request: HttpRequest, tenant_id: int, shipment_id: int) -> None:
-    """Count one view of a shipment's tracking page: one Redis HINCRBY, no SQL. Not counted:
-    bots (by User-Agent), HEAD requests, browser prefetches, the dashboard's previews. A Redis
-    outage loses views, never the page."""
+def page_view_counter(request: HttpRequest, tenant_id: int,
+                      shipment_id: int) -> tuple[str, str] | None:
+    """The hash key and field that count this view (HINCRBY by 1), or None when it is not
+    counted: bots (by User-Agent), HEAD requests, browser prefetches, the dashboard's previews.
+    The uncached page counts it in the round trip that stores the page (tracking.public.cache)."""
     if request.method != "GET":
-        return
+        return None
     purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
     if "prefetch" in purpose or is_bot(request.headers.get("User-Agent", "")):
-        return
+        return None
     source = view_source(request)
     if source is None:
+        return None
+    return _pending_key(), f"{tenant_id}:{shipment_id}:{timezone.now().date().isoformat()}:{source}"
+
+
+def page_view_count(request: HttpRequest, tenant_id: int, shipment_id: int) -> None:
+    """Count one view of a shipment's tracking page: one Redis HINCRBY, no SQL (see
+    `page_view_counter` for what is not counted). A Redis outage loses views, never the page."""
+    counter = page_view_counter(request, tenant_id, shipment_id)
+    if counter is None:
         return
-    name = f"{tenant_id}:{shipment_id}:{timezone.now().date().isoformat()}:{source}"
     try:
-        redis_client().hincrby(_pending_key(), name, 1)
+        redis_client().hincrby(*counter, 1)
     except RedisError as exc:
         logger.warning("page view not counted: %s", exc, extra={"tenant_id": tenant_id})
 

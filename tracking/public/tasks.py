@@ -1,9 +1,17 @@
-"""The tracking page's work off the request path: an order's recommended products."""
+"""The tracking page's work off the request path: orders' recommended products.
+
+    page view (no picks cached) ─▶ SADD tp:rq "<tenant>:<order>"  (with the page it stores)
+    every PAGE_PICKS_FILL_SECONDS (beat) ─▶ page_picks_fill_due: SPOP a batch, per tenant
+        ─▶ page_picks_fill(tenant_id, order_ids): picks stored, the orders' pages forgotten
+"""
 
 from __future__ import annotations
 
+from celery import shared_task
+
 from orders.models import Order
 from recommendations.selectors import complementary_products_many
+from tenants.queueing import enqueue
 from tenants.tasks import tenant_task
 
 from . import cache
@@ -12,13 +20,25 @@ PICKS = 3  # products in the page's block
 
 
 @tenant_task(name="tracking.tasks.page_picks_fill")
-def page_picks_fill(tenant_id: int, order_id: int) -> int:
-    """Compute the order's complementary products (recommendations.selectors), keep their ids
-    in the cache and forget the order's pages, so the next view shows them."""
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
+def page_picks_fill(tenant_id: int, order_ids: list[int]) -> int:
+    """Compute these orders' complementary products (recommendations.selectors, for all of
+    them at once), keep their ids in the cache and forget the orders' pages, so the next view
+    shows them. Returns how many orders got picks."""
+    orders = list(Order.objects.filter(pk__in=order_ids))
+    if not orders:
         return 0
-    picks = complementary_products_many([order], limit=PICKS).get(order.pk, [])
-    cache.picks_store(tenant_id, order.pk, [product.pk for product in picks])
-    cache.tracking_page_forget(tenant_id, order_ids=[order.pk])
-    return len(picks)
+    picks = complementary_products_many(orders, limit=PICKS)
+    for order in orders:
+        cache.picks_store(tenant_id, order.pk, [product.pk for product in picks.get(order.pk, [])])
+    cache.tracking_page_forget(tenant_id, order_ids=[order.pk for order in orders])
+    return len(orders)
+
+
+@shared_task(name="tracking.tasks.page_picks_fill_due")
+def page_picks_fill_due() -> int:
+    """Queue `page_picks_fill` once per tenant for the orders pages asked picks for; returns
+    how many orders. A lost publish loses nothing: the next view of the page asks again."""
+    wanted = cache.picks_wanted_take()
+    for tenant_id, order_ids in wanted.items():
+        enqueue(page_picks_fill, tenant_id, sorted(order_ids))
+    return sum(len(order_ids) for order_ids in wanted.values())

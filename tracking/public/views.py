@@ -22,7 +22,7 @@ from recommendations.services import recommendation_click_record
 from tenants.context import tenant_scope
 from tenants.domains import host_serves
 
-from ..pageviews import page_view_count
+from ..pageviews import page_view_count, page_view_counter
 from . import cache
 from .languages import offered_languages, page_language
 from .presenting import page_context
@@ -33,7 +33,6 @@ from .selectors import (
     recommended_products,
     tracking_page_data,
 )
-from .tasks import page_picks_fill
 
 # Nothing from another host, no script: the page works without JavaScript, and the CSP makes
 # "no third-party request" a rule the browser enforces, whatever a brand field contains.
@@ -73,25 +72,32 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
     choose = _language_chooser(request)
     found = cache.page_lookup(token, choose)
     if found.page is not None and found.meta is not None:
-        page, tenant_id, shipment_id = found.page, found.meta.tenant_id, found.meta.shipment_id
+        page = found.page
+        if not host_serves(request, found.meta.tenant_id):  # another store's own domain
+            raise Http404("no such parcel")
+        page_view_count(request, found.meta.tenant_id, found.meta.shipment_id)
     else:
         data = tracking_page_data(token)
-        if data is None:
+        if data is None or not host_serves(request, data.tenant.pk):
             raise Http404("no such parcel")
-        page = _render(data, found, choose)
-        tenant_id, shipment_id = data.tenant.pk, data.shipment.pk
-    if not host_serves(request, tenant_id):  # another store's token on a store's own domain
-        raise Http404("no such parcel")
-    page_view_count(request, tenant_id, shipment_id)
+        page = _render(data, found, choose,
+                       view=page_view_counter(request, data.tenant.pk, data.shipment.pk))
     response = HttpResponse(page.body, content_type="text/html; charset=utf-8")
     response["Content-Language"] = page.lang
     response["Vary"] = "Accept-Language"
     return _privacy_headers(response)
 
 
-def _render(data: TrackingPageData, found: cache.Lookup, choose) -> cache.Page:
+def _render(data: TrackingPageData, found: cache.Lookup, choose,
+            view: tuple[str, str] | None) -> cache.Page:
+    """Render and store the page: one cache round trip before (unless the lookup read it
+    all), one after, which also counts the view."""
     tenant_id, order_id = data.tenant.pk, data.order_id
-    tenant_version = found.tenant_version or cache.tenant_version(tenant_id)
+    wants_picks = data.settings.show_recommendations and order_id is not None
+    if found.tenant_version is not None:
+        tenant_version, picks = found.tenant_version, found.picks
+    else:
+        tenant_version, picks = cache.page_state(tenant_id, order_id if wants_picks else None)
     versions = (tenant_version, found.shipment_version)
     meta = cache.Meta(tenant_id=tenant_id, shipment_id=data.shipment.pk, order_id=order_id,
                       shopper_locale=data.customer_locale,
@@ -99,19 +105,13 @@ def _render(data: TrackingPageData, found: cache.Lookup, choose) -> cache.Page:
                       offered=tuple(offered_languages(data.settings.languages)),
                       versions=versions)
     lang = choose(meta)
-    recommendations = []
-    if data.settings.show_recommendations and order_id is not None:
-        picks = found.picks if found.picks is not None else cache.picks_get(tenant_id, order_id)
-        if picks is None:
-            if cache.picks_claim(tenant_id, order_id):
-                page_picks_fill.delay(tenant_id, order_id)
-        else:
-            recommendations = recommended_products(tenant_id, picks)
+    recommendations = recommended_products(tenant_id, picks) if wants_picks and picks else []
     with translation.override(lang):
         body = render_to_string("tracking/public/page.html",
                                 page_context(data, lang, recommendations=recommendations))
     page = cache.Page(versions=versions, lang=lang, body=body.encode())
-    cache.page_store(data.shipment.public_token, meta, page)
+    cache.page_store(data.shipment.public_token, meta, page,
+                     picks_wanted=wants_picks and picks is None, view=view)
     return page
 
 

@@ -195,3 +195,20 @@ def test_a_page_this_process_has_seen_costs_one_cache_round_trip(client, persona
         parcel.customer.locale = "de"
         parcel.customer.save()
     assert '<html lang="de">' in queries_for(client, parcel.url)[1]
+
+
+def test_the_first_view_asks_for_picks_and_the_periodic_task_fills_them(client, personas):
+    """An uncached page queues no task itself (a publish costs most of the page's budget):
+    it adds its order to a set that the periodic task empties, one task per tenant."""
+    from config.celery import app
+
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    make_order(personas.tenant_a, products=[{"title": "Trail Lantern", "category": "Lights"}])
+    assert "Goes well with your order" not in queries_for(client, parcel.url)[1]
+    assert page_cache.picks_wanted_take() == {personas.tenant_a.pk: [parcel.order.pk]}
+    assert page_cache.picks_wanted_take() == {}
+    page_cache.tracking_page_forget(personas.tenant_a.pk, [parcel.shipment.pk])
+    client.get(parcel.url)  # rendered again, still without picks: asked again
+    assert page_picks_fill_due() == 1
+    assert "Goes well with your order" in queries_for(client, parcel.url)[1]
+    assert app.conf.beat_schedule["page-picks-fill"]["task"] == page_picks_fill_due.name

@@ -61,6 +61,9 @@ app.conf.update(
                             "schedule": env_int("PAGE_PICKS_FILL_SECONDS", 10)},
         # Stored webhook bodies past their retention (WEBHOOK_*RETENTION_DAYS), hourly.
         "webhook-bodies-purge": {"task": "tenants.tasks.inbound_purge_all", "schedule": 3600},
+        # Analytics rollups from the rows changed since the last run (analytics/rollups).
+        "analytics-rollups": {"task": "analytics.tasks.rollups_update_all",
+                              "schedule": env_int("ANALYTICS_ROLLUP_SECONDS", 300)},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

@@ -205,6 +205,10 @@ class Message(TenantScopedModel):
             models.Index(fields=["tenant", "recipient"], name="message_tenant_recipient"),
             models.Index(fields=["tenant", "provider", "provider_message_id"],
                          name="message_tenant_provider_id"),
+            # Analytics recomputes a day of sent messages (analytics/rollups). Partial: rows
+            # not yet sent are not in it, and sent_at is written once.
+            models.Index(fields=["tenant", "sent_at"], name="message_tenant_sent",
+                         condition=Q(sent_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -140,6 +140,8 @@ class ShipmentMilestone(OutboxRow):
         indexes = [
             models.Index(fields=["tenant", "announced_at"], name="milestone_tenant_unannounced",
                          condition=Q(announced_at__isnull=True)),
+            # Analytics recomputes a day of milestones (analytics/rollups).
+            models.Index(fields=["tenant", "occurred_at"], name="milestone_tenant_occurred"),
         ]
 
     def __str__(self) -> str:

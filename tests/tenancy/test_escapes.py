@@ -106,6 +106,12 @@ ALLOWED = {
     ("config/db/reads.py", "execute"): "the raw-SQL layer's reads: tenant_id = %s in each",
     ("config/db/writes.py", "execute"): "the raw-SQL layer's writes: every row's tenant checked",
     ("config/db/__init__.py", "execute"): "the raw-SQL layer's public surface",
+    ("analytics/rollups/maintain.py", "execute"):
+        "the rollups' upkeep: every statement reads and writes with tenant_id = %(tenant)s "
+        "(joined rows too), in the task's scope; an advisory lock on the tenant's id",
+    ("analytics/rollups/reconcile.py", "execute"):
+        "the rollups' reconciliation: the rollup table and the raw SELECT both filtered by "
+        "tenant_id = %(tenant)s",
     ("config/health.py", "cursor"): "SELECT 1: the health check reads no table",
     ("config/health.py", "execute"): "SELECT 1: the health check reads no table",
     ("config/embedded.py", "execute"): "creates the embedded server's database, no table",

@@ -1,0 +1,146 @@
+"""Daily rollups: one row per tenant × day (in the tenant's time zone) × dimension, with counts
+only, so every figure of a period is a sum of rows and every rate a ratio of two sums.
+
+    raw rows (messages, events, milestones, ratings, page views, orders)
+        └─ analytics/rollups: changed rows since the cursor → the days they touch
+              └─ those days recomputed from raw rows, set-based (DELETE + INSERT … SELECT)
+                    └─ KPI selectors (analytics/kpis.py) read these tables only
+
+Identifiers of other apps' rows (journey, rule, template version) are kept as plain integers
+(0: none), not foreign keys: deleting a rule must not rewrite history, and a rollup row is
+replaced as a whole whenever its day is recomputed.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from tenants.scoping import TenantScopedModel
+
+
+class RollupCursor(TenantScopedModel):
+    """How far the incremental rollup has read one source of changes for one tenant."""
+
+    source = models.CharField(max_length=32)  # analytics.rollups.SOURCES
+    last_id = models.BigIntegerField(default=0)  # id-ordered sources
+    last_at = models.DateTimeField(null=True, blank=True)  # time-ordered sources
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "source"],
+                                               name="rollupcursor_unique_source")]
+
+
+class MessageDay(TenantScopedModel):
+    """Messages by the day they were sent; every later outcome (a delivery, an open three days
+    later) counts on that day, so a day's rates compare like with like."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=8)
+    milestone = models.CharField(max_length=32)
+    journey_id = models.BigIntegerField(default=0)
+    rule_id = models.BigIntegerField(default=0)
+    template_version_id = models.BigIntegerField(default=0)
+    locale = models.CharField(max_length=10, blank=True)
+    sent = models.IntegerField(default=0)
+    delivered = models.IntegerField(default=0)
+    bounced = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+    opened = models.IntegerField(default=0)  # by a person (a click counts as an open)
+    machine_opened = models.IntegerField(default=0)  # opened only by a machine (Apple MPP)
+    clicked = models.IntegerField(default=0)
+    unsubscribed = models.IntegerField(default=0)
+    spam_reports = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(
+            fields=["tenant", "day", "channel", "milestone", "rule_id", "template_version_id",
+                    "locale"], name="messageday_unique")]
+
+
+class ShipmentDay(TenantScopedModel):
+    """Shipments by carrier and service, each counted on the day of the milestone it reached
+    (shipped, delivered, exception, delayed, stalled)."""
+
+    day = models.DateField()
+    carrier = models.CharField(max_length=32)
+    service = models.CharField(max_length=64, blank=True)
+    shipped = models.IntegerField(default=0)
+    delivered = models.IntegerField(default=0)
+    with_promise = models.IntegerField(default=0)  # delivered, with a promised date
+    on_time_promise = models.IntegerField(default=0)  # … delivered on or before it
+    with_estimate = models.IntegerField(default=0)  # delivered, with a first carrier estimate
+    on_time_estimate = models.IntegerField(default=0)  # … delivered on or before it
+    exceptions = models.IntegerField(default=0)
+    delayed = models.IntegerField(default=0)
+    stalled = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "carrier", "service"],
+                                               name="shipmentday_unique")]
+
+
+class TransitDay(TenantScopedModel):
+    """Delivered shipments per carrier by whole days in transit: a histogram, so a median or a
+    90th percentile over any period is exact."""
+
+    day = models.DateField()  # the delivery day
+    carrier = models.CharField(max_length=32)
+    transit_days = models.IntegerField()
+    shipments = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "carrier", "transit_days"],
+                                               name="transitday_unique")]
+
+
+class ExceptionDay(TenantScopedModel):
+    """Shipments that reached the exception milestone, by carrier and who caused it."""
+
+    day = models.DateField()
+    carrier = models.CharField(max_length=32)
+    cause = models.CharField(max_length=16)  # tracking.statuses.ExceptionCause
+    shipments = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "carrier", "cause"],
+                                               name="exceptionday_unique")]
+
+
+class PageViewDay(TenantScopedModel):
+    """Tracking page views by source. The day is UTC: tracking counts views per UTC day."""
+
+    day = models.DateField()
+    source = models.CharField(max_length=8)
+    views = models.IntegerField(default=0)
+    shipments = models.IntegerField(default=0)  # shipments viewed that day
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "source"],
+                                               name="pageviewday_rollup_unique")]
+
+
+class RatingDay(TenantScopedModel):
+    """Delivery ratings by the day they were first given, per star."""
+
+    day = models.DateField()
+    rating = models.SmallIntegerField()
+    ratings = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "rating"],
+                                               name="ratingday_unique")]
+
+
+class RepeatDay(TenantScopedModel):
+    """Orders of known shoppers delivered that day, and how many of those shoppers ordered
+    again within 30, 60 and 90 days of the delivery."""
+
+    day = models.DateField()
+    delivered_orders = models.IntegerField(default=0)
+    repeat_30 = models.IntegerField(default=0)
+    repeat_60 = models.IntegerField(default=0)
+    repeat_90 = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day"], name="repeatday_unique")]

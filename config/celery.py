@@ -43,6 +43,8 @@ app.conf.update(
                            "schedule": env_int("INGEST_SWEEP_SECONDS", 60)},
         "orders-sweep": {"task": "orders.tasks.orders_sweep",
                          "schedule": env_int("INGEST_SWEEP_SECONDS", 60)},
+        # Return milestones left unannounced, and refunds past their due day (returns/tasks.py).
+        "returns-sweep": {"task": "returns.tasks.returns_sweep", "schedule": 15 * 60},
         # Stalled and late shipments (tracking/silence.py); thresholds are hours, so 15 min is fine.
         "silence-check": {"task": "tracking.tasks.silence_check_all", "schedule": 15 * 60,
                           "options": {"queue": "ingest"}},

@@ -7,16 +7,22 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from orders.models import OrderMilestone
         from orders.signals import customer_redacted
+        from returns.models import ReturnMilestoneRecord
         from tenants.outbox import outbox_processor_register
         from tenants.signals import tenant_created
         from tracking.models import ShipmentMilestone
 
         from . import signals_receivers as receivers
-        from .journeys.milestones import order_milestones_plan, shipment_milestones_plan
+        from .journeys.milestones import (
+            order_milestones_plan,
+            return_milestones_plan,
+            shipment_milestones_plan,
+        )
 
         # Order and shipment milestones are outbox rows: messaging plans their messages.
         outbox_processor_register(OrderMilestone.KIND, order_milestones_plan)
         outbox_processor_register(ShipmentMilestone.KIND, shipment_milestones_plan)
+        outbox_processor_register(ReturnMilestoneRecord.KIND, return_milestones_plan)
         # dispatch_uid: connecting twice (tests that re-run ready) must not act twice.
         tenant_created.connect(receivers.on_tenant_created,
                                dispatch_uid="messaging.tenant_created")

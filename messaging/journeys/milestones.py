@@ -1,5 +1,6 @@
 """The outbox processors messaging registers (apps.py) for the milestone rows the apps below
-write: orders' `orders.order_milestone`, tracking's `tracking.shipment_milestone`.
+write: orders' `orders.order_milestone`, tracking's `tracking.shipment_milestone`, returns'
+`returns.return_milestone`.
 
 A batch (up to tenants.outbox.BATCH rows) is planned together: its orders or shipments and
 shoppers in one query, then `messages_plan_many`, inside the draining transaction, so the
@@ -16,6 +17,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from orders.models import Order, OrderMilestone
+from returns.models import ReturnMilestoneRecord, ReturnRequest
 from tenants.models import Tenant
 from tenants.queueing import enqueue_on_commit
 from tracking.models import Shipment, ShipmentMilestone
@@ -39,6 +41,16 @@ def order_milestones_plan(tenant: Tenant, rows: Sequence[OrderMilestone]) -> Non
     """Processor of `orders.order_milestone` rows. Runs in the draining task's scope."""
     orders = Order.objects.select_related("customer").in_bulk({row.order_id for row in rows})
     _plan(tenant, [MilestoneReached(row.milestone, orders[row.order_id], None, row.occurred_at)
+                   for row in rows])
+
+
+def return_milestones_plan(tenant: Tenant, rows: Sequence[ReturnMilestoneRecord]) -> None:
+    """Processor of `returns.return_milestone` rows: messages about the return's order, once
+    per return (the dedup key names the return). Runs in the draining task's scope."""
+    requests = ReturnRequest.objects.select_related("order__customer").in_bulk(
+        {row.request_id for row in rows})
+    _plan(tenant, [MilestoneReached(row.milestone, requests[row.request_id].order, None,
+                                    row.occurred_at, return_id=row.request_id)
                    for row in rows])
 
 

@@ -45,8 +45,10 @@ def triggers_for(milestone: str) -> list[str]:
 
 
 def message_dedup_key(rule_id: int, milestone: str, *, order_id: int | None,
-                      shipment_id: int | None) -> str:
-    """Exactly once per rule × shipment (or order) × milestone, unique per tenant."""
+                      shipment_id: int | None, return_id: int | None = None) -> str:
+    """Exactly once per rule × shipment (or return, or order) × milestone, unique per tenant."""
+    if return_id is not None:
+        return f"rule:{rule_id}:return:{return_id}:{milestone}"
     if shipment_id is not None:
         return f"rule:{rule_id}:shipment:{shipment_id}:{milestone}"
     return f"rule:{rule_id}:order:{order_id}:{milestone}"
@@ -60,6 +62,8 @@ class MilestoneReached:
     order: Order | None
     shipment: Shipment | None
     occurred_at: datetime
+    # A return's milestone (returns.ReturnMilestoneRecord): its messages are once per return.
+    return_id: int | None = None
 
 
 def messages_plan(tenant: Tenant, *, milestone: str, order: Order | None = None,
@@ -100,7 +104,8 @@ def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,
                 raise ValueError(f"{type(owned).__name__} {owned.pk} is not tenant {tenant.pk}'s")
         if order is None and item.shipment is None:
             raise ValueError("messages_plan needs an order or a shipment")
-        items.append(MilestoneReached(item.milestone, order, item.shipment, item.occurred_at))
+        items.append(MilestoneReached(item.milestone, order, item.shipment, item.occurred_at,
+                                      item.return_id))
     if not items:
         return []
     now = now or timezone.now()
@@ -178,7 +183,7 @@ def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, ru
             recipient=checks.addresses.get(rule.channel, ""),
             dedup_key=message_dedup_key(
                 rule.pk, rule.trigger, order_id=order.pk if order else None,
-                shipment_id=shipment.pk if shipment else None),
+                shipment_id=shipment.pk if shipment else None, return_id=item.return_id),
             status=Message.Status.SUPPRESSED if reason else Message.Status.SCHEDULED,
             status_reason=(reason or "")[:500], due_at=due_at, locale=locale,
         ))

@@ -15,7 +15,8 @@ def test_every_milestone_in_the_design_is_a_trigger():
         "shipped", "in_transit", "out_for_delivery", "available_for_pickup", "delivered",
         "attempt_failed", "exception", "delayed", "stalled", "returned_to_sender",
         "review_request", "replenish", "upsell",
-        "return_requested", "return_approved", "return_label_ready", "return_received",
+        "return_requested", "return_approved", "return_rejected", "return_label_ready",
+        "return_received",
         "refund_issued", "refund_delayed",
     } == TRIGGERS
 

@@ -25,6 +25,7 @@ GLOBAL_UNIQUES = {
     ("tenants.ApiKey", "key_hash"): "the API key names the tenant",
     ("tenants.Brand", "custom_tracking_domain"): "the Host header names the tenant",
     ("tracking.Shipment", "public_token"): "the shopper's tracking link names the tenant",
+    ("returns.ReturnRequest", "public_token"): "the shopper's return status link names the tenant",
 }
 
 

@@ -49,6 +49,14 @@ def a_busy_store(tenant: Tenant) -> None:
         DeliveryFeedback.objects.create(shipment=shipment, rating=5)
         ShipmentPageViewDay.objects.create(shipment=shipment, day=datetime(2026, 3, 4).date(),
                                            source="email", views=3)
+        # A return under the store's policy, with its timeline and milestones.
+        from returns import services as return_services
+
+        return_services.return_policy_update(tenant, rules=[return_services.RuleInput(
+            resolutions=["refund"], reasons=["too_small"])])
+        return_services.return_request_create(
+            tenant, order.pk, [return_services.LineRequest(order.lines.get().pk, 1, "too_small")],
+            resolution="refund", method="self_ship", now=datetime(2026, 3, 5, tzinfo=UTC))
 
 
 def test_deleting_a_store_removes_everything_it_owns_and_nothing_else(personas,
@@ -59,7 +67,9 @@ def test_deleting_a_store_removes_everything_it_owns_and_nothing_else(personas,
         a_busy_store(beta)
     assert {"messaging.JourneyRule", "messaging.Template", "orders.Order",
             "tracking.Shipment", "tracking.TrackingPageSettings", "tracking.DeliveryFeedback",
-            "tracking.ShipmentPageViewDay"} <= set(owned_rows(alpha.pk))
+            "tracking.ShipmentPageViewDay", "returns.ReturnPolicy", "returns.ReturnRule",
+            "returns.ReturnRequest", "returns.ReturnLine", "returns.ReturnEvent",
+            "returns.ReturnMilestoneRecord"} <= set(owned_rows(alpha.pk))
     beta_before = owned_rows(beta.pk)
 
     Tenant.objects.filter(pk=alpha.pk).delete()

@@ -1,0 +1,39 @@
+"""Returns tasks: thin, by id, inside the tenant scope."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from tenants.context import require_current_tenant, tenant_scope
+from tenants.models import Tenant
+from tenants.tasks import tenant_task
+
+from .models import ReturnMilestoneRecord
+
+
+@tenant_task(name="returns.tasks.return_milestones_announce_task")
+def return_milestones_announce_task(tenant_id: int) -> int:
+    from .services import return_milestones_announce
+
+    return return_milestones_announce(require_current_tenant())
+
+
+@tenant_task(name="returns.tasks.returns_refund_delayed_check_task")
+def returns_refund_delayed_check_task(tenant_id: int) -> int:
+    from .services import returns_refund_delayed_check
+
+    return returns_refund_delayed_check(require_current_tenant())
+
+
+@shared_task(name="returns.tasks.returns_sweep")
+def returns_sweep() -> int:
+    """Safety net and clock: announce return milestones whose on-commit task never ran, and
+    look for refunds past their due day, per tenant."""
+    queued = 0
+    for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE):
+        with tenant_scope(tenant):
+            if ReturnMilestoneRecord.objects.filter(announced_at=None).exists():
+                return_milestones_announce_task.delay(tenant.pk)
+                queued += 1
+        returns_refund_delayed_check_task.delay(tenant.pk)
+    return queued

@@ -66,6 +66,10 @@ app.conf.update(
         # Analytics rollups from the rows changed since the last run (analytics/rollups).
         "analytics-rollups": {"task": "analytics.tasks.rollups_update_all",
                               "schedule": env_int("ANALYTICS_ROLLUP_SECONDS", 300)},
+        # What each store's orders say goes together (recommendations/learning.py), nightly.
+        "recommendations-recompute": {
+            "task": "recommendations.tasks.associations_recompute_all",
+            "schedule": env_int("RECOMMENDATIONS_RECOMPUTE_SECONDS", 24 * 3600)},
         "invitations-expire": {
             "task": "tenants.tasks.invitations_expire",
             "schedule": 15 * 60,

@@ -1,22 +1,118 @@
-"""Writes of the recommendations app: clicks on recommended products, for attribution."""
+"""Writes of the recommendations app: the retailer's settings and rules, recomputing what was
+learned, and what shoppers were shown and clicked (attribution's input)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Field
+
+from config.errors import ValidationFailed
+from orders.models import Product
 from tenants.models import Tenant
 
-from .models import RecommendationClick
+from .learning import RecomputeResult, associations_recompute, settings_get
+from .models import (
+    CategoryRule,
+    ProductRule,
+    RecommendationClick,
+    RecommendationSettings,
+    RecommendationShown,
+)
+
+__all__ = ["RecomputeResult", "associations_recompute", "category_rules_replace",
+           "product_rules_replace", "recommendation_click_record",
+           "recommendation_settings_update", "recommendations_shown_record"]
+
+SETTINGS_FIELDS = ("window_days", "half_life_days", "min_support", "top_k", "email_limit",
+                   "tracking_page_limit", "attribution_days")
+
+
+def recommendation_settings_update(tenant: Tenant, changes: dict, *,
+                                   actor: AbstractBaseUser | None = None
+                                   ) -> RecommendationSettings:
+    """Change some of the store's settings; each value is checked against its field's
+    bounds (a clear error, never a half-saved row)."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationFailed(details={name: ["Unknown setting."] for name in sorted(unknown)})
+    config = settings_get(tenant)
+    for name, value in changes.items():
+        setattr(config, name, value)
+    errors: dict[str, list[str]] = {}
+    for name in changes:
+        field = cast(Field, RecommendationSettings._meta.get_field(name))
+        try:
+            field.clean(getattr(config, name), config)
+        except DjangoValidationError as exc:
+            errors[name] = list(exc.messages)
+    if errors:
+        raise ValidationFailed(details=errors)
+    config.save()
+    return config
+
+
+@transaction.atomic
+def product_rules_replace(tenant: Tenant, kind: str, product_ids: Sequence[int], *,
+                          actor: AbstractBaseUser | None = None) -> list[int]:
+    """Set the store's pinned, blocked or curated products to `product_ids`, in that order.
+    A product the store does not have is refused by id, and nothing changes."""
+    if kind not in ProductRule.Kind.values:
+        raise ValidationFailed(details={"kind": [f"One of {', '.join(ProductRule.Kind.values)}."]})
+    wanted = list(dict.fromkeys(product_ids))
+    found = set(Product.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    missing = [pid for pid in wanted if pid not in found]
+    if missing:
+        raise ValidationFailed("Some products are not in this store's catalog.",
+                               details={"product_ids": [f"Unknown product: {pid}."
+                                                        for pid in missing]})
+    ProductRule.objects.filter(kind=kind).delete()
+    ProductRule.objects.bulk_create([ProductRule(tenant=tenant, product_id=pid, kind=kind,
+                                                 position=position)
+                                     for position, pid in enumerate(wanted)])
+    return wanted
+
+
+@transaction.atomic
+def category_rules_replace(tenant: Tenant, rules: dict[str, list[str]], *,
+                           actor: AbstractBaseUser | None = None) -> dict[str, list[str]]:
+    """Set the store's category rules ("after Tents show Sleeping bags, Stoves")."""
+    cleaned = {}
+    for category, related in rules.items():
+        category = category.strip()
+        targets = list(dict.fromkeys(c.strip() for c in related if c.strip() and
+                                     c.strip() != category))
+        if category and targets:
+            cleaned[category] = targets
+    CategoryRule.objects.all().delete()
+    CategoryRule.objects.bulk_create([CategoryRule(tenant=tenant, category=category,
+                                                   related_categories=targets)
+                                      for category, targets in sorted(cleaned.items())])
+    return cleaned
 
 
 def recommendation_click_record(tenant: Tenant, *, product_id: int, surface: str,
                                 reference: str, clicked_at: datetime,
                                 order_id: int | None = None,
-                                customer_id: int | None = None) -> None:
+                                customer_id: int | None = None, milestone: str = "") -> None:
     """Record a click once per surface, reference, product and minute: the unique constraint
     decides, never a check first."""
     dedup_key = f"{surface}:{reference}:{product_id}:{clicked_at:%Y%m%d%H%M}"
     RecommendationClick.objects.bulk_create([RecommendationClick(
         tenant=tenant, product_id=product_id, order_id=order_id, customer_id=customer_id,
-        surface=surface, reference=reference, clicked_at=clicked_at, dedup_key=dedup_key,
+        surface=surface, milestone=milestone, reference=reference, clicked_at=clicked_at,
+        dedup_key=dedup_key,
     )], ignore_conflicts=True)
+
+
+def recommendations_shown_record(tenant: Tenant, shown: Iterable[RecommendationShown]) -> None:
+    """Record products shown (once per surface, reference and product), in one statement."""
+    rows = sorted(shown, key=lambda r: (r.surface, r.reference, r.product_id))
+    for row in rows:
+        row.tenant = tenant
+    RecommendationShown.objects.bulk_create(rows, ignore_conflicts=True)

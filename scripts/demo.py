@@ -269,6 +269,8 @@ def main() -> int:
         manage("seed_demo")
         say("giving its fulfilled orders parcels (their history is not messaged again)")
         manage("seed_demo_shipments")
+        say("learning what its shoppers buy together (recommendations)")
+        manage("recommendations_recompute", "--all")
         env = dict(os.environ)
         children = [
             Child("web", [sys.executable, "manage.py", "runserver", "--noreload", f"0.0.0.0:{PORT}"],

@@ -20,6 +20,7 @@ from messaging.tests.factories import (
     make_shipment,
 )
 from orders.models import LineItem
+from recommendations.learning import associations_recompute
 from tenants.context import tenant_scope
 from tenants.models import Brand
 
@@ -178,6 +179,8 @@ def test_a_batch_with_recommendations_takes_the_same_queries_whatever_its_size(p
         with tenant_scope(tenant):
             LineItem.objects.create(order=order, position=3, product=extra, sku=extra.sku,
                                     title=extra.title, quantity=1, unit_price=extra.price)
+    with tenant_scope(tenant):
+        associations_recompute(tenant)  # what the nightly task learns
 
     def batch(size):
         messages = [make_message(tenant, shipment=make_shipment(
@@ -186,9 +189,10 @@ def test_a_batch_with_recommendations_takes_the_same_queries_whatever_its_size(p
         with CaptureQueriesContext(connection) as queries:
             contexts = contexts_for_many(tenant, messages)
         # then every message offers the stove first, the lamp next
-        assert {tuple(pick["title"] for pick in context["recommendations"])
+        assert {tuple(pick["title"] for pick in context["recommendations"])[:2]
                 for context in contexts.values()} == {("Camp Stove", "Head Lamp")}
         return len(queries)
 
-    # when the batch is four times larger, it takes the same queries (seven and seven more)
-    assert batch(3) == batch(12) <= 14
+    # when the batch is four times larger, it takes the same queries (seven, and at most
+    # twelve for the recommendations: recommendations/picking.py)
+    assert batch(3) == batch(12) <= 7 + 12

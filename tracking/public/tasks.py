@@ -10,13 +10,12 @@ from __future__ import annotations
 from celery import shared_task
 
 from orders.models import Order
+from recommendations.models import Surface
 from recommendations.selectors import complementary_products_many
 from tenants.queueing import enqueue
 from tenants.tasks import tenant_task
 
 from . import cache
-
-PICKS = 3  # products in the page's block
 
 
 @tenant_task(name="tracking.tasks.page_picks_fill")
@@ -27,7 +26,7 @@ def page_picks_fill(tenant_id: int, order_ids: list[int]) -> int:
     orders = list(Order.objects.filter(pk__in=order_ids))
     if not orders:
         return 0
-    picks = complementary_products_many(orders, limit=PICKS)
+    picks = complementary_products_many(orders, surface=Surface.TRACKING_PAGE)
     for order in orders:
         cache.picks_store(tenant_id, order.pk, [product.pk for product in picks.get(order.pk, [])])
     cache.tracking_page_forget(tenant_id, order_ids=[order.pk for order in orders])

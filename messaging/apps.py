@@ -29,6 +29,11 @@ class MessagingConfig(AppConfig):
         customer_redacted.connect(receivers.on_customer_redacted,
                                   dispatch_uid="messaging.customer_redacted")
 
+        # What the agent console (orders/signals.py) shows of messages.
+        from . import console
+
+        console.connect()
+
         # The provider callbacks messaging receives, through the shared edge (tenants/inbound.py).
         from tenants.inbound import WebhookSource, source_register
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("messages/", messages.message_list, name="messages"),
     path("messages/<int:message_id>/", messages.message_detail, name="message"),
     path("messages/<int:message_id>/resend/", messages.message_resend, name="message-resend"),
+    path("messages/<int:message_id>/send-again/", messages.message_send_again,
+         name="message-send-again"),
     path("journeys/", journeys.journey_list, name="journeys"),
     path("journeys/<int:journey_id>/toggle/", journeys.journey_toggle, name="journey-toggle"),
     path("journeys/<int:journey_id>/rules/new/", journeys.rule_create, name="rule-create"),

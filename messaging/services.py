@@ -10,6 +10,7 @@ Actors are strings as on the order timeline: "user:<email>" or "api:<key prefix>
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from config.errors import Conflict, ValidationFailed
+from orders.services import order_agent_action_record
 from orders.services.timeline import order_event_record
 from tenants.access import access_scoped
 from tenants.models import Tenant
@@ -38,6 +40,8 @@ MAX_DELAY_MINUTES = 60 * 24 * 365  # a year: past that it is a mistake, not a jo
 # Statuses a retailer may send again: a definite failure (retry), or an uncertain send after
 # someone confirmed the shopper did not get it (the provider may have delivered it).
 RESENDABLE = (Message.Status.FAILED, Message.Status.UNCERTAIN)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def _invalid(details: dict[str, list[str]]) -> ValidationFailed:
@@ -236,3 +240,56 @@ def message_resend(tenant: Tenant, message_id: int, *, actor: str,
 
         enqueue_on_commit(messages_dispatch_due, tenant.pk, what="message dispatch")
     return message
+
+
+def message_send_again(tenant: Tenant, message_id: int, *, actor: str, request_key: str,
+                       recipient: str | None = None) -> Message:
+    """An agent sends a message again, whatever became of it, to the same or a corrected
+    address: a new row with the first one's content (what the shopper gets is what they got),
+    due now, through the dispatcher's checks (suppression, consent) like any other.
+
+    `request_key` names the agent's request (the order page puts a fresh one in each form):
+    the dedup key is built from it, so a double click or a repeated POST sends once."""
+    original = access_scoped(Message, tenant, message_id)
+    recipient = (recipient or "").strip() or original.recipient
+    if original.channel == Channel.EMAIL:
+        recipient = recipient.lower()
+        if not _EMAIL.match(recipient):
+            raise ValidationFailed("Enter a valid e-mail address.",
+                                   details={"recipient": ["Enter a valid e-mail address."]})
+    elif not _E164.match(recipient := re.sub(r"[\s()\-./]", "", recipient)):
+        raise ValidationFailed("Enter the number in international form, e.g. +4915112345678.",
+                               details={"recipient": ["Use E.164, e.g. +4915112345678."]})
+    if not re.fullmatch(r"[\w-]{8,64}", request_key or ""):
+        raise ValidationFailed("The form expired; reload the page.",
+                               details={"request_key": ["Invalid."]})
+    now = timezone.now()
+    copy = Message(
+        tenant=tenant, rule=None, channel=original.channel, milestone=original.milestone,
+        order_id=original.order_id, shipment_id=original.shipment_id,
+        customer_id=original.customer_id, recipient=recipient,
+        dedup_key=f"agent:{original.pk}:{request_key}", status=Message.Status.SCHEDULED,
+        due_at=now, locale=original.locale, template_version_id=original.template_version_id,
+        subject=original.subject, preheader=original.preheader, html_body=original.html_body,
+        text_body=original.text_body, links=original.links,
+        includes_marketing=original.includes_marketing)
+    with transaction.atomic():
+        Message.objects.bulk_create([copy], ignore_conflicts=True)
+        copy = Message.objects.get(dedup_key=copy.dedup_key)
+        if copy.created_at < now:
+            return copy  # the same request again: already scheduled
+        MessageEvent.objects.create(
+            tenant=tenant, message=original, kind="sent_again", occurred_at=now,
+            source="dashboard" if actor.startswith("user:") else "api",
+            data={"actor": actor, "copy_id": copy.pk, "recipient": recipient})
+        if original.order_id:
+            to = (f"{recipient} (was {original.recipient})" if recipient != original.recipient
+                  else recipient)
+            order_agent_action_record(
+                tenant, original.order_id,
+                f"Sent the {original.get_channel_display()} “{original.milestone}” again to {to}",
+                actor=actor, data={"message_id": original.pk, "copy_id": copy.pk})
+        from .tasks import messages_dispatch_due
+
+        enqueue_on_commit(messages_dispatch_due, tenant.pk, what="message dispatch")
+    return copy

@@ -13,4 +13,5 @@ urlpatterns = [
     path("products/<int:product_id>/", views.ProductDetailApi.as_view(),
          name="api-product-detail"),
     path("orders/", views.OrderListApi.as_view(), name="api-order-list"),
+    path("orders/search/", views.OrderSearchApi.as_view(), name="api-order-search"),
 ]

@@ -261,6 +261,7 @@ class OrderEvent(TenantScopedModel):
         NOTE = "note", "Note"
         REDACTED = "redacted", "Personal data erased"
         FEEDBACK = "feedback", "Delivery rated"
+        AGENT_ACTION = "agent_action", "Agent action"  # from the order page, naming the agent
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events",
                               db_index=False)

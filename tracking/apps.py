@@ -32,3 +32,8 @@ class TrackingConfig(AppConfig):
         from .public import receivers, tasks  # noqa: F401
 
         receivers.connect()
+
+        # What the agent console (orders/signals.py) shows of parcels.
+        from . import console
+
+        console.connect()

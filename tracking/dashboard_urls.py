@@ -9,6 +9,7 @@ app_name = "tracking"
 urlpatterns = [
     path("shipments/", shipments.shipment_list, name="shipments"),
     path("shipments/<int:shipment_id>/", shipments.shipment_detail, name="shipment"),
+    path("shipments/<int:shipment_id>/mark/", shipments.shipment_mark, name="shipment-mark"),
     path("webhook-log/", webhooks.webhook_list, name="webhooks"),
     path("webhook-log/<int:inbound_id>/", webhooks.webhook_detail, name="webhook"),
     path("webhook-log/<int:inbound_id>/replay/", webhooks.webhook_replay, name="webhook-replay"),

@@ -14,9 +14,10 @@ from django.contrib import messages as flash
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.errors import Conflict
+from config.errors import Conflict, ValidationFailed
 from tenants.permissions import Perm
 from tenants.views.base import can, dashboard_view
 from tenants.views.paging import page_of
@@ -133,3 +134,23 @@ def message_resend(request: HttpRequest, message_id: int) -> HttpResponse:
     else:
         flash.success(request, f"Scheduled to send again to {message.recipient} now.")
     return redirect("messaging:message", message_id=message.pk)
+
+
+@require_POST
+@dashboard_view(Perm.MESSAGES_VIEW, manage=Perm.MESSAGES_MANAGE)
+def message_send_again(request: HttpRequest, message_id: int) -> HttpResponse:
+    """From the order page: send a message again, to the same or a corrected address."""
+    message = selectors.message_get(request.tenant, message_id)
+    back = (reverse("orders:detail", args=[message.order_id]) + "#timeline" if message.order_id
+            else reverse("messaging:message", args=[message.pk]))
+    try:
+        copy = services.message_send_again(
+            request.tenant, message.pk, actor=_actor(request),
+            recipient=request.POST.get("recipient", "")[:254],
+            request_key=request.POST.get("request_key", ""))
+    except ValidationFailed as exc:
+        flash.error(request, " ".join([exc.message, *(" ".join(v) for v in exc.details.values()
+                                                       if v != [exc.message])]))
+    else:
+        flash.success(request, f"Sending again to {copy.recipient} now.")
+    return redirect(back)

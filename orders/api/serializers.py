@@ -12,6 +12,7 @@ from rest_framework import serializers
 from config.api.serializers import OutputModelSerializer, StrictSerializer
 
 from ..models import MONEY, ConsentSource, Customer, LineItem, Order, OrderEvent, Product, currency_code, e164
+from ..search import MAX_QUERY
 from ..services import CustomerInput, LineInput, OrderInput, ProductInput
 
 MAX_PRODUCTS_PER_REQUEST = 1000
@@ -264,3 +265,44 @@ class OrderSerializer(OutputModelSerializer):
                   "fulfillment_status", "promised_delivery_date", "customer", "lines",
                   "created_at", "updated_at"]
         read_only_fields = fields
+
+
+# --- the agent console's search ----------------------------------------------------------
+
+class OrderSearchFilterSerializer(StrictSerializer):
+    q = serializers.CharField(
+        max_length=MAX_QUERY,
+        help_text="An order number (with or without #), external id, customer e-mail, phone "
+                  "(any common format), tracking number, return number or (part of) a "
+                  "customer's name, accents and one-letter typos forgiven.")
+
+
+class SearchCustomerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="full_name")
+    email = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class SearchFlagSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text='e.g. "DHL 00340434…: In transit", "Delayed".')
+    problem = serializers.BooleanField(help_text="An open problem: delayed, exception, low "
+                                                 "rating, return waiting.")
+
+
+class OrderSearchResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="order.pk")
+    number = serializers.CharField(source="order.number")
+    external_id = serializers.CharField(source="order.external_id")
+    placed_at = serializers.DateTimeField(source="order.placed_at")
+    total = serializers.DecimalField(source="order.total", **MONEY)
+    currency = serializers.CharField(source="order.currency")
+    customer = SearchCustomerSerializer(source="order.customer", allow_null=True)
+    matched = serializers.CharField(help_text='What matched: "Order number", "Customer name", …')
+    rank = serializers.FloatField(help_text="1.0 an exact match; below, a name's likeness.")
+    flags = SearchFlagSerializer(many=True, help_text="Each parcel's status, then open problems.")
+    dashboard_url = serializers.CharField(help_text="The order's page in the Doorstep dashboard.")
+
+
+class OrderSearchResponseSerializer(serializers.Serializer):
+    results = OrderSearchResultSerializer(many=True, help_text="Best match first, at most 20.")

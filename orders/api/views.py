@@ -7,6 +7,7 @@ orders, and orders never import from above.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -27,6 +28,7 @@ from tenants.api.base import (
     validated,
 )
 from tenants.permissions import Perm
+from tenants.selectors import absolute_url
 
 from .. import selectors, services
 from .serializers import (
@@ -36,6 +38,8 @@ from .serializers import (
     CustomerSerializer,
     OrderFilterSerializer,
     OrderInputSerializer,
+    OrderSearchFilterSerializer,
+    OrderSearchResponseSerializer,
     OrderSerializer,
     ProductBatchResultSerializer,
     ProductFilterSerializer,
@@ -195,3 +199,27 @@ class OrderListApi(TenantApiView):
                                                actor=api_actor(request))
         order = selectors.order_list(self.tenant).get(pk=order.pk)  # with customer and lines
         return Response(OrderSerializer(order).data, status=_created_or_updated(created))
+
+
+class OrderSearchApi(TenantApiView):
+    """The agent console's search box as an endpoint, for a helpdesk's sidebar app (Zendesk,
+    Gorgias, Freshdesk) that shows the order next to the ticket."""
+
+    required_perms = {"GET": Perm.ORDERS_VIEW}
+
+    @extend_schema(
+        operation_id="orders_search",
+        parameters=[OrderSearchFilterSerializer],
+        responses=OrderSearchResponseSerializer,
+        summary="Find orders by number, e-mail, phone, tracking number, return number or name",
+        description="Best match first (exact matches, then names by likeness, then newest), at "
+                    "most 20. A phone matches in any common format (`+49 151 …`, `0049…`, "
+                    "`0151/…`, `(415) 555-0100`); a name matches in part, without accents or "
+                    "case, and with a one-letter typo. 400 `validation_error` when `q` is "
+                    "missing, blank or longer than 200 characters.")
+    def get(self, request):
+        text = query_filters(request, OrderSearchFilterSerializer)["q"]
+        results = selectors.order_search(self.tenant, text)
+        for result in results:
+            result.dashboard_url = absolute_url(reverse("orders:detail", args=[result.order.pk]))
+        return Response(OrderSearchResponseSerializer({"results": results}).data)

@@ -121,6 +121,13 @@ ALLOWED = {
         "SET LOCAL synchronous_commit; the sent rows' UPDATE joins on tenant_id (as rows_update)",
     ("messaging/journeys/relevance.py", "cursor"): "advisory locks on order ids: no table read",
     ("messaging/journeys/relevance.py", "execute"): "advisory locks on order ids: no table read",
+    ("orders/search.py", "RawSQL"):
+        "the console's name search: doorstep_fold() and pg_trgm's operator as expressions of "
+        "a scoped queryset (the scoped manager adds tenant_id = the scope's)",
+    ("orders/search.py", "cursor"):
+        "pg_indexes (is the trigram index there) and pg_trgm's threshold: no table read",
+    ("orders/search.py", "execute"):
+        "pg_indexes (is the trigram index there) and pg_trgm's threshold: no table read",
     ("tenants/inbound.py", "execute"):
         "the archive's purge and a refused body forgotten: tenant_id = %s in each; raw so "
         "that no ORM collector scans the events table for each row",

@@ -14,6 +14,7 @@ Recomputing the shipment from all of its stored events, in event-time order, is 
 duplicates and out-of-order deliveries harmless: the result depends only on the set of events.
 """
 
+from .agents import PARCEL_MARKS, shipment_agent_mark
 from .events import updates_apply, updates_apply_many
 from .feedback import FeedbackClosed, FeedbackNotOpen, delivery_feedback_save
 from .inbound import (
@@ -37,6 +38,8 @@ __all__ = [
     "inbound_process", "inbound_receive", "shipment_create", "shipment_get_or_create",
     "shipment_recompute", "shipments_recompute", "source_parser", "updates_apply",
     "updates_apply_many",
+    # what agents mark on a parcel (agents.py)
+    "PARCEL_MARKS", "shipment_agent_mark",
     # delivery feedback (feedback.py)
     "FeedbackClosed", "FeedbackNotOpen", "delivery_feedback_save",
 ]

@@ -7,19 +7,24 @@ a repeated scan), marked as such, so an agent sees exactly what the carrier told
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages as flash
 from django.db.models import OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from config.errors import ValidationFailed
 from tenants.access import access_scoped
 from tenants.permissions import Perm
 from tenants.services import brand_get
-from tenants.views.base import DashboardRequest, dashboard_view
+from tenants.views.base import DashboardRequest, dashboard_view, safe_back_url
 from tenants.views.paging import page_of
 
 from ..models import DeliveryFeedback, Shipment, TrackingEvent
 from ..pageviews import shipment_page_views
 from ..selectors import delivery_feedback_get, tracking_page_url
+from ..services import PARCEL_MARKS, shipment_agent_mark
 from ..statuses import Milestone, TrackingStatus, status_transition_allowed
 
 # Badge colour per status: green arrived, blue moving, amber needs an eye, red went wrong.
@@ -145,3 +150,18 @@ def shipment_detail(request: DashboardRequest, shipment_id: int) -> HttpResponse
         "views": shipment_page_views(request.tenant, shipment.pk),
         "feedback": delivery_feedback_get(request.tenant, shipment.pk),
     })
+
+
+@require_POST
+@dashboard_view(Perm.ORDERS_VIEW, manage=Perm.ORDERS_MANAGE)
+def shipment_mark(request: DashboardRequest, shipment_id: int) -> HttpResponse:
+    """From the order page: "lost — reshipping" or "customer contacted" on the timeline."""
+    try:
+        shipment = shipment_agent_mark(request.tenant, shipment_id, request.POST.get("mark", ""),
+                                       actor=f"user:{request.user.email}",
+                                       note=request.POST.get("note", ""))
+    except ValidationFailed as exc:
+        flash.error(request, exc.message)
+        return redirect(safe_back_url(request, "dashboard:home"))
+    flash.success(request, f"{PARCEL_MARKS[request.POST['mark']]}: noted on the timeline.")
+    return redirect(reverse("orders:detail", args=[shipment.order_id]) + "#timeline")

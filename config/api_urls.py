@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("orders.api_urls")),
     path("", include("tracking.api_urls")),
     path("", include("messaging.api_urls")),
+    path("", include("analytics.api_urls")),
 ]

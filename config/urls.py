@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("orders.dashboard_urls")),
     path("", include("messaging.dashboard_urls")),
     path("", include("messaging.outbox_urls")),
+    path("", include("analytics.dashboard_urls")),
     path("", include("messaging.public_urls")),
     path("", include("tracking.public_urls")),
     path("", include("tracking.lookup.urls")),

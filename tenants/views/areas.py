@@ -33,12 +33,6 @@ AREAS: dict[str, Area] = {area.slug: area for area in (
          ("Complementary picks learned from your order history",
           "Curated fallbacks you choose for new products",
           "Revenue attributed to each recommendation")),
-    Area("analytics", "Analytics", Perm.ANALYTICS_VIEW,
-         "How your post-purchase experience performs.",
-         ("Opens, clicks and unsubscribes per journey step",
-          "Delivery performance per carrier: on time, late, exceptions",
-          "Delivery ratings (CSAT), repeat purchases and attributed revenue",
-          "Exports for your own reporting")),
 )}
 
 

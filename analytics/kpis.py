@@ -82,12 +82,18 @@ def _sums(queryset, names: tuple[str, ...]) -> dict[str, int]:
     return {name: found[name] or 0 for name in names}
 
 
+def split_sums(queryset, names: tuple[str, ...], parts: dict[str, Q]) -> dict[str, dict[str, int]]:
+    """Sums of `names` for each part of the rows, in one query (a filtered sum per part)."""
+    found = queryset.aggregate(**{f"{part}__{name}": Sum(name, filter=q)
+                                  for part, q in parts.items() for name in names})
+    return {part: {name: found[f"{part}__{name}"] or 0 for name in names} for part in parts}
+
+
 def totals_get(period: Period, filters: Filters, *, today: date | None = None) -> Totals:
     today = today or timezone.localdate()
     in_period = Q(day__gte=period.first, day__lte=period.last)
-    messages = MessageDay.objects.filter(in_period, filters.messages())
-    email = _sums(messages.filter(channel="email"), MESSAGE_SUMS)
-    sms = _sums(messages.filter(channel="sms"), MESSAGE_SUMS)
+    channels = split_sums(MessageDay.objects.filter(in_period, filters.messages()),
+                           MESSAGE_SUMS, {"email": Q(channel="email"), "sms": Q(channel="sms")})
     shipments = _sums(ShipmentDay.objects.filter(in_period, filters.shipments()), SHIPMENT_SUMS)
     transit = list(TransitDay.objects.filter(in_period, filters.shipments())
                    .values_list("transit_days").annotate(n=Sum("shipments"))
@@ -99,14 +105,13 @@ def totals_get(period: Period, filters: Filters, *, today: date | None = None) -
                    .annotate(n=Sum("ratings")).order_by("rating"))
     # A repeat-purchase window counts once it has fully passed: a delivery of last week has
     # not had its 30 days yet, and counting it would understate the rate.
-    repeat_sums = {}
-    for window in REPEAT_WINDOWS:
-        complete = RepeatDay.objects.filter(in_period, day__lt=today - timedelta(days=window))
-        found = complete.aggregate(delivered=Sum("delivered_orders"),
-                                   repeat=Sum(f"repeat_{window}"))
-        repeat_sums[f"delivered_{window}"] = found["delivered"] or 0
-        repeat_sums[f"repeat_{window}"] = found["repeat"] or 0
-    return Totals(email, sms, shipments, transit, exceptions, views, ratings, repeat_sums)
+    complete = {w: Q(day__lt=today - timedelta(days=w)) for w in REPEAT_WINDOWS}
+    found = RepeatDay.objects.filter(in_period).aggregate(
+        **{f"delivered_{w}": Sum("delivered_orders", filter=q) for w, q in complete.items()},
+        **{f"repeat_{w}": Sum(f"repeat_{w}", filter=q) for w, q in complete.items()})
+    repeat = {name: value or 0 for name, value in found.items()}
+    return Totals(channels["email"], channels["sms"], shipments, transit, exceptions, views,
+                  ratings, repeat)
 
 
 def ratio(part: int | float, whole: int | float) -> float | None:

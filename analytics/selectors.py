@@ -31,6 +31,7 @@ from .kpis import (
     Totals,
     percentile,
     ratio,
+    split_sums,
     totals_get,
 )
 from .kpis import kpis_from as _kpis_from
@@ -102,14 +103,9 @@ def headline(tenant: Tenant) -> KpiReport:
     both = Q(day__gte=previous_period.first, day__lte=period.last)
     halves = (("now", period), ("before", previous_period))
 
-    def split(queryset, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
-        found = queryset.filter(both).aggregate(**{
-            f"{half}__{name}": Sum(name, filter=_in(p)) for half, p in halves for name in names})
-        return {half: {name: found[f"{half}__{name}"] or 0 for name in names}
-                for half, _ in halves}
-
-    email = split(MessageDay.objects.filter(channel="email"), MESSAGE_SUMS)
-    shipments = split(ShipmentDay.objects.all(), SHIPMENT_SUMS)
+    parts = {half: _in(p) for half, p in halves}
+    email = split_sums(MessageDay.objects.filter(both, channel="email"), MESSAGE_SUMS, parts)
+    shipments = split_sums(ShipmentDay.objects.filter(both), SHIPMENT_SUMS, parts)
     ratings: dict[str, dict[int, int]] = {"now": {}, "before": {}}
     for rating, now, before in (RatingDay.objects.filter(both).values("rating")
                                 .annotate(now=Sum("ratings", filter=_in(period)),

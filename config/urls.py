@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("tracking.settings_urls")),
     path("", include("tracking.dashboard_urls")),
     path("", include("orders.dashboard_urls")),
+    path("", include("returns.console_urls")),
     path("", include("messaging.dashboard_urls")),
     path("", include("messaging.outbox_urls")),
     path("", include("analytics.dashboard_urls")),

@@ -14,12 +14,15 @@ import secrets
 from django.db.models import Prefetch
 
 from orders.models import Order
-from orders.signals import TimelineEntry, TimelineKind, order_timeline
+from orders.signals import OrderSection, TimelineEntry, TimelineKind, order_sections, order_timeline
 from tenants.models import Tenant
+from tenants.permissions import Perm
+from tenants.views.base import can
 
 from .dashboard.messages import STATUS_TONE
 from .journeys.triggers import TRIGGER_LABELS
-from .models import Channel, Message, MessageEvent
+from .models import Channel, Message, MessageEvent, Template
+from .services import AGENT_MESSAGE
 
 PREVIEW_CHARS = 1500
 # Provider events in words, and their badge colour.
@@ -69,7 +72,8 @@ def timeline_for_order(sender, *, tenant: Tenant, order: Order, request=None,
                     .order_by("created_at", "pk"))
     entries: list[TimelineEntry] = []
     for message in messages:
-        milestone = TRIGGER_LABELS.get(message.milestone, message.milestone)
+        milestone = ("One-off message" if message.milestone == AGENT_MESSAGE
+                     else TRIGGER_LABELS.get(message.milestone, message.milestone))
         channel = message.get_channel_display()
         what = f"{channel} “{milestone}” to {message.recipient}"
         version = message.template_version
@@ -90,5 +94,18 @@ def timeline_for_order(sender, *, tenant: Tenant, order: Order, request=None,
     return entries
 
 
+def sections_for_order(sender, *, tenant: Tenant, order: Order, request,
+                       **kwargs) -> list[OrderSection]:
+    """"Send a message" from one of the store's templates, for members who may (one query)."""
+    if not can(request, Perm.MESSAGES_MANAGE) or order.customer is None:
+        return []
+    templates = list(Template.objects.filter(versions__isnull=False).distinct()
+                     .order_by("channel", "name").only("pk", "name", "channel"))
+    return [OrderSection("Send a message", "messaging/console/_send.html", {
+        "templates": templates, "request_key": secrets.token_urlsafe(12),
+        "email": order.customer.email, "phone": order.customer.phone}, position=40)]
+
+
 def connect() -> None:
     order_timeline.connect(timeline_for_order, sender=Order, dispatch_uid="messaging.timeline")
+    order_sections.connect(sections_for_order, sender=Order, dispatch_uid="messaging.sections")

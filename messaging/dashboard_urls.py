@@ -12,6 +12,8 @@ urlpatterns = [
     path("messages/<int:message_id>/resend/", messages.message_resend, name="message-resend"),
     path("messages/<int:message_id>/send-again/", messages.message_send_again,
          name="message-send-again"),
+    path("orders/<int:order_id>/messages/send/", messages.order_message_send,
+         name="order-message-send"),
     path("journeys/", journeys.journey_list, name="journeys"),
     path("journeys/<int:journey_id>/toggle/", journeys.journey_toggle, name="journey-toggle"),
     path("journeys/<int:journey_id>/rules/new/", journeys.rule_create, name="rule-create"),

@@ -136,6 +136,11 @@ class Message(TenantScopedModel):
     """The outbox: one row per (rule × shipment or order × milestone), created in the
     transaction that reacts to the milestone. Sending is driven from these rows."""
 
+    # Dedup keys of messages a member sent from the agent console ("agent:again:…",
+    # "agent:one-off:…"): the member chose to send them, so only the shopper's own say
+    # (consent, suppression, preferences) stops them, not whether the milestone is still news.
+    AGENT_KEY_PREFIX = "agent:"
+
     # No index of its own: every index below starts with the tenant, and a row changes
     # status four times on its way out, each change writing every index again.
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+",

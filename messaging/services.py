@@ -19,15 +19,17 @@ from django.db.models import Max
 from django.utils import timezone
 
 from config.errors import Conflict, ValidationFailed
+from orders.models import Order
 from orders.services import order_agent_action_record
 from orders.services.timeline import order_event_record
 from tenants.access import access_scoped
 from tenants.models import Tenant
 from tenants.queueing import enqueue_on_commit
+from tracking.models import Shipment
 
 from .journeys.conditions import conditions_clean
 from .journeys.triggers import TRIGGERS
-from .models import Channel, Journey, JourneyRule, Message, MessageEvent, Template
+from .models import Channel, Journey, JourneyRule, Message, MessageEvent, Template, TemplateVersion
 
 # SMS rules wait out the night in the shopper's timezone unless told otherwise.
 SMS_QUIET_HOURS = (time(21, 0), time(8, 0))
@@ -242,6 +244,26 @@ def message_resend(tenant: Tenant, message_id: int, *, actor: str,
     return message
 
 
+def _recipient_clean(channel: str, recipient: str) -> str:
+    """An address an agent typed, as messages store it (e-mail lower-cased, phone E.164)."""
+    recipient = (recipient or "").strip()
+    if channel == Channel.EMAIL:
+        recipient = recipient.lower()
+        if not _EMAIL.match(recipient):
+            raise ValidationFailed("Enter a valid e-mail address.",
+                                   details={"recipient": ["Enter a valid e-mail address."]})
+    elif not _E164.match(recipient := re.sub(r"[\s()\-./]", "", recipient)):
+        raise ValidationFailed("Enter the number in international form, e.g. +4915112345678.",
+                               details={"recipient": ["Use E.164, e.g. +4915112345678."]})
+    return recipient
+
+
+def _request_key_check(request_key: str) -> None:
+    if not re.fullmatch(r"[\w-]{8,64}", request_key or ""):
+        raise ValidationFailed("The form expired; reload the page.",
+                               details={"request_key": ["Invalid."]})
+
+
 def message_send_again(tenant: Tenant, message_id: int, *, actor: str, request_key: str,
                        recipient: str | None = None) -> Message:
     """An agent sends a message again, whatever became of it, to the same or a corrected
@@ -251,24 +273,15 @@ def message_send_again(tenant: Tenant, message_id: int, *, actor: str, request_k
     `request_key` names the agent's request (the order page puts a fresh one in each form):
     the dedup key is built from it, so a double click or a repeated POST sends once."""
     original = access_scoped(Message, tenant, message_id)
-    recipient = (recipient or "").strip() or original.recipient
-    if original.channel == Channel.EMAIL:
-        recipient = recipient.lower()
-        if not _EMAIL.match(recipient):
-            raise ValidationFailed("Enter a valid e-mail address.",
-                                   details={"recipient": ["Enter a valid e-mail address."]})
-    elif not _E164.match(recipient := re.sub(r"[\s()\-./]", "", recipient)):
-        raise ValidationFailed("Enter the number in international form, e.g. +4915112345678.",
-                               details={"recipient": ["Use E.164, e.g. +4915112345678."]})
-    if not re.fullmatch(r"[\w-]{8,64}", request_key or ""):
-        raise ValidationFailed("The form expired; reload the page.",
-                               details={"request_key": ["Invalid."]})
+    recipient = _recipient_clean(original.channel, recipient or original.recipient)
+    _request_key_check(request_key)
     now = timezone.now()
     copy = Message(
         tenant=tenant, rule=None, channel=original.channel, milestone=original.milestone,
         order_id=original.order_id, shipment_id=original.shipment_id,
         customer_id=original.customer_id, recipient=recipient,
-        dedup_key=f"agent:{original.pk}:{request_key}", status=Message.Status.SCHEDULED,
+        dedup_key=f"{Message.AGENT_KEY_PREFIX}again:{original.pk}:{request_key}",
+        status=Message.Status.SCHEDULED,
         due_at=now, locale=original.locale, template_version_id=original.template_version_id,
         subject=original.subject, preheader=original.preheader, html_body=original.html_body,
         text_body=original.text_body, links=original.links,
@@ -293,3 +306,51 @@ def message_send_again(tenant: Tenant, message_id: int, *, actor: str, request_k
 
         enqueue_on_commit(messages_dispatch_due, tenant.pk, what="message dispatch")
     return copy
+
+
+AGENT_MESSAGE = "agent_message"  # the milestone of a one-off message an agent sends
+
+
+def message_send_one_off(tenant: Tenant, order_id: int, template_id: int, *, actor: str,
+                         request_key: str, recipient: str = "") -> Message:
+    """An agent sends the shopper a one-off branded message from one of the store's templates
+    (its current version in the shopper's language, else the store's): a message about the
+    order and its latest parcel, rendered and checked (consent, suppression) by the
+    dispatcher like any other. Once per `request_key`, as `message_send_again`."""
+    template = access_scoped(Template, tenant, template_id)
+    order = access_scoped(Order, tenant, order_id)
+    customer = order.customer
+    default = (customer.email if template.channel == Channel.EMAIL else customer.phone) \
+        if customer else ""
+    recipient = _recipient_clean(template.channel, recipient or default)
+    _request_key_check(request_key)
+    locales = [loc for loc in ((customer.locale if customer else ""), tenant.default_locale) if loc]
+    versions = {v.locale: v for v in TemplateVersion.objects.filter(template=template)
+                .order_by("locale", "-number").distinct("locale")}
+    version = next((versions[loc] for loc in locales if loc in versions), None) \
+        or next(iter(versions.values()), None)
+    if version is None:
+        raise ValidationFailed("This template has no saved version yet.",
+                               details={"template_id": ["No version."]})
+    shipment_id = (Shipment.objects.filter(order_id=order.pk).order_by("-created_at", "-pk")
+                   .values_list("pk", flat=True).first())
+    now = timezone.now()
+    message = Message(
+        tenant=tenant, rule=None, channel=template.channel, milestone=AGENT_MESSAGE,
+        order_id=order.pk, shipment_id=shipment_id, customer_id=order.customer_id,
+        recipient=recipient,
+        dedup_key=f"{Message.AGENT_KEY_PREFIX}one-off:{order.pk}:{request_key}",
+        status=Message.Status.SCHEDULED, due_at=now, template_version=version)
+    with transaction.atomic():
+        Message.objects.bulk_create([message], ignore_conflicts=True)
+        message = Message.objects.get(dedup_key=message.dedup_key)
+        if message.created_at < now:
+            return message  # the same request again
+        order_agent_action_record(
+            tenant, order.pk, f"Sent the {template.get_channel_display()} “{template.name}” "
+                              f"(version {version.number}, {version.locale}) to {recipient}",
+            actor=actor, data={"message_id": message.pk, "template_id": template.pk})
+        from .tasks import messages_dispatch_due
+
+        enqueue_on_commit(messages_dispatch_due, tenant.pk, what="message dispatch")
+    return message

@@ -37,11 +37,14 @@ def _own_entries(order: Order) -> list[TimelineEntry]:
     for event in OrderEvent.objects.filter(order_id=order.pk).order_by("occurred_at", "pk"):
         if event.kind in SHOWN_ELSEWHERE:
             continue
-        is_agent = event.actor.startswith("user:")
-        # The dispatcher's outcome lines are the message's own events (messaging's entries).
-        if event.kind == K.MESSAGE and not is_agent:
-            continue
-        kind = TimelineKind.AGENT if is_agent else EVENT_KINDS.get(event.kind, TimelineKind.ORDER)
+        # The dispatcher's outcome lines are the message's own events (messaging's entries);
+        # a member's resend is an agent action.
+        if event.kind == K.MESSAGE:
+            if not event.actor.startswith("user:"):
+                continue
+            kind = TimelineKind.AGENT
+        else:
+            kind = EVENT_KINDS.get(event.kind, TimelineKind.ORDER)
         if event.kind == K.NOTE:
             entries.append(TimelineEntry(
                 at=event.occurred_at, kind=kind, title="Note", actor=event.actor,

@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class ReturnsConfig(AppConfig):
     name = "returns"
+
+    def ready(self) -> None:
+        # What the agent console (orders/signals.py) shows of returns.
+        from . import console
+
+        console.connect()

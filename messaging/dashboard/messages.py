@@ -154,3 +154,22 @@ def message_send_again(request: HttpRequest, message_id: int) -> HttpResponse:
     else:
         flash.success(request, f"Sending again to {copy.recipient} now.")
     return redirect(back)
+
+
+@require_POST
+@dashboard_view(Perm.MESSAGES_VIEW, manage=Perm.MESSAGES_MANAGE)
+def order_message_send(request: HttpRequest, order_id: int) -> HttpResponse:
+    """From the order page: a one-off branded message from one of the store's templates."""
+    raw = request.POST.get("template", "")
+    template_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    try:
+        message = services.message_send_one_off(
+            request.tenant, order_id, template_id, actor=_actor(request),
+            recipient=request.POST.get("recipient", "")[:254],
+            request_key=request.POST.get("request_key", ""))
+    except ValidationFailed as exc:
+        flash.error(request, " ".join([exc.message, *(" ".join(v) for v in exc.details.values()
+                                                       if v != [exc.message])]))
+        return redirect(reverse("orders:detail", args=[order_id]) + "#send-message")
+    flash.success(request, f"Sending to {message.recipient} now.")
+    return redirect(reverse("orders:detail", args=[order_id]) + "#timeline")

@@ -158,6 +158,9 @@ class MessageFacts:
 
     def relevance(self, message: Message) -> str | None:
         rule = self.rules.get(message.rule_id) if message.rule_id is not None else None
+        if message.dedup_key.startswith(Message.AGENT_KEY_PREFIX):
+            # A member sent it knowing the order's state (Message.AGENT_KEY_PREFIX).
+            return self._recipient_reason(message, rule)
         # No rule: a test send from the dashboard, or the rule was deleted since.
         return (_rule_reason(rule) or self._order_reason(message)
                 or self._shipment_reason(message) or self._repeat_reason(message)

@@ -24,3 +24,7 @@ def _alices_sent_message(p) -> dict:
 def _alices_parcel(p) -> dict:
     order = make_order(p.tenant_a, number="#A-7003")
     return {"shipment_id": make_shipment(p.tenant_a, order).pk}
+
+
+cross_tenant_case("returns-console:start", methods=("POST",))(_alices_order)
+cross_tenant_case("messaging:order-message-send", methods=("POST",))(_alices_order)

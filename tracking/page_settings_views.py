@@ -4,7 +4,7 @@ the store's own parcels, at phone and at laptop width.
 
     GET/POST /settings/tracking-page/           the form (tracking_page_settings_update)
     GET /settings/tracking-page/preview/?shipment=<id>&<form fields>
-        the real page (templates/tracking/public/page.html, tracking.public.presenting) for
+        the real page (templates/jinja2/tracking/public/page.html, tracking.public.presenting) for
         that parcel, with the settings as the form has them (saved or not): the two iframes
         follow the form as it changes (static/js/tracking-page-preview.js), before a save.
         Nothing is cached and no page view is counted.
@@ -23,6 +23,7 @@ from django.utils import translation
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from config.errors import ApplicationError
+from config.jinja import ENGINE
 from tenants.access import access_scoped
 from tenants.permissions import Perm
 from tenants.views.base import DashboardRequest, add_error_to_form, can, dashboard_view
@@ -164,7 +165,8 @@ def tracking_page_preview(request: DashboardRequest) -> HttpResponse:
             page_cache.picks_want(tenant.pk, data.order_id)  # as the page does: shown later
     with translation.override(lang):
         body = render_to_string("tracking/public/page.html",
-                                page_context(data, lang, recommendations=recommendations))
+                                page_context(data, lang, recommendations=recommendations),
+                                using=ENGINE)
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -80,6 +80,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The shopper pages (tracking page, lookup, rating): config/jinja.py says why.
+        "NAME": "shopper",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja.environment"},
+    },
 ]
 
 LANGUAGE_CODE = "en"

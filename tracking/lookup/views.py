@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.jinja import ENGINE
 from config.views import shopper_page
 from tenants.context import tenant_scope
 from tenants.models import Tenant
@@ -84,7 +85,8 @@ def _lookup(request: HttpRequest, tenant: Tenant) -> HttpResponse:
             status = _answer(request, tenant, lang, context)
             if isinstance(status, HttpResponse):
                 return _headers(status)
-            response = render(request, "tracking/public/lookup.html", context, status=status)
+            response = render(request, "tracking/public/lookup.html", context, status=status,
+                              using=ENGINE)
             response["Content-Language"] = lang
             return _headers(response)
 
@@ -114,7 +116,9 @@ def _answer(request: HttpRequest, tenant: Tenant, lang: str,
                 {"url": _page_url(request, parcel.public_token), "carrier": parcel.carrier,
                  "tracking_number": parcel.tracking_number,
                  "status": _status_name(parcel.status, delayed=parcel.delayed)}
-                for parcel in found.parcels]}
+                for parcel in found.parcels], "travels_in": ngettext(
+                "It travels in %(counter)s parcel.", "It travels in %(counter)s parcels.",
+                len(found.parcels)) % {"counter": len(found.parcels)}}
         return 200
     data = parcel_lookup(number)
     if data is None:

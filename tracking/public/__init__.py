@@ -8,7 +8,7 @@
             customer, page settings, events, items, sibling parcels, feedback)
             + at most one more for the recommended products (their ids from cache.page_state)
         presenting.page_context (plain words, progress, ETA, explanations, in the language
-            chosen by locales.page_language) ─▶ templates/tracking/public/page.html
+            chosen by locales.page_language) ─▶ templates/jinja2/tracking/public/page.html
         cache.page_set, under generations read before the statements
     GET /t/<token>/go/<product_id>/ ─▶ views.recommendation_click (recorded, then redirected)
 

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from config.errors import ValidationFailed
+from config.jinja import ENGINE
 from config.views import shopper_page
 from tenants.context import tenant_scope
 from tenants.domains import host_serves
@@ -32,7 +33,7 @@ from tenants.domains import host_serves
 from ..services import FeedbackClosed, FeedbackNotOpen, delivery_feedback_save
 from ..statuses import TrackingStatus
 from .languages import offered_languages, page_language
-from .presenting import layout_context, shopper_zone
+from .presenting import layout_context, rating_form, shopper_zone
 from .selectors import TOKEN_RE, TrackingPageData, tracking_page_data
 from .views import _privacy_headers
 
@@ -96,13 +97,12 @@ def _page(data: TrackingPageData, lang: str, *, status: int = 200, error: object
         "feedback": feedback,
         "delivered": data.shipment.status == TrackingStatus.DELIVERED,
         "error": error,
-        "rating_value": rating if rating is not None else str(feedback.rating if feedback else ""),
-        "comment_value": comment if comment is not None else (feedback.comment if feedback else ""),
-        "zone_name": str(shopper_zone(data)),
         "standalone": True,
     }
     with translation.override(lang):
-        body = render_to_string("tracking/public/feedback.html", context)
+        context["rate"] = rating_form(feedback, shopper_zone(data), rating=rating or "",
+                                      comment=comment or "")
+        body = render_to_string("tracking/public/feedback.html", context, using=ENGINE)
     response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
     response["Content-Language"] = lang
     return _privacy_headers(response)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,8 +19,9 @@ from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import formats
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
+from config.jinja import ENGINE
 from orders.selectors import NO_PRODUCT, product_shown
 from recommendations.selectors import product_pick
 from tenants.models import hex_colour
@@ -40,6 +41,9 @@ from .selectors import Item, Parcel, TrackingPageData
 S = TrackingStatus
 PROBLEM = frozenset({S.EXCEPTION, S.ATTEMPT_FAILED, S.RETURNED_TO_SENDER, S.CANCELLED,
                      S.EXPIRED})
+# By stored value, read once: TextChoices' `.values` builds a new list at every use.
+STATUSES = {status.value: status for status in S}
+CAUSES = {cause.value: cause for cause in ExceptionCause}
 FEEDBACK_TEMPLATE = "tracking/public/_feedback.html"
 HEX = cast(re.Pattern[str], hex_colour.regex)  # the Brand's own validator
 
@@ -73,27 +77,55 @@ def page_context(data: TrackingPageData, lang: str, *,
         "feedback": data.feedback,
         "feedback_form": delivered and feedback_partial_exists(),
     }
+    if context["parcels"]:
+        count = len(context["parcels"])
+        context["parcels_heading"] = ngettext(
+            "Order %(number)s comes in %(counter)s parcel",
+            "Order %(number)s comes in %(counter)s parcels", count) % {
+            "number": data.order_number, "counter": count}
+    if context["feedback_form"]:
+        context["rate"] = rating_form(data.feedback, zone)
     return context
+
+
+def rating_form(feedback, zone: tzinfo, *, rating: str = "", comment: str = "") -> dict[str, Any]:
+    """What `_feedback.html` shows of a rating: the five stars (which are lit, which one is
+    checked: the rating sent, else the one given), the comment, until when it can change."""
+    current = str(rating or (feedback.rating if feedback else "") or "")
+    stars = [{"value": n, "checked": n == current, "filled": n <= current,
+              "label": ngettext("%(counter)s star", "%(counter)s stars", int(n)) % {"counter": n}}
+             for n in "12345"]
+    until = "" if feedback is None else formats.date_format(
+        feedback.editable_until.astimezone(zone), "DATE_FORMAT")
+    return {"stars": stars, "comment": comment or (feedback.comment if feedback else ""),
+            "editable_until": until}
 
 
 def layout_context(tenant, brand, lang: str, languages: list[str] | None = None
                    ) -> dict[str, Any]:
-    """What templates/tracking/public/base.html needs: the shop's look, its colours made
+    """What templates/jinja2/tracking/public/base.html needs: the shop's look, its colours made
     readable, and the language switcher (the shop's offered languages, `lang` current)."""
     look = brand_data(tenant, brand, absolute=False)
     for name, default in (("primary_color", DEFAULT_PRIMARY), ("accent_color", DEFAULT_ACCENT)):
         if not HEX.match(look[name] or ""):
             look[name] = default  # only a validated colour reaches the page's CSS
-    look["on_primary"] = readable_on(look["primary_color"])
+    look["on_primary"], ink, mark = _readable(look["primary_color"])
     return {
         "brand": look,
-        "ink": ink_on_white(look["primary_color"]),  # the brand colour as text on white: 4.5:1
-        "mark": ink_on_white(look["primary_color"], ratio=3),  # as bars and borders: 3:1
+        "ink": ink,  # the brand colour as text on white: 4.5:1
+        "mark": mark,  # as bars and borders: 3:1
         "shop_name": look["sender_name"],
         "lang": lang,
         "languages": [{"code": code, "name": language_names()[code], "current": code == lang}
                       for code in offered_languages(languages)],
     }
+
+
+@lru_cache(maxsize=256)
+def _readable(colour: str) -> tuple[str, str, str]:
+    """Text on the colour, and the colour darkened for text and for bars on white (a shop's
+    colour changes rarely: its contrast sums are made once per process)."""
+    return readable_on(colour), ink_on_white(colour), ink_on_white(colour, ratio=3)
 
 
 def _greeting(data: TrackingPageData) -> str:
@@ -141,7 +173,7 @@ def status_context(data: TrackingPageData, lang: str, *, zone: tzinfo | None = N
 
 def _status(value: str) -> S:
     """A stored status as ours; one we do not know reads as `unknown`."""
-    return S(value) if value in S.values else S.UNKNOWN
+    return STATUSES.get(value, S.UNKNOWN)
 
 
 def shopper_zone(data: TrackingPageData) -> tzinfo:
@@ -167,11 +199,10 @@ def _headline(shipment, status: S) -> str:
 def _explanation(shipment, status: S) -> dict[str, str] | None:
     """What happened and what happens next, per status and (for exceptions) per cause."""
     if status == S.EXCEPTION:
-        cause = shipment.exception_cause if shipment.exception_cause in ExceptionCause.values \
-            else ExceptionCause.OTHER
+        cause = CAUSES.get(shipment.exception_cause, ExceptionCause.OTHER)
         happened, next_ = words.EXPLANATIONS[("exception", cause)]
         return {"happened": str(happened), "next": str(next_),
-                "cause": str(words.CAUSE_NAMES[ExceptionCause(cause)])}
+                "cause": str(words.CAUSE_NAMES[cause])}
     key = status.value
     if status not in PROBLEM and status != S.DELIVERED:
         key = "delayed" if shipment.delayed else "stalled" if shipment.stalled else key
@@ -248,29 +279,56 @@ def _eta(data: TrackingPageData, status: S, zone: tzinfo) -> dict[str, Any]:
 
 def day_words(day: date) -> str:
     """"Thursday, 10 December" in the page's language (Django's month and day names)."""
+    return _day_words(get_language(), day)
+
+
+# Django's date formatting costs ~20 µs a call and a page makes one per scan: the words of a
+# day or a time of day in a language never change, so each is made once per process.
+@lru_cache(maxsize=4096)
+def _day_words(lang: str, day: date) -> str:
     return formats.date_format(day, pgettext("a day, PHP date() format", "l, j F"))
+
+
+@lru_cache(maxsize=4096)
+def _time_words(lang: str, moment: time) -> str:
+    return formats.time_format(moment, "TIME_FORMAT")
+
+
+def time_words(local: datetime) -> str:
+    """"14:05" or "2:05 p.m.": a local time of day as the page's language writes it."""
+    return _time_words(get_language(), local.time().replace(microsecond=0))
 
 
 def _when(moment: datetime, zone: tzinfo) -> str:
     local = moment.astimezone(zone)
     return pgettext("a day and a time", "%(day)s, %(time)s") % {
-        "day": day_words(local.date()), "time": formats.time_format(local, "TIME_FORMAT")}
+        "day": day_words(local.date()), "time": time_words(local)}
 
 
 def timeline_days(data: TrackingPageData, zone: tzinfo) -> list[dict[str, Any]]:
     """Events newest first, grouped by the shopper's day. A late or repeated scan sits at its
     own time; the status above never moves back for it (tracking.statuses)."""
     days: list[dict[str, Any]] = []
+    lang = get_language()
+    names = _status_names(lang)
     for event in data.events:
         local = event.occurred_at.astimezone(zone)
         if not days or days[-1]["date"] != local.date():
-            days.append({"date": local.date(), "label": day_words(local.date()), "events": []})
+            days.append({"date": local.date(), "label": _day_words(lang, local.date()),
+                         "events": []})
         status = _status(event.status)
         days[-1]["events"].append({
-            "time": formats.time_format(local, "TIME_FORMAT"), "iso": event.occurred_at.isoformat(),
-            "words": str(words.STATUS_NAMES[status]), "carrier_words": event.message,
-            "where": event.location, "problem": status in PROBLEM})
+            "time": _time_words(lang, local.time().replace(microsecond=0)),
+            "iso": event.occurred_at.isoformat(), "words": names[status],
+            "carrier_words": event.message, "where": event.location,
+            "problem": status in PROBLEM})
     return days
+
+
+@lru_cache(maxsize=16)
+def _status_names(lang: str) -> dict[S, str]:
+    """words.STATUS_NAMES in `lang` (the active language), translated once per process."""
+    return {status: str(name) for status, name in words.STATUS_NAMES.items()}
 
 
 def _items(data: TrackingPageData, lang: str) -> list[dict[str, Any]]:
@@ -347,7 +405,7 @@ def _apology(data: TrackingPageData, status: S) -> dict[str, str] | None:
 def feedback_partial_exists() -> bool:
     """Whether the delivery rating form (tracking/public/_feedback.html) is installed."""
     try:
-        get_template(FEEDBACK_TEMPLATE)
+        get_template(FEEDBACK_TEMPLATE, using=ENGINE)
     except TemplateDoesNotExist:
         return False
     return True

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_safe
 
+from config.jinja import ENGINE
 from config.utm import utm_added
 from config.views import shopper_page
 from recommendations.models import RecommendationClick
@@ -108,7 +109,8 @@ def _render(data: TrackingPageData, found: cache.Lookup, choose,
     recommendations = recommended_products(tenant_id, picks) if wants_picks and picks else []
     with translation.override(lang):
         body = render_to_string("tracking/public/page.html",
-                                page_context(data, lang, recommendations=recommendations))
+                                page_context(data, lang, recommendations=recommendations),
+                                using=ENGINE)
     page = cache.Page(versions=versions, lang=lang, body=body.encode())
     cache.page_store(data.shipment.public_token, meta, page,
                      picks_wanted=wants_picks and picks is None, view=view)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("messaging.public_urls")),
     path("", include("tracking.public_urls")),
     path("", include("tracking.lookup.urls")),
+    path("", include("returns.public_urls")),
     path("", include("tenants.urls")),
 ]
 urlpatterns += shopper_fallback_urls  # last: unknown shopper addresses

@@ -36,6 +36,18 @@ def percent(**options) -> models.DecimalField:
     return models.DecimalField(max_digits=5, decimal_places=2, validators=PERCENT_RANGE, **options)
 
 
+def private_storage():
+    """Photos live in the private storage (settings STORAGES["private"]): no /media/ URL."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def photo_path(instance: ReturnPhoto, filename: str) -> str:
+    """Under the tenant's prefix, named by chance (never by the shopper's file name)."""
+    return f"tenants/{instance.tenant_id}/returns/{secrets.token_hex(16)}.jpg"
+
+
 def new_return_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -307,7 +319,7 @@ class ReturnPhoto(TenantScopedModel):
 
     line = models.ForeignKey(ReturnLine, on_delete=models.CASCADE, related_name="photos",
                              db_index=False)
-    image = models.ImageField(upload_to="returns/")  # the path is set by returns/photos.py
+    image = models.ImageField(upload_to=photo_path, storage=private_storage, max_length=200)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size = models.PositiveIntegerField()

@@ -15,6 +15,7 @@ from django.http import Http404
 from tenants.models import Brand, Tenant
 
 from .carriers.parsing import carrier_code
+from .lookup.selectors import OrderFound, number_key, order_lookup  # noqa: F401 (the returns portal's lookup)
 from .models import DeliveryFeedback, Shipment, ShipmentItem, TrackingEvent, TrackingPageSettings
 
 
@@ -137,3 +138,12 @@ def delivery_feedback_list(tenant: Tenant, *, rating: int | None = None, low: bo
 def delivery_feedback_get(tenant: Tenant, shipment_id: int) -> DeliveryFeedback | None:
     """The shipment's rating, or None when the shopper has not given one."""
     return DeliveryFeedback.objects.filter(shipment_id=shipment_id).first()
+
+
+def shipment_order_id_for_token(tenant: Tenant, public_token: str) -> int | None:
+    """The order of the tenant's parcel whose tracking page this token opens (the page's
+    "Start a return" button), else None."""
+    if not public_token or len(public_token) > 40:
+        return None
+    return (Shipment.objects.filter(public_token=public_token, order__isnull=False)
+            .values_list("order_id", flat=True).first())

@@ -28,6 +28,7 @@ from ..models import (
     ReturnRequest,
     ReturnStatus,
 )
+from ..photos import MAX_PER_LINE, CleanPhoto, photo_store
 from ..policy import REVIEW_TEXT, Pick, Quote, item_decide, policy_of, quote, resolutions_allowed
 from ..selectors import OrderReturnFacts, order_return_facts, return_policy_get
 from .timeline import return_event_record, return_milestone_record
@@ -47,7 +48,9 @@ class LineRequest:
     reason: str
     comment: str = ""
     exchange_product_id: int | None = None
-    photo_count: int = 0  # photos sent with the line (a damaged item asks for one)
+    # Photos sent with the line, checked and re-encoded (returns.photos.photo_clean); a
+    # damaged or wrong item asks for one when the shopper starts the return.
+    photos: tuple[CleanPhoto, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def _judge(tenant: Tenant, order: Order, lines: list[LineRequest], resolution: s
         if line.reason not in policy.reasons:
             raise ReturnRefused("Choose one of the shop's return reasons.",
                                 code="reason_not_offered", details=where)
-        if photos_required and line.reason in PHOTO_REASONS and line.photo_count == 0:
+        if photos_required and line.reason in PHOTO_REASONS and not line.photos:
             raise ReturnRefused("Add a photo of the item for this reason.", code="photo_required",
                                 details=where)
         picks.append(Pick(item=item, quantity=line.quantity, reason=line.reason))
@@ -171,6 +174,9 @@ def return_request_create(tenant: Tenant, order_id: int, lines: list[LineRequest
             comment=by_id[pick.item.line_item_id].comment[:1000],
             unit_price=pick.item.unit_price,
             exchange_product_id=exchange.get(pick.item.line_item_id)) for pick in judged.picks])
+        for row in ReturnLine.objects.filter(request=request):
+            for photo in by_id[row.line_item_id].photos[:MAX_PER_LINE]:
+                photo_store(tenant, row, photo)
         items = sum(p.quantity for p in judged.picks)
         return_event_record(tenant, request, f"Requested ({items} item{'s' if items != 1 else ''})",
                             status=ReturnStatus.REQUESTED, actor=actor, occurred_at=now,

@@ -18,9 +18,11 @@ from tenants.context import tenant_scope
 from tracking.models import Shipment, ShipmentItem
 
 from .. import services
-from ..models import Resolution, ReturnMethod, ReturnReason
+from ..models import PHOTO_REASONS, Resolution, ReturnMethod, ReturnReason
+from ..photos import CleanPhoto
 
 _numbers = itertools.count(5001)
+PHOTO = CleanPhoto(b"\xff\xd8\xff\xd9", 1, 1)  # stands for a checked photo
 PLACED_AT = datetime(2026, 11, 2, 10, 30, tzinfo=UTC)
 
 
@@ -74,7 +76,8 @@ def make_request(tenant, order: Order, *, reason: str = ReturnReason.TOO_SMALL,
     """A request for the order's first line (a policy must exist)."""
     with tenant_scope(tenant):
         line = order.lines.order_by("position")[0]
+        photos = (PHOTO,) if reason in PHOTO_REASONS else ()
         return services.return_request_create(
-            tenant, order.pk, [services.LineRequest(line.pk, quantity, reason, photo_count=1)],
+            tenant, order.pk, [services.LineRequest(line.pk, quantity, reason, photos=photos)],
             resolution=resolution, method=method, now=now or PLACED_AT + timedelta(days=5),
             **kwargs)

@@ -45,6 +45,7 @@ class Parcel:
 class OrderFound:
     number: str  # as the store spells it ("#1001")
     parcels: list[Parcel]
+    order_id: int = 0
 
 
 def number_key(number: str) -> str:
@@ -90,7 +91,8 @@ def order_lookup(number: str, contact: str) -> OrderFound | None:
                .order_by("created_at", "pk")
                .values_list("public_token", "carrier", "tracking_number", "status", "delayed",
                             "stalled")]
-    return None if found is None else OrderFound(number=found[1], parcels=parcels)
+    return None if found is None else OrderFound(number=found[1], parcels=parcels,
+                                                 order_id=found[0])
 
 
 def parcel_lookup(tracking_number: str) -> TrackingPageData | None:

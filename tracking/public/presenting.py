@@ -71,7 +71,8 @@ def page_context(data: TrackingPageData, lang: str, *,
         "recommendations": [_pick(product, lang) for product in recommendations or ()]
         if page_settings.show_recommendations else [],
         "help": _help(layout["brand"]) if page_settings.show_help else None,
-        "returns_url": (f"/s/{data.tenant.slug}/returns/"
+        # The returns portal, opened on this parcel's order by its token (returns/portal).
+        "returns_url": (f"/s/{data.tenant.slug}/returns/?t={shipment.public_token}"
                         if page_settings.returns_enabled and delivered else ""),
         "apology": _apology(data, status),
         "feedback": data.feedback,

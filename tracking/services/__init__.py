@@ -14,6 +14,7 @@ Recomputing the shipment from all of its stored events, in event-time order, is 
 duplicates and out-of-order deliveries harmless: the result depends only on the set of events.
 """
 
+from ..lookup.limits import lookup_wait
 from .agents import PARCEL_MARKS, shipment_agent_mark
 from .events import updates_apply, updates_apply_many
 from .feedback import FeedbackClosed, FeedbackNotOpen, delivery_feedback_save
@@ -42,4 +43,6 @@ __all__ = [
     "PARCEL_MARKS", "shipment_agent_mark",
     # delivery feedback (feedback.py)
     "FeedbackClosed", "FeedbackNotOpen", "delivery_feedback_save",
+    # the shopper lookup's rate limit, also taken by the returns portal's (one budget)
+    "lookup_wait",
 ]

@@ -1,0 +1,19 @@
+"""Cross-tenant entries for the shopper's returns portal. The slug (or the store's own domain)
+names the store on purpose; the grant and the return's token are the authority, and each is
+checked against that store (returns/tests/test_portal.py: another store's grant opens nothing,
+another store's return token is 404, as is a photo of another request)."""
+
+from .harness import no_tenant_object
+
+_SLUG = ("the slug names the store whose public returns portal this is; orders are looked up "
+         "in that store's scope only, with the tracking lookup's rules and budget")
+_GRANT = ("the grant is signed by us and names its store and order; a grant of another store, "
+          "forged or expired opens nothing (returns/tests/test_portal.py)")
+_TOKEN = ("the return's public token (unguessable, globally unique) names the request and its "
+          "store, and must be the slug's (or the domain's) store, else 404")
+
+# The same names on a store's own domain (/returns/…, returns/domain_urls.py).
+no_tenant_object("returns-new", _GRANT)
+no_tenant_object("returns-status", _TOKEN)
+no_tenant_object("returns-photo", _TOKEN + "; the photo must belong to that request's lines")
+no_tenant_object("returns-start", _SLUG)

@@ -18,7 +18,19 @@ from datetime import date, timedelta
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from .models import ExceptionDay, MessageDay, PageViewDay, RatingDay, RepeatDay, ShipmentDay, TransitDay
+from .models import (
+    ExceptionDay,
+    MessageDay,
+    PageViewDay,
+    RatingDay,
+    RecommendationDay,
+    RefundDay,
+    RepeatDay,
+    ReturnDay,
+    SalesDay,
+    ShipmentDay,
+    TransitDay,
+)
 from .rollups.sources import REPEAT_WINDOWS
 
 MESSAGE_SUMS = ("sent", "delivered", "bounced", "failed", "opened", "machine_opened", "clicked",
@@ -74,7 +86,11 @@ class Totals:
     views: int
     ratings: dict[int, int]  # stars → ratings
     repeat: dict[str, int]  # delivered_30, repeat_30, … over complete windows only
-    extra: dict[str, int] = field(default_factory=dict)
+    units_sold: int = 0
+    units_returned: int = 0
+    refunds: list[tuple[int, int]] = field(default_factory=list)  # (days, returns) ascending
+    recommendations: dict[str, float] = field(  # shown, clicks, orders, revenue
+        default_factory=lambda: dict.fromkeys(("shown", "clicks", "orders", "revenue"), 0))
 
 
 def _sums(queryset, names: tuple[str, ...]) -> dict[str, int]:
@@ -110,8 +126,14 @@ def totals_get(period: Period, filters: Filters, *, today: date | None = None) -
         **{f"delivered_{w}": Sum("delivered_orders", filter=q) for w, q in complete.items()},
         **{f"repeat_{w}": Sum(f"repeat_{w}", filter=q) for w, q in complete.items()})
     repeat = {name: value or 0 for name, value in found.items()}
+    units_sold = SalesDay.objects.filter(in_period).aggregate(n=Sum("units"))["n"] or 0
+    units_returned = ReturnDay.objects.filter(in_period).aggregate(n=Sum("units"))["n"] or 0
+    refunds = list(RefundDay.objects.filter(in_period).values_list("refund_days")
+                   .annotate(n=Sum("returns")).order_by("refund_days"))
+    recommendations = _sums(RecommendationDay.objects.filter(in_period),
+                            ("shown", "clicks", "orders", "revenue"))
     return Totals(channels["email"], channels["sms"], shipments, transit, exceptions, views,
-                  ratings, repeat)
+                  ratings, repeat, units_sold, units_returned, refunds, recommendations)
 
 
 def ratio(part: int | float, whole: int | float) -> float | None:
@@ -221,11 +243,34 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("csat_score", "CSAT (4 or 5 stars)", "shopper", "rate",
         "ratings of 4 or 5 stars / delivery_ratings",
         lambda t: ratio(t.ratings.get(4, 0) + t.ratings.get(5, 0), sum(t.ratings.values()))),
+    Kpi("returned_items", "Items returned", "shopper", "count",
+        "units on return requests made in the period (rejected and cancelled ones not counted)",
+        lambda t: t.units_returned),
+    Kpi("return_rate", "Return rate", "shopper", "rate",
+        "returned_items / units sold in the period", lambda t: ratio(t.units_returned, t.units_sold)),
+    Kpi("refund_time_median_days", "Refund time (median)", "shopper", "days",
+        "median of whole local days from the return's receipt (else its request) to the refund, "
+        "credit or exchange, over returns settled in the period, nearest rank",
+        lambda t: percentile(t.refunds, 0.5)),
+    Kpi("refund_time_p90_days", "Refund time (90th percentile)", "shopper", "days",
+        "90th percentile of the same, nearest rank", lambda t: percentile(t.refunds, 0.9)),
     *(Kpi(f"repeat_purchase_rate_{w}d", f"Repeat purchase within {w} days", "revenue", "rate",
           f"shoppers with another order within {w} days of a delivery / delivered orders of "
           f"known shoppers, over deliveries at least {w} days ago",
           lambda t, w=w: ratio(t.repeat[f"repeat_{w}"], t.repeat[f"delivered_{w}"]))
       for w in REPEAT_WINDOWS),
+    Kpi("recommendation_clicks", "Recommendation clicks", "revenue", "count",
+        "clicks on recommended products in the period", lambda t: t.recommendations["clicks"]),
+    Kpi("recommendation_click_rate", "Recommendation click rate", "revenue", "rate",
+        "recommendation_clicks / recommended products shown in the period",
+        lambda t: ratio(t.recommendations["clicks"], t.recommendations["shown"])),
+    Kpi("recommendation_attributed_orders", "Orders from recommendations", "revenue", "count",
+        "orders placed in the period with a product the shopper clicked in a recommendation "
+        "within the store's attribution window before (7 days unless set)",
+        lambda t: t.recommendations["orders"]),
+    Kpi("recommendation_attributed_revenue", "Revenue from recommendations", "revenue", "money",
+        "the clicked products' lines of those orders (unit price × quantity), in the orders' "
+        "currency", lambda t: t.recommendations["revenue"]),
 )
 KPI_BY_NAME = {kpi.name: kpi for kpi in KPIS}
 

@@ -144,3 +144,65 @@ class RepeatDay(TenantScopedModel):
 
     class Meta(TenantScopedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "day"], name="repeatday_unique")]
+
+
+class SalesDay(TenantScopedModel):
+    """Units sold per product by the day the order was placed (the returns rate's base)."""
+
+    day = models.DateField()
+    product_id = models.BigIntegerField(default=0)  # 0: a line without a catalog product
+    category = models.CharField(max_length=100, blank=True)
+    units = models.IntegerField(default=0)
+    lines = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "product_id", "category"],
+                                               name="salesday_unique")]
+
+
+class ReturnDay(TenantScopedModel):
+    """Return lines by the day the return was requested, per reason and product (rejected and
+    cancelled requests do not count)."""
+
+    day = models.DateField()
+    reason = models.CharField(max_length=24)
+    product_id = models.BigIntegerField(default=0)
+    category = models.CharField(max_length=100, blank=True)
+    lines = models.IntegerField(default=0)
+    units = models.IntegerField(default=0)
+    value = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(
+            fields=["tenant", "day", "reason", "product_id", "category"], name="returnday_unique")]
+
+
+class RefundDay(TenantScopedModel):
+    """Returns settled that day, by resolution and whole days from receipt to settlement."""
+
+    day = models.DateField()
+    resolution = models.CharField(max_length=16)
+    refund_days = models.IntegerField()
+    returns = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(
+            fields=["tenant", "day", "resolution", "refund_days"], name="refundday_unique")]
+
+
+class RecommendationDay(TenantScopedModel):
+    """Recommendations per placement (surface, and the message's milestone): products shown
+    and clicked that day, and orders placed that day with a product the shopper clicked in the
+    store's attribution window before (the last click before the order is credited)."""
+
+    day = models.DateField()
+    surface = models.CharField(max_length=24)
+    milestone = models.CharField(max_length=32, blank=True)
+    shown = models.IntegerField(default=0)
+    clicks = models.IntegerField(default=0)
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "surface", "milestone"],
+                                               name="recommendationday_unique")]

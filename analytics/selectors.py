@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from orders.models import Product
 from tenants.models import Tenant
 
 from .kpis import (
@@ -35,7 +36,16 @@ from .kpis import (
     totals_get,
 )
 from .kpis import kpis_from as _kpis_from
-from .models import ExceptionDay, MessageDay, RatingDay, ShipmentDay, TransitDay
+from .models import (
+    ExceptionDay,
+    MessageDay,
+    RatingDay,
+    RecommendationDay,
+    ReturnDay,
+    SalesDay,
+    ShipmentDay,
+    TransitDay,
+)
 
 MAX_DAYS = 731  # two years: a longer range is refused, not silently cut
 # Days outside these are refused: nothing happened then, and the previous period of a day near
@@ -195,7 +205,52 @@ def breakdowns(period: Period, filters: Filters) -> list[Table]:
     tables.append(Table(
         "ratings", "Delivery ratings", ("stars", "ratings", "share"),
         [(n, stars.get(n, 0), ratio(stars.get(n, 0), total)) for n in range(5, 0, -1)]))
+    tables.extend(_returns_tables(period))
+    placements = (RecommendationDay.objects.filter(_in(period)).values("surface", "milestone")
+                  .annotate(shown=Sum("shown"), clicks=Sum("clicks"), orders=Sum("orders"),
+                            revenue=Sum("revenue")).order_by("surface", "milestone"))
+    tables.append(Table(
+        "recommendations_by_placement", "Recommendations per placement",
+        ("surface", "milestone", "shown", "clicks", "click_rate", "orders", "revenue"),
+        [(r["surface"], r["milestone"], r["shown"], r["clicks"], ratio(r["clicks"], r["shown"]),
+          r["orders"], r["revenue"]) for r in placements]))
     return tables
+
+
+TOP_PRODUCTS = 20
+
+
+def _returns_tables(period: Period) -> list[Table]:
+    reasons = (ReturnDay.objects.filter(_in(period)).values("reason")
+               .annotate(lines=Sum("lines"), units=Sum("units"), value=Sum("value"))
+               .order_by("-units", "reason"))
+    sold = dict(SalesDay.objects.filter(_in(period)).values_list("category")
+                .annotate(n=Sum("units")).order_by("category"))
+    returned = dict(ReturnDay.objects.filter(_in(period)).values_list("category")
+                    .annotate(n=Sum("units")).order_by("category"))
+    by_product = list(ReturnDay.objects.filter(_in(period)).values("product_id")
+                      .annotate(units=Sum("units")).order_by("-units", "product_id")
+                      [:TOP_PRODUCTS])
+    ids = [row["product_id"] for row in by_product]
+    product_sold = dict(SalesDay.objects.filter(_in(period), product_id__in=ids)
+                        .values_list("product_id").annotate(n=Sum("units"))
+                        .order_by("product_id"))
+    titles = dict(Product.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return [
+        Table("returns_by_reason", "Returns by reason", ("reason", "lines", "units", "value"),
+              [(r["reason"], r["lines"], r["units"], r["value"]) for r in reasons]),
+        Table("returns_by_category", "Returns per category",
+              ("category", "units_sold", "units_returned", "return_rate"),
+              [(category, sold.get(category, 0), returned.get(category, 0),
+                ratio(returned.get(category, 0), sold.get(category, 0)))
+               for category in sorted(set(sold) | set(returned))]),
+        Table("returns_by_product", f"Most returned products (top {TOP_PRODUCTS})",
+              ("product_id", "title", "units_sold", "units_returned", "return_rate"),
+              [(row["product_id"], titles.get(row["product_id"], ""),
+                product_sold.get(row["product_id"], 0), row["units"],
+                ratio(row["units"], product_sold.get(row["product_id"], 0)))
+               for row in by_product]),
+    ]
 
 
 @dataclass(frozen=True)

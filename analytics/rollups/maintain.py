@@ -35,9 +35,13 @@ from .sources import (
     MESSAGES,
     PAGE_VIEWS,
     RATINGS,
+    RECOMMENDATIONS,
+    REFUNDS,
     REPEAT_WINDOWS,
     REPEATS,
+    RETURNS,
     ROLLUPS,
+    SALES,
     SHIPMENTS,
     TRANSIT,
     Rollup,
@@ -153,6 +157,30 @@ _ORDER_CHANGES = f"""
     WHERE o.tenant_id = %(tenant)s AND o.id > %(after)s"""  # noqa: S608
 
 
+# New orders → the days they were placed (sales, attributed revenue).
+_ORDERS_PLACED = """
+    SELECT o.id, o.created_at, (o.placed_at AT TIME ZONE %(tz)s)::date
+    FROM orders_order o WHERE o.tenant_id = %(tenant)s AND o.id > %(after)s"""
+
+# Every change of a return writes a ReturnEvent → the days it was requested and settled.
+_RETURN_CHANGES = """
+    SELECT ev.id, ev.occurred_at, (d.at AT TIME ZONE %(tz)s)::date
+    FROM returns_returnevent ev
+    JOIN returns_returnrequest rr ON rr.id = ev.request_id AND rr.tenant_id = %(tenant)s
+    CROSS JOIN LATERAL (VALUES (rr.created_at), (rr.settled_at)) AS d(at)
+    WHERE ev.tenant_id = %(tenant)s AND ev.id > %(after)s"""
+
+_SHOWN_CHANGES = """
+    SELECT s.id, s.shown_at, (s.shown_at AT TIME ZONE %(tz)s)::date
+    FROM recommendations_recommendationshown s
+    WHERE s.tenant_id = %(tenant)s AND s.id > %(after)s"""
+
+_CLICK_CHANGES = """
+    SELECT c.id, c.clicked_at, (c.clicked_at AT TIME ZONE %(tz)s)::date
+    FROM recommendations_recommendationclick c
+    WHERE c.tenant_id = %(tenant)s AND c.id > %(after)s"""
+
+
 def _ratings_changed(tenant: Tenant, now: datetime) -> set[date]:
     """Days of ratings given or changed since the last run (a change keeps the first day)."""
     cursor = _cursor(tenant, "ratings")
@@ -180,12 +208,17 @@ def rollups_update(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
         delivery_days = _by_id(tenant, "milestones", _MILESTONE_CHANGES)
         repeat_days = _by_id(tenant, "orders", _ORDER_CHANGES) | delivery_days
         rating_days = _ratings_changed(tenant, now)
+        placed_days = _by_id(tenant, "orders_placed", _ORDERS_PLACED)
+        return_days = _by_id(tenant, "returns", _RETURN_CHANGES)
+        recommendation_days = (placed_days | _by_id(tenant, "recs_shown", _SHOWN_CHANGES)
+                               | _by_id(tenant, "recs_clicked", _CLICK_CHANGES))
         # Tracking adds views to today's (UTC) row, and yesterday's until its last flush.
         today = now.date()
         view_days = {today, today - timedelta(days=1)}
         work = ((MESSAGES, message_days), (SHIPMENTS, delivery_days), (TRANSIT, delivery_days),
                 (EXCEPTIONS, delivery_days), (REPEATS, repeat_days), (RATINGS, rating_days),
-                (PAGE_VIEWS, view_days))
+                (PAGE_VIEWS, view_days), (SALES, placed_days), (RETURNS, return_days),
+                (REFUNDS, return_days), (RECOMMENDATIONS, recommendation_days))
         for rollup, days in work:
             rollup_recompute(tenant, rollup, days)
     return {rollup.name: len(days) for rollup, days in work}

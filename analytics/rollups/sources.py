@@ -20,7 +20,11 @@ from ..models import (
     MessageDay,
     PageViewDay,
     RatingDay,
+    RecommendationDay,
+    RefundDay,
     RepeatDay,
+    ReturnDay,
+    SalesDay,
     ShipmentDay,
     TransitDay,
 )
@@ -181,6 +185,80 @@ REPEATS = Rollup(RepeatDay, (), ("delivered_orders", "repeat_30", "repeat_60", "
     WHERE {DAY.format(col="d.at")} = ANY(%(days)s::date[])
     GROUP BY 1""")  # noqa: S608
 
+SALES = Rollup(SalesDay, ("product_id", "category"), ("units", "lines"), f"""
+    SELECT {DAY.format(col="o.placed_at")}, COALESCE(li.product_id, 0), COALESCE(p.category, ''),
+           sum(li.quantity), count(*)
+    FROM orders_order o
+    JOIN orders_lineitem li ON li.order_id = o.id AND li.tenant_id = %(tenant)s
+    LEFT JOIN orders_product p ON p.id = li.product_id AND p.tenant_id = %(tenant)s
+    WHERE o.tenant_id = %(tenant)s AND {_in_days("o.placed_at")}
+    GROUP BY 1, 2, 3""")  # noqa: S608
+
+# Requests that still hold their lines: a rejected or cancelled one returns nothing.
+RETURNS = Rollup(ReturnDay, ("reason", "product_id", "category"), ("lines", "units", "value"), f"""
+    SELECT {DAY.format(col="rr.created_at")}, rl.reason, COALESCE(li.product_id, 0),
+           COALESCE(p.category, ''), count(*), sum(rl.quantity), sum(rl.quantity * rl.unit_price)
+    FROM returns_returnrequest rr
+    JOIN returns_returnline rl ON rl.request_id = rr.id AND rl.tenant_id = %(tenant)s
+    JOIN orders_lineitem li ON li.id = rl.line_item_id AND li.tenant_id = %(tenant)s
+    LEFT JOIN orders_product p ON p.id = li.product_id AND p.tenant_id = %(tenant)s
+    WHERE rr.tenant_id = %(tenant)s AND rr.status NOT IN ('rejected', 'cancelled')
+      AND {_in_days("rr.created_at")}
+    GROUP BY 1, 2, 3, 4""")  # noqa: S608
+
+# Refund time: whole local days from the parcel's receipt (else the request) to settlement.
+REFUNDS = Rollup(RefundDay, ("resolution", "refund_days"), ("returns",), f"""
+    SELECT {DAY.format(col="rr.settled_at")}, rr.resolution,
+           GREATEST(0, {DAY.format(col="rr.settled_at")}
+                       - {DAY.format(col="COALESCE(rr.received_at, rr.created_at)")}),
+           count(*)
+    FROM returns_returnrequest rr
+    WHERE rr.tenant_id = %(tenant)s AND rr.settled_at IS NOT NULL
+      AND {_in_days("rr.settled_at")}
+    GROUP BY 1, 2, 3""")  # noqa: S608
+
+# Attribution: an order line of a product the same shopper clicked in the store's attribution
+# window before the order; the last such click names the placement.
+RECOMMENDATIONS = Rollup(RecommendationDay, ("surface", "milestone"), (
+    "shown", "clicks", "orders", "revenue"), f"""
+    WITH window_days AS (
+        SELECT COALESCE(max(attribution_days), 7) AS days
+        FROM recommendations_recommendationsettings WHERE tenant_id = %(tenant)s
+    )
+    SELECT day, surface, milestone, sum(shown), sum(clicks), sum(orders), sum(revenue)
+    FROM (
+        SELECT {DAY.format(col="s.shown_at")} AS day, s.surface, s.milestone, count(*) AS shown,
+               0 AS clicks, 0 AS orders, 0 AS revenue
+        FROM recommendations_recommendationshown s
+        WHERE s.tenant_id = %(tenant)s AND {_in_days("s.shown_at")}
+        GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT {DAY.format(col="c.clicked_at")}, c.surface, c.milestone, 0, count(*), 0, 0
+        FROM recommendations_recommendationclick c
+        WHERE c.tenant_id = %(tenant)s AND {_in_days("c.clicked_at")}
+        GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT a.day, a.surface, a.milestone, 0, 0, count(DISTINCT a.order_id), sum(a.revenue)
+        FROM (
+            SELECT {DAY.format(col="o.placed_at")} AS day, o.id AS order_id, lc.surface,
+                   lc.milestone, li.unit_price * li.quantity AS revenue
+            FROM orders_order o
+            CROSS JOIN window_days w
+            JOIN orders_lineitem li ON li.order_id = o.id AND li.tenant_id = %(tenant)s
+            JOIN LATERAL (
+                SELECT c.surface, c.milestone FROM recommendations_recommendationclick c
+                WHERE c.tenant_id = %(tenant)s AND c.customer_id = o.customer_id
+                  AND c.product_id = li.product_id AND c.clicked_at < o.placed_at
+                  AND c.clicked_at >= o.placed_at - make_interval(days => w.days)
+                ORDER BY c.clicked_at DESC, c.id DESC LIMIT 1
+            ) lc ON true
+            WHERE o.tenant_id = %(tenant)s AND o.customer_id IS NOT NULL
+              AND {_in_days("o.placed_at")}
+        ) a
+        GROUP BY 1, 2, 3
+    ) u
+    GROUP BY 1, 2, 3""")  # noqa: S608
+
 ROLLUPS: tuple[Rollup, ...] = (MESSAGES, SHIPMENTS, TRANSIT, EXCEPTIONS, PAGE_VIEWS, RATINGS,
-                               REPEATS)
+                               REPEATS, SALES, RETURNS, REFUNDS, RECOMMENDATIONS)
 DELIVERY_MILESTONES = ["shipped", "delivered", "exception", "delayed", "stalled"]

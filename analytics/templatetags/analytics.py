@@ -21,8 +21,8 @@ def kpi_value(value: float | int | None, unit: str = "count") -> str:
         return f"{value * 100:.1f} %"
     if unit == "days":
         return f"{value:g} day" + ("" if value == 1 else "s")
-    if unit in ("stars", "views") and isinstance(value, float):
-        return f"{value:.2f}"
+    if unit == "money" or (unit in ("stars", "views") and isinstance(value, float)):
+        return f"{value:,.2f}"
     return f"{value:,}"
 
 

@@ -10,6 +10,7 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 
+from config.jinja import ENGINE
 from tenants.domains import host_serves
 from tenants.models import Tenant
 from tenants.services import brand_get
@@ -72,7 +73,8 @@ def page_frame(request: HttpRequest, tenant: Tenant, *, shopper_locale: str = ""
 
 def page_response(request: HttpRequest, template: str, context: dict, *,
                   status: int = 200) -> HttpResponse:
-    response = HttpResponse(render_to_string(template, context, request=request), status=status)
+    response = HttpResponse(render_to_string(template, context, request=request, using=ENGINE),
+                            status=status)
     response["Content-Language"] = context["lang"]
     return shopper_headers(response)
 

@@ -13,6 +13,7 @@ from django import forms
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
@@ -173,7 +174,7 @@ class _Page:
                          "price": words.money(item.unit_price, self.facts.facts.currency),
                          "bought": item.quantity, "eligible": decision.eligible,
                          "why_not": decision.why_not_text,
-                         "last_day": decision.last_day,
+                         "last_day": date_format(decision.last_day) if decision.last_day else "",
                          "quantities": list(range(0, item.returnable_quantity + 1)),
                          "quantity": chosen.get("quantity", 0),
                          "reason": chosen.get("reason", ""), "comment": chosen.get("comment", "")})
@@ -326,7 +327,8 @@ def return_status(request: HttpRequest, token: str, tenant_slug: str | None = No
                           for line in detail.lines.all()],
                 "address": address_lines(detail.policy.return_address)
                 if detail.method == ReturnMethod.SELF_SHIP and status == ReturnStatus.APPROVED else [],
-                "timeline": [{"when": e.occurred_at.astimezone(zone), "iso": e.occurred_at.isoformat(),
+                "timeline": [{"when": date_format(e.occurred_at.astimezone(zone), "j M"),
+                              "iso": e.occurred_at.isoformat(),
                               "words": ReturnStatus(e.status).label if e.status else e.summary}
                              for e in detail.events.all() if e.public and e.status],
             }

@@ -1,6 +1,7 @@
 """The shopper pages' own words (templates/jinja2/tracking/public/, config/jinja.py) are in
 every catalogue, and where Django's `makemessages` finds them: a string the catalogues lost
-would show in English on a German page without any error."""
+would show in English on a German page without any error. And the engine reads the pages'
+context (dicts) as Django's templates did."""
 
 from __future__ import annotations
 
@@ -57,3 +58,10 @@ def test_every_word_of_the_shopper_templates_is_translated(lang):
         for word in _words(path):
             catalogue.gettext(word)
     assert missing.asked == []
+
+
+def test_the_shopper_engine_reads_a_dicts_key_before_its_attributes_as_django_does():
+    env = engines[ENGINE].env  # type: ignore[attr-defined]
+    page = env.from_string("{{ order.items }} {{ order.number }} {{ order.missing }}|{{ step.upper() }}")
+    assert page.render(order={"items": "two parcels", "number": "#1001"}, step="x") == \
+        "two parcels #1001 |X"

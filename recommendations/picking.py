@@ -10,7 +10,8 @@
         ─▶ the retailer's curated list ─▶ the catalog, by title (a store with no sales yet)
 
 Never: what the shopper bought or returned, a substitute of it (learned, or of a category of
-this order), what is out of stock, what the retailer blocked. Each pick says which step
+this order), what is out of stock, what the retailer blocked; and nothing because of a
+product they returned (no stove for a tent sent back). Each pick says which step
 chose it and its score (the preview shows both).
 
 A batch of any size takes a fixed number of queries (at most twelve): the settings, the
@@ -45,7 +46,7 @@ from .models import (
 )
 
 HISTORY_WEIGHT = 0.5  # a complement of an earlier purchase counts half one of this order's
-HISTORY_SOURCES = 20  # the customer's latest distinct products whose complements count
+HISTORY_SOURCES = 50  # the customer's latest distinct products whose complements count
 IGNORED_DECAY = 0.5  # each showing without a click halves a product's score for that shopper
 BEST_SELLERS_MAX = 1000  # best sellers read per category, at most
 
@@ -101,6 +102,7 @@ class _Shopper:
     order_categories: set[str] = field(default_factory=set)
     history: list[int] = field(default_factory=list)  # latest first
     excluded: set[int] = field(default_factory=set)
+    returned: set[int] = field(default_factory=set)  # no source of complements either
 
 
 def picks_many(tenant: Tenant, targets: Iterable[Target], *, surface: str = Surface.EMAIL,
@@ -237,8 +239,10 @@ def _shoppers(tenant: Tenant, targets: list[Target]) -> dict[object, _Shopper]:
         whose = target.customer_id or customer_of.get(target.order_id or 0)
         s.customer_id = whose
         if whose:
-            s.history = [p for p in history[whose] if p not in s.order_products]
-            s.excluded = set(history[whose]) | returned[whose]
+            s.returned = returned[whose]
+            s.history = [p for p in history[whose]
+                         if p not in s.order_products and p not in s.returned]
+            s.excluded = set(history[whose]) | s.returned
         s.excluded |= s.order_products
         s.history = s.history[:HISTORY_SOURCES]
         shoppers[target.key] = s
@@ -264,7 +268,7 @@ def _complements(s: _Shopper, assoc, ignored: dict[int, int]
     scores: dict[int, float] = defaultdict(float)
     because: dict[int, list[int]] = defaultdict(list)
     categories: dict[int, str] = {}
-    weighted = [(pid, 1.0) for pid in sorted(s.order_products)]
+    weighted = [(pid, 1.0) for pid in sorted(s.order_products - s.returned)]
     weighted += [(pid, HISTORY_WEIGHT) for pid in s.history]
     for source, weight in weighted:
         for related, kind, score, category in assoc.get(source, ()):

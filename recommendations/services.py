@@ -24,10 +24,12 @@ from .models import (
     RecommendationSettings,
     RecommendationShown,
 )
+from .picking import returned_products_source_register
 
 __all__ = ["RecomputeResult", "associations_recompute", "category_rules_replace",
            "product_rules_replace", "recommendation_click_record",
-           "recommendation_settings_update", "recommendations_shown_record"]
+           "recommendation_settings_update", "recommendations_shown_record",
+           "returned_products_source_register"]
 
 SETTINGS_FIELDS = ("window_days", "half_life_days", "min_support", "top_k", "email_limit",
                    "tracking_page_limit", "attribution_days")

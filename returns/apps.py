@@ -9,3 +9,7 @@ class ReturnsConfig(AppConfig):
         from . import console
 
         console.connect()
+        # What shoppers returned, for their recommendations.
+        from . import recommendations
+
+        recommendations.connect()

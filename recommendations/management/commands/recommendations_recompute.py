@@ -19,10 +19,11 @@ class Command(BaseCommand):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--tenant", help="the store's slug")
         which.add_argument("--all", action="store_true", help="every active store")
-        parser.add_argument("--as-of", type=_date, default=None,
+        parser.add_argument("--as-of", default=None,
                             help="learn from orders before this day (YYYY-MM-DD), as if then")
 
     def handle(self, *args, **options) -> None:
+        as_of = _date(options["as_of"]) if options["as_of"] else None
         if options["all"]:
             tenants = list(Tenant.objects.filter(status=Tenant.Status.ACTIVE).order_by("pk"))
         else:
@@ -31,7 +32,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No store {options['tenant']!r}.")
         for tenant in tenants:
             with tenant_scope(tenant):  # this command is the edge
-                result = associations_recompute(tenant, as_of=options["as_of"])
+                result = associations_recompute(tenant, as_of=as_of)
             self.stdout.write(f"{tenant.slug}: {result.associations} associations from "
                               f"{result.orders} orders ({result.lines} lines) in "
                               f"{result.seconds:.1f} s")

@@ -3,7 +3,8 @@
 Celery worker and beat until Ctrl-C, SIGTERM, or `kill -INT` of the `make` that started it.
 
     demo.py ─┬─ PostgreSQL 16 + Redis under var/   (config.embedded; not with DATABASE_URL)
-             ├─ manage.py migrate, seed_demo, seed_demo_shipments   (one after the other)
+             ├─ manage.py migrate, seed_demo, seed_demo_shipments, recommendations_recompute,
+             │  analytics_rebuild   (one after the other)
              ├─ web     manage.py runserver --noreload 0.0.0.0:$DEMO_PORT
              ├─ worker  celery -A config worker -Q ingest,messages,default,analytics
              └─ beat    celery -A config beat
@@ -32,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,6 +273,10 @@ def main() -> int:
         manage("seed_demo_shipments")
         say("learning what its shoppers buy together (recommendations)")
         manage("recommendations_recompute", "--all")
+        say("rolling its history up for Analytics (then beat keeps it up to date)")
+        today = date.today()
+        manage("analytics_rebuild", "--from", str(today - timedelta(days=400)),
+               "--to", str(today + timedelta(days=1)))
         env = dict(os.environ)
         children = [
             Child("web", [sys.executable, "manage.py", "runserver", "--noreload", f"0.0.0.0:{PORT}"],

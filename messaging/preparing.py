@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import logging
 
+from django.utils import timezone
+
 from config import db
+from recommendations.models import RecommendationShown, Surface
+from recommendations.services import recommendations_shown_record
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 
@@ -87,9 +91,26 @@ def messages_render(tenant: Tenant, messages: list[Message], *,
         message.subject, message.preheader = rendered.subject[:300], (rendered.preheader or "")[:300]
         message.html_body, message.text_body = rendered.html or "", rendered.text or ""
         message.links = list(rendered.links or [])
+    _recommendations_shown(tenant, [m for m in renderable if m.pk not in problems], contexts)
     ready = [m for m in messages if m.pk not in problems]
     failed = [Outcome(m, S.FAILED, problems[m.pk], "failed") for m in messages if m.pk in problems]
     return ready, failed
+
+
+def _recommendations_shown(tenant: Tenant, messages: list[Message], contexts: dict) -> None:
+    """The recommended products each message links to, recorded (one statement for the
+    batch): a click on one is attributed to the message's placement, and a product shown
+    again and again without a click sinks in that shopper's picks."""
+    now = timezone.now()
+    shown = [RecommendationShown(
+        product_id=pick["id"], customer_id=message.customer_id, order_id=message.order_id,
+        surface=Surface.EMAIL, milestone=message.milestone[:32], reference=str(message.pk),
+        shown_at=now)
+        for message in messages
+        for pick in contexts[message.pk].get("recommendations") or ()
+        if pick.get("id") and pick.get("url") in message.links]
+    if shown:
+        recommendations_shown_record(tenant, shown)
 
 
 def _versions_choose(tenant: Tenant, messages: list[Message],

@@ -25,6 +25,9 @@ from config.ratelimit import budget_spent
 from config.utm import utm_added
 from config.views import shopper_page
 from orders.models import ConsentSource, Customer
+from recommendations.models import Surface
+from recommendations.selectors import recommendation_shown_for_link
+from recommendations.services import recommendation_click_record
 from tenants.context import activate_tenant
 from tenants.models import Tenant
 from tenants.selectors import readable_on
@@ -113,7 +116,20 @@ def click_redirect(request, token: str):
             occurred_at=now, provider_event_id=f"click:{message.pk}:{index}:{now:%Y%m%d%H%M}",
             data={"url": url, "index": index}):
         effects.message_status_advance(message.tenant, message.pk, Message.Status.CLICKED, at=now)
+    _recommendation_click(message, url, now)
     return _no_cache(HttpResponseRedirect(with_utm(url, message)))
+
+
+def _recommendation_click(message: Message, url: str, now) -> None:
+    """A click on a recommended product the message showed: recorded for attribution with the
+    product and the placement (the message's milestone), once per message, product and
+    minute."""
+    shown = recommendation_shown_for_link(Surface.EMAIL, str(message.pk), url)
+    if shown is not None:
+        recommendation_click_record(
+            message.tenant, product_id=shown.product_id, surface=Surface.EMAIL,
+            milestone=message.milestone[:32], reference=str(message.pk), clicked_at=now,
+            order_id=shown.order_id, customer_id=shown.customer_id)
 
 
 # What the page offers when the store has no journey rules yet: the default journey's.

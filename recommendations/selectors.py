@@ -14,9 +14,23 @@ from decimal import Decimal
 
 from orders.models import Order, Product
 from tenants.context import require_current_tenant
+from tenants.selectors import absolute_url
 
-from .models import ProductAssociation, Surface
+from .attribution import (
+    AttributedOrder,
+    AttributionSummary,
+    attributed_orders,
+    attribution_summary,
+)
+from .models import ProductAssociation, RecommendationShown, Surface
 from .picking import Target, picks_many
+
+# Attribution (attribution.py): per placement and product for the dashboard and the API,
+# per order for the analytics rollups.
+__all__ = ["AttributedOrder", "AttributionSummary", "PreviewRow", "association_list",
+           "attributed_orders", "attribution_summary", "complementary_products",
+           "complementary_products_many", "product_pick", "recommendation_preview",
+           "recommendation_shown_for_link"]
 
 
 def complementary_products(order: Order, *, limit: int | None = None,
@@ -90,3 +104,18 @@ def association_list(product_id: int, *, kind: str | None = None) -> list[Produc
     if kind:
         rows = rows.filter(kind=kind)
     return list(rows.order_by("kind", "-score", "related_id"))
+
+
+def recommendation_shown_for_link(surface: str, reference: str, url: str
+                                  ) -> RecommendationShown | None:
+    """The recommended product a link of a message (`reference`: its id) leads to, if the
+    link is one: matched on the product's page as the message showed it (in any of its
+    languages). One query: the products shown in that message."""
+    for shown in RecommendationShown.objects.filter(
+            surface=surface, reference=reference).select_related("product"):
+        product = shown.product
+        urls = {product.url, *(texts.get("url", "") for texts in
+                               (product.translations or {}).values() if isinstance(texts, dict))}
+        if url in {absolute_url(u) for u in urls if u}:
+            return shown
+    return None

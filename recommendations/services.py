@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Field
 
+from config import db
 from config.errors import ValidationFailed
 from orders.models import Product
 from tenants.models import Tenant
@@ -113,8 +114,10 @@ def recommendation_click_record(tenant: Tenant, *, product_id: int, surface: str
 
 
 def recommendations_shown_record(tenant: Tenant, shown: Iterable[RecommendationShown]) -> None:
-    """Record products shown (once per surface, reference and product), in one statement."""
+    """Record products shown (once per surface, reference and product), in one statement
+    whatever the batch (a dispatch batch's messages, a tracking page's orders)."""
     rows = sorted(shown, key=lambda r: (r.surface, r.reference, r.product_id))
     for row in rows:
-        row.tenant = tenant
-    RecommendationShown.objects.bulk_create(rows, ignore_conflicts=True)
+        row.tenant_id = tenant.pk
+    db.rows_insert(RecommendationShown, tenant.pk, rows,
+                   conflict="tenant_id, surface, reference, product_id")

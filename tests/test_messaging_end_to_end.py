@@ -22,6 +22,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -652,3 +653,56 @@ def test_a_real_worker_processes_a_signed_webhook_and_sendgrid_receives_the_emai
     assert {"tracking.tasks.inbound_drain", "messaging.tasks.messages_dispatch_due",
             "messaging.tasks.messages_send_batch"} <= in_worker
     assert all(thread != main for _, thread in ran)
+
+
+@pytest.mark.django_db
+def test_an_order_after_a_click_on_a_recommended_product_is_attributed_to_its_email(
+        store, jana, fake_sendgrid):
+    from recommendations.attribution import attribution_summary
+
+    # given Jana's "delivered" e-mail recommending the stove
+    with store.committed():
+        store.api.post("/api/v1/products/", COMPLEMENTARY, format="json")
+    store.place_order(jana, "#1004")
+    store.ship(jana, "9400100000000000000004")
+    scans = scans_from(store.started)
+    store.carrier_update(tracker_body("9400100000000000000004",
+                                      [scans["in_transit"], scans["delivered"]], event_id="evt_a"))
+    store.beat()
+    html = content(only_mail(fake_sendgrid, "delivered"), "html")
+    # when she clicks the stove in it
+    stove = next(url for url in CLICK_URL.findall(html)
+                 if store.follow(url).startswith("https://shop.alpha.test/kocher"))
+    assert stove
+    clicked = timezone.now()
+
+    def buy(number: str, placed_at: datetime, quantity: int) -> Decimal:
+        with store.committed():
+            response = store.api.post("/api/v1/orders/", {
+                "external_id": f"ord-{number}", "number": number, "currency": "EUR",
+                "placed_at": placed_at.isoformat(),
+                "customer": {"external_id": f"cus-{jana.key}", "email": jana.email},
+                "lines": [{"title": "Gaskocher", "quantity": quantity, "unit_price": "59.00",
+                           "product_external_id": "p-kocher"},
+                          {"title": "Trail 2 Zelt", "quantity": 1, "unit_price": "249.00",
+                           "product_external_id": "p-zelt"}],
+                "shipping": "4.90"}, format="json")
+        assert response.status_code == 201, response.content
+        return Decimal(response.json()["total"])
+
+    # and orders two stoves (and a tent) two days later, and one more stove after the window
+    total = buy("#1005", clicked + timedelta(days=2), 2)
+    buy("#1006", clicked + timedelta(days=8), 1)
+    # then the first order is attributed to the delivered e-mail: its whole total, and the
+    # stoves' 118.00 apart; the second is not
+    with tenant_scope(store.tenant):
+        summary = attribution_summary(store.tenant, clicked - timedelta(days=1),
+                                      clicked + timedelta(days=30))
+    [placement] = summary.placements
+    assert (placement.surface, placement.milestone, placement.clicks, placement.orders) == (
+        "email", "delivered", 1, 1)
+    assert placement.recommended_revenue == Decimal("118.00")
+    assert placement.revenue == total > placement.recommended_revenue
+    [stove_figures] = summary.products
+    assert (stove_figures.clicks, stove_figures.orders,
+            stove_figures.recommended_revenue) == (1, 1, Decimal("118.00"))

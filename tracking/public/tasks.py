@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from orders.models import Order
-from recommendations.models import Surface
+from recommendations.models import RecommendationShown, Surface
 from recommendations.selectors import complementary_products_many
+from recommendations.services import recommendations_shown_record
+from tenants.context import require_current_tenant
 from tenants.queueing import enqueue
 from tenants.tasks import tenant_task
 
@@ -29,6 +32,13 @@ def page_picks_fill(tenant_id: int, order_ids: list[int]) -> int:
     picks = complementary_products_many(orders, surface=Surface.TRACKING_PAGE)
     for order in orders:
         cache.picks_store(tenant_id, order.pk, [product.pk for product in picks.get(order.pk, [])])
+    # Shown from now on (the shopper's picks sink for products they never click).
+    now = timezone.now()
+    recommendations_shown_record(require_current_tenant(), [
+        RecommendationShown(product_id=product.pk, customer_id=order.customer_id,
+                            order_id=order.pk, surface=Surface.TRACKING_PAGE,
+                            reference=f"order:{order.pk}", shown_at=now)
+        for order in orders for product in picks.get(order.pk, [])])
     cache.tracking_page_forget(tenant_id, order_ids=[order.pk for order in orders])
     return len(orders)
 

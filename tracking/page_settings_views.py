@@ -158,7 +158,7 @@ def tracking_page_preview(request: DashboardRequest) -> HttpResponse:
                          offered=offered_languages(data.settings.languages))
     recommendations = []
     if data.settings.show_recommendations and data.order_id:
-        picks = page_cache.picks_get(tenant.pk, data.order_id)
+        picks = page_cache.picks_get(data.shipment.public_token)
         if picks:
             recommendations = recommended_products(tenant.pk, picks)
         elif picks is None:

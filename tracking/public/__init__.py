@@ -6,7 +6,7 @@
             ▼
         selectors.tracking_page_data: ONE statement by token (shipment, tenant, brand, order,
             customer, page settings, events, items, sibling parcels, feedback)
-            + at most one more for the recommended products (their ids from cache.page_state)
+            + at most one more for the recommended products (their ids read by cache.page_lookup)
         presenting.page_context (plain words, progress, ETA, explanations, in the language
             chosen by locales.page_language) ─▶ templates/jinja2/tracking/public/page.html
         cache.page_set, under generations read before the statements

@@ -7,16 +7,18 @@ and how it is forgotten. A cached page is served without one SQL statement.
       tp:p:<token>:<lang>     the rendered page
       tp:v:<token>            the shipment's generation      deleted by tracking_page_forget
       tp:t:<tenant_id>        the tenant's generation        (shipments / the whole tenant)
-      tp:r:<tenant>:<order>   recommended product ids, filled off the request path
+      tp:r:<token>            its order's recommended product ids, filled off the request
       tp:rq                   a set of "<tenant>:<order>" whose pages want those ids
 
     hit:  MGET meta, shipment and tenant generations, the page in the language the meta picks
           (the meta remembered by the process from an earlier view: one round trip; a token
           the process has not seen: GET meta + shipment generation first, two)
           stored generations equal the current ones, same language ─▶ the page
-    miss: (the lookup above) ─▶ the statement ─▶ one trip: tenant generation + the order's
-          picks (`page_state`) ─▶ render ─▶ one trip: page + meta stored, picks asked for,
-          the view counted (`page_store`). Each trip is a pipeline (`_Trip`).
+    miss: (the lookup above, which also read the order's picks and the generations of the
+          tenants the process served lately) ─▶ the statement ─▶ (a tenant not among those:
+          one trip for its generation, `tenant_version`) ─▶ render ─▶ one trip: page + meta
+          stored, picks asked for, the view counted (`page_store`). Each trip is a pipeline
+          (`_Trip`).
 
 A page (and its meta) is stored with the generations read *before* its statements ran. A
 change forgets by deleting a generation key after its commit; the next reader creates a new
@@ -24,9 +26,10 @@ random one, which no stored page carries, so a page rendered from data older tha
 is never served again, even one whose rendering overlapped the change. A generation that is
 evicted is recreated the same way: eviction can cost a render, never serve a stale page.
 
-The one window left: a shipment never seen since its meta expired learns its tenant from the
-statement itself, so the tenant's generation is read just after it; a brand change that
-commits in that instant shows for at most TRACKING_PAGE_CACHE_SECONDS.
+The one window left: a shipment never seen since its meta expired, of a tenant this process
+has not served lately, learns its tenant from the statement itself, so the tenant's
+generation is read just after it; a brand change that commits in that instant shows for at
+most TRACKING_PAGE_CACHE_SECONDS.
 
 Recommendations (recommendations.selectors, up to seven queries) never run on the request:
 the page reads the order's picks from the cache and their products in its second statement;
@@ -41,7 +44,7 @@ import json
 import secrets
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from django.conf import settings
@@ -183,13 +186,18 @@ def _decode_page(raw: bytes | None) -> Page | None:
 @dataclass
 class Lookup:
     """What the cache knew for a token: the page when it is current, else the generations
-    read before the page's statements (and the order's picks, when the meta was there)."""
+    read before the page's statements (the tenant's when the meta was there, else those of
+    the tenants this process served lately) and the order's picks (None: none yet)."""
 
     page: Page | None
     meta: Meta | None
     shipment_version: str
     tenant_version: str | None
     picks: list[int] | None
+    guessed: dict[int, str] = field(default_factory=dict)
+
+    def tenant_version_of(self, tenant_id: int) -> str | None:
+        return self.tenant_version or self.guessed.get(tenant_id)
 
 
 def _meta_key(token: str) -> str:
@@ -208,8 +216,8 @@ def _tenant_key(tenant_id: int) -> str:
     return f"tp:t:{tenant_id}"
 
 
-def _picks_key(tenant_id: int, order_id: int) -> str:
-    return f"tp:r:{tenant_id}:{order_id}"
+def _picks_key(token: str) -> str:
+    return f"tp:r:{token}"
 
 
 def _page_seconds() -> int:
@@ -237,11 +245,20 @@ def page_lookup(token: str, choose_language) -> Lookup:
         trip = store.trip()
         trip.get("meta", _meta_key(token))
         trip.version("shipment", _shipment_key(token), _page_seconds() * VERSION_SECONDS_FACTOR)
+        trip.get("picks", _picks_key(token))
+        # The token's tenant is not known before the statement; the tenants this process
+        # served last usually include it, so their generations come in this trip too (read
+        # before the statement, as a page's generations must be) and save one after it.
+        for tenant_id in _tenants_seen:
+            trip.version(f"tenant:{tenant_id}", _tenant_key(tenant_id), None)
         found = trip.run()
         shipment_version = _decoded_version(found["shipment"])
         meta = _decode_meta(found["meta"])
         if meta is None:
-            return Lookup(None, None, shipment_version, None, None)
+            guessed = {tenant_id: _decoded_version(found[f"tenant:{tenant_id}"])
+                       for tenant_id in _tenants_seen}
+            return Lookup(None, None, shipment_version, None, _decode_picks(found["picks"]),
+                          guessed)
         _remember(token, meta)
         return _lookup(token, meta, choose_language, {}, shipment_version)
     return _lookup(token, remembered, choose_language, None, None)
@@ -254,9 +271,8 @@ def _lookup(token: str, guess: Meta, choose_language, found: dict | None,
     remembered meta may be stale: the page counts only if the current one picks the same
     language and carries the current generations)."""
     lang = choose_language(guess)
-    keys = {"page": _page_key(token, lang), "tenant": _tenant_key(guess.tenant_id)}
-    if guess.order_id is not None:
-        keys["picks"] = _picks_key(guess.tenant_id, guess.order_id)
+    keys = {"page": _page_key(token, lang), "tenant": _tenant_key(guess.tenant_id),
+            "picks": _picks_key(token)}
     if shipment_version is None:
         keys.update(meta=_meta_key(token), shipment=_shipment_key(token))
     values = store.get_many(list(keys.values()))
@@ -273,7 +289,7 @@ def _lookup(token: str, guess: Meta, choose_language, found: dict | None,
         _remember(token, meta)
     tenant_version = _version(keys["tenant"], got["tenant"], None)
     current = (tenant_version, shipment_version)
-    picks = _decode_picks(got.get("picks")) if meta.order_id == guess.order_id else None
+    picks = _decode_picks(got["picks"])
     if meta.versions != current:
         return Lookup(None, None, shipment_version, tenant_version, picks)
     page = _decode_page(got["page"])
@@ -293,6 +309,19 @@ def _remember(token: str, meta: Meta) -> None:
     _remembered.move_to_end(token)
     if len(_remembered) > REMEMBERED_MAX:
         _remembered.popitem(last=False)
+    _tenant_seen(meta.tenant_id)
+
+
+# The tenants whose pages this process served last, newest last (see `page_lookup`).
+_tenants_seen: OrderedDict[int, None] = OrderedDict()
+TENANTS_SEEN_MAX = 4
+
+
+def _tenant_seen(tenant_id: int) -> None:
+    _tenants_seen[tenant_id] = None
+    _tenants_seen.move_to_end(tenant_id)
+    if len(_tenants_seen) > TENANTS_SEEN_MAX:
+        _tenants_seen.popitem(last=False)
 
 
 def _decoded_version(found: bytes | None) -> str:
@@ -301,15 +330,12 @@ def _decoded_version(found: bytes | None) -> str:
     return found.decode() if found is not None else secrets.token_hex(6)
 
 
-def page_state(tenant_id: int, order_id: int | None) -> tuple[str, list[int] | None]:
-    """What a page about to be rendered needs after its statement, in one round trip: the
-    tenant's generation and, when `order_id` is given, the order's picks (None: none yet)."""
+def tenant_version(tenant_id: int) -> str:
+    """The tenant's generation, for a page whose lookup did not read it (a tenant this process
+    had not served lately): one round trip, just after the statement."""
     trip = store.trip()
     trip.version("tenant", _tenant_key(tenant_id), None)
-    if order_id is not None:
-        trip.get("picks", _picks_key(tenant_id, order_id))
-    found = trip.run()
-    return _decoded_version(found["tenant"]), _decode_picks(found.get("picks"))
+    return _decoded_version(trip.run()["tenant"])
 
 
 def page_store(token: str, meta: Meta, page: Page, *, picks_wanted: bool = False,
@@ -317,6 +343,7 @@ def page_store(token: str, meta: Meta, page: Page, *, picks_wanted: bool = False
     """Store the page and its meta; in the same round trip, ask for the order's picks
     (`page_picks_fill_due` computes them off the request) and count the view (`view`: the
     page-view hash's key and field, tracking.pageviews)."""
+    _tenant_seen(meta.tenant_id)
     trip = store.trip()
     trip.set(_meta_key(token), _encode_meta(meta), _page_seconds())
     trip.set(_page_key(token, page.lang), _encode_page(page), _page_seconds())
@@ -327,8 +354,9 @@ def page_store(token: str, meta: Meta, page: Page, *, picks_wanted: bool = False
     trip.run()
 
 
-def picks_get(tenant_id: int, order_id: int) -> list[int] | None:
-    return _decode_picks(store.get(_picks_key(tenant_id, order_id)))
+def picks_get(token: str) -> list[int] | None:
+    """The recommended product ids of the token's order (None: not computed yet)."""
+    return _decode_picks(store.get(_picks_key(token)))
 
 
 def _decode_picks(raw: bytes | None) -> list[int] | None:
@@ -339,9 +367,12 @@ def _decode_picks(raw: bytes | None) -> list[int] | None:
     return [int(pk) for pk in found] if isinstance(found, list) else None
 
 
-def picks_store(tenant_id: int, order_id: int, product_ids: list[int]) -> None:
-    store.set_many({_picks_key(tenant_id, order_id): json.dumps(product_ids).encode()},
-                   settings.TRACKING_PAGE_PICKS_SECONDS)
+def picks_store(tenant_id: int, picks: dict[int, list[int]]) -> None:
+    """Keep each order's recommended product ids ({order_id: [product_id, …]}) under the
+    tokens of its parcels, where a page's lookup reads them before it knows the order."""
+    tokens = _tokens_by_order(tenant_id, list(picks))
+    store.set_many({_picks_key(token): json.dumps(picks[order_id]).encode()
+                    for token, order_id in tokens}, settings.TRACKING_PAGE_PICKS_SECONDS)
 
 
 # Orders whose pages want picks, as "<tenant>:<order>" members of one set: a page view adds
@@ -391,6 +422,16 @@ def _forget(tenant_id: int, *, shipments: list[int] | None, orders: list[int] | 
     tokens = _tokens(tenant_id, shipments or [], orders or [], customers or [])
     if tokens:
         store.delete_many([_shipment_key(token) for token in tokens])
+
+
+def _tokens_by_order(tenant_id: int, order_ids: list[int]) -> list[tuple[str, int]]:
+    """(public token, order id) of these orders' parcels: one statement."""
+    if not order_ids:
+        return []
+    rows = db.execute(
+        f"SELECT public_token, order_id FROM {Shipment._meta.db_table} "  # noqa: S608
+        "WHERE tenant_id = %s AND order_id = ANY(%s)", [tenant_id, order_ids])
+    return [(token, order_id) for token, order_id in rows]
 
 
 def _tokens(tenant_id: int, shipment_ids: list[int], order_ids: list[int],

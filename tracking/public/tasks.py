@@ -30,8 +30,8 @@ def page_picks_fill(tenant_id: int, order_ids: list[int]) -> int:
     if not orders:
         return 0
     picks = complementary_products_many(orders, surface=Surface.TRACKING_PAGE)
-    for order in orders:
-        cache.picks_store(tenant_id, order.pk, [product.pk for product in picks.get(order.pk, [])])
+    cache.picks_store(tenant_id, {order.pk: [product.pk for product in picks.get(order.pk, [])]
+                                  for order in orders})
     # Shown from now on (the shopper's picks sink for products they never click).
     now = timezone.now()
     recommendations_shown_record(require_current_tenant(), [

@@ -91,14 +91,12 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
 
 def _render(data: TrackingPageData, found: cache.Lookup, choose,
             view: tuple[str, str] | None) -> cache.Page:
-    """Render and store the page: one cache round trip before (unless the lookup read it
-    all), one after, which also counts the view."""
+    """Render and store the page: one cache round trip after (which also counts the view),
+    and one before for the tenant's generation when the lookup could not read it."""
     tenant_id, order_id = data.tenant.pk, data.order_id
     wants_picks = data.settings.show_recommendations and order_id is not None
-    if found.tenant_version is not None:
-        tenant_version, picks = found.tenant_version, found.picks
-    else:
-        tenant_version, picks = cache.page_state(tenant_id, order_id if wants_picks else None)
+    picks = found.picks
+    tenant_version = found.tenant_version_of(tenant_id) or cache.tenant_version(tenant_id)
     versions = (tenant_version, found.shipment_version)
     meta = cache.Meta(tenant_id=tenant_id, shipment_id=data.shipment.pk, order_id=order_id,
                       shopper_locale=data.customer_locale,

@@ -212,3 +212,24 @@ def test_the_first_view_asks_for_picks_and_the_periodic_task_fills_them(client, 
     assert page_picks_fill_due() == 1
     assert "Goes well with your order" in queries_for(client, parcel.url)[1]
     assert app.conf.beat_schedule["page-picks-fill"]["task"] == page_picks_fill_due.name
+
+
+def test_an_uncached_page_of_a_tenant_served_lately_costs_two_cache_round_trips(
+        client, personas, monkeypatch):
+    """The lookup reads the order's picks and the generations of the tenants this process
+    served lately with the page's own keys; the page is stored, and its view counted, in one
+    more. A tenant it has not served lately costs one trip more, for its generation."""
+    first, second = (make_parcel(personas.tenant_a, statuses=("in_transit",)) for _ in range(2))
+    theirs = make_parcel(personas.tenant_b, statuses=("in_transit",))
+    monkeypatch.setattr(page_cache, "_tenants_seen", type(page_cache._tenants_seen)())
+    trips = []
+    real = page_cache.store.trip
+    monkeypatch.setattr(page_cache.store, "trip", lambda: trips.append(1) or real())
+    client.get(first.url)
+    assert len(trips) == 3
+    trips.clear()
+    assert queries_for(client, second.url)[0] >= 1
+    assert len(trips) == 2
+    trips.clear()
+    assert "Your parcel is on its way" in queries_for(client, theirs.url)[1]
+    assert len(trips) == 3

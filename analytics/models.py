@@ -206,3 +206,19 @@ class RecommendationDay(TenantScopedModel):
     class Meta(TenantScopedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "day", "surface", "milestone"],
                                                name="recommendationday_unique")]
+
+
+class HoldoutDay(TenantScopedModel):
+    """A rule with a holdout: its messages planned that day, in two groups (sent, or held
+    out: messaging.models.HOLDOUT_REASON), and how many of those shoppers ordered again within
+    30 days of the message."""
+
+    day = models.DateField()
+    rule_id = models.BigIntegerField()
+    cohort = models.CharField(max_length=8)  # treated, holdout
+    shoppers = models.IntegerField(default=0)
+    repeat_30 = models.IntegerField(default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "day", "rule_id", "cohort"],
+                                               name="holdoutday_unique")]

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from messaging.models import JourneyRule
 from orders.models import Product
 from tenants.models import Tenant
 
+from .holdout import Comparison
 from .kpis import (
     KPI_BY_NAME,
     KPIS,
@@ -38,6 +40,7 @@ from .kpis import (
 from .kpis import kpis_from as _kpis_from
 from .models import (
     ExceptionDay,
+    HoldoutDay,
     MessageDay,
     RatingDay,
     RecommendationDay,
@@ -206,6 +209,7 @@ def breakdowns(period: Period, filters: Filters) -> list[Table]:
         "ratings", "Delivery ratings", ("stars", "ratings", "share"),
         [(n, stars.get(n, 0), ratio(stars.get(n, 0), total)) for n in range(5, 0, -1)]))
     tables.extend(_returns_tables(period))
+    tables.append(holdout_table(holdout_results(period)))
     placements = (RecommendationDay.objects.filter(_in(period)).values("surface", "milestone")
                   .annotate(shown=Sum("shown"), clicks=Sum("clicks"), orders=Sum("orders"),
                             revenue=Sum("revenue")).order_by("surface", "milestone"))
@@ -218,6 +222,39 @@ def breakdowns(period: Period, filters: Filters) -> list[Table]:
 
 
 TOP_PRODUCTS = 20
+
+
+@dataclass(frozen=True)
+class HoldoutResult:
+    rule_id: int
+    rule_name: str
+    comparison: Comparison
+
+
+def holdout_results(period: Period) -> list[HoldoutResult]:
+    """Per rule with a holdout: shoppers messaged (or held out) in the period, and how many
+    ordered again within 30 days; only messages planned at least 30 days before today count
+    fully, so the figures of the last month still grow."""
+    sums: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for rule_id, group, shoppers, repeats in (
+            HoldoutDay.objects.filter(_in(period)).values("rule_id", "cohort")
+            .annotate(shoppers=Sum("shoppers"), repeats=Sum("repeat_30"))
+            .values_list("rule_id", "cohort", "shoppers", "repeats").order_by("rule_id")):
+        sums[rule_id][group] = (shoppers, repeats)
+    names = dict(JourneyRule.objects.filter(pk__in=list(sums)).values_list("pk", "name"))
+    return [HoldoutResult(rule_id, names.get(rule_id, f"Rule {rule_id} (deleted)"), Comparison(
+        *groups.get("treated", (0, 0)), *groups.get("holdout", (0, 0))))
+        for rule_id, groups in sums.items()]
+
+
+def holdout_table(results: list[HoldoutResult]) -> Table:
+    return Table("holdout", "Holdout: repeat purchases within 30 days, sent vs held out",
+                 ("rule", "sent", "sent_rate", "held_out", "held_out_rate", "difference",
+                  "interval_low", "interval_high", "significant"),
+                 [(r.rule_name, r.comparison.treated, r.comparison.treated_rate,
+                   r.comparison.holdout, r.comparison.holdout_rate, r.comparison.difference,
+                   *(r.comparison.interval or (None, None)), r.comparison.significant)
+                  for r in results])
 
 
 def _returns_tables(period: Period) -> list[Table]:

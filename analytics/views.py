@@ -31,7 +31,15 @@ from .charts import chart_of
 from .forms import AnalyticsFilterForm, preset_periods
 from .kpis import Filters, Period
 from .rollups.maintain import day_bounds
-from .selectors import SERIES, Table, breakdowns, daily_series, kpi_report, tenant_today
+from .selectors import (
+    SERIES,
+    Table,
+    breakdowns,
+    daily_series,
+    holdout_results,
+    kpi_report,
+    tenant_today,
+)
 
 SECTIONS = (("messaging", "Messaging"), ("delivery", "Delivery"), ("shopper", "Shopper"),
             ("revenue", "Repeat purchases"))
@@ -79,11 +87,13 @@ def analytics_home(request: DashboardRequest) -> HttpResponse:
             kind, params = DRILL[name]
             value.drill = reverse(f"analytics:{kind}") + "?" + _query(period, filters, **params)
     charts = [chart_of(series) for series in daily_series(period, filters)]
-    tables = breakdowns(period, filters)
+    # The holdout has its own section (with the verdict in words); its table is the CSV's.
+    tables = [table for table in breakdowns(period, filters) if table.name != "holdout"]
     return render(request, "analytics/home.html", {
         "nav_active": "analytics", "form": form, "period": period, "report": report,
         "sections": [(title, report.section(key)) for key, title in SECTIONS],
         "charts": charts, "tables": tables, "query": _query(period, filters),
+        "holdouts": holdout_results(period),
         "presets": [(label, _query(p, filters)) for label, p in
                     preset_periods(tenant_today(request.tenant))],
     })

@@ -266,13 +266,12 @@ def stores_create(count: int) -> list:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from tenants import services
     from tenants.models import Tenant
-
-    from django.conf import settings
 
     call_command("migrate", "--noinput", verbosity=0)
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns without it
@@ -299,13 +298,21 @@ def rollups_build(tenants, first: date, last: date) -> float:
             rollups_rebuild(tenant, first, last)
             # The upkeep's cursors past the loaded data, as after its first run.
             for source, table in (("message_events", "messaging_messageevent"),
+                                  ("holdout_events", "messaging_messageevent"),
+                                  ("messages", "messaging_message"),
                                   ("milestones", "tracking_shipmentmilestone"),
-                                  ("orders", "orders_order")):
+                                  ("orders", "orders_order"), ("orders_placed", "orders_order"),
+                                  ("holdout_orders", "orders_order")):
                 top = db.execute(f"SELECT coalesce(max(id), 0) FROM {table} "  # noqa: S608
                                  "WHERE tenant_id = %s", [tenant.pk])[0][0]
                 RollupCursor.objects.create(tenant=tenant, source=source, last_id=top)
             RollupCursor.objects.create(tenant=tenant, source="ratings",
                                         last_at=datetime.now(UTC))
+    # Statistics for the planner, as autovacuum gathers them in production.
+    from analytics.rollups import ROLLUPS
+
+    for rollup in ROLLUPS:
+        db.execute(f"ANALYZE {rollup.table}")
     return time.monotonic() - began
 
 

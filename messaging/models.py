@@ -10,7 +10,10 @@ events, the suppression list and shoppers' preferences.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -92,6 +95,24 @@ class Journey(TenantScopedModel):
         return self.name
 
 
+# A holdout (issue 18): a rule may withhold its messages from a stable share of shoppers, so
+# analytics can compare what those shoppers do with what the others do. Only messages a
+# shopper would not miss: status messages (order confirmed, shipped, delivered, returns…)
+# always go.
+HOLDOUT_TRIGGERS = frozenset({"review_request", "upsell", "replenish"})
+HOLDOUT_MAX_PERCENT = 50
+HOLDOUT_REASON = ("Held out for measurement: this shopper is in the rule's holdout, so it is "
+                  "not sent (Analytics compares them with the shoppers who get it).")
+
+
+def holdout_bucket(tenant_id: int, rule_id: int, customer_id: int) -> int:
+    """0–9999, the same for a shopper and a rule every time (analytics/rollups computes it in
+    SQL the same way: the first 32 bits of the MD5 of "tenant:rule:customer")."""
+    digest = hashlib.md5(f"{tenant_id}:{rule_id}:{customer_id}".encode(),  # noqa: S324
+                         usedforsecurity=False).hexdigest()
+    return int(digest[:8], 16) % 10_000
+
+
 class JourneyRule(TenantScopedModel):
     """When `trigger` happens, send `template` on `channel` after `delay_minutes`, if the
     conditions hold, waiting out the recipient's quiet hours."""
@@ -117,6 +138,9 @@ class JourneyRule(TenantScopedModel):
     quiet_hours_end = models.TimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    # Percent of shoppers (0–50) who do not get this rule's messages; HOLDOUT_TRIGGERS only.
+    holdout_percent = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(HOLDOUT_MAX_PERCENT)])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,6 +154,12 @@ class JourneyRule(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def holds_out(self, customer_id: int | None) -> bool:
+        """Whether this shopper is in the rule's holdout (never for a status message)."""
+        if not self.holdout_percent or self.trigger not in HOLDOUT_TRIGGERS or customer_id is None:
+            return False
+        return holdout_bucket(self.tenant_id, self.pk, customer_id) < self.holdout_percent * 100
 
 
 class Message(TenantScopedModel):

@@ -29,14 +29,24 @@ from tracking.models import Shipment
 
 from .journeys.conditions import conditions_clean
 from .journeys.triggers import TRIGGERS
-from .models import Channel, Journey, JourneyRule, Message, MessageEvent, Template, TemplateVersion
+from .models import (
+    HOLDOUT_MAX_PERCENT,
+    HOLDOUT_TRIGGERS,
+    Channel,
+    Journey,
+    JourneyRule,
+    Message,
+    MessageEvent,
+    Template,
+    TemplateVersion,
+)
 
 # SMS rules wait out the night in the shopper's timezone unless told otherwise.
 SMS_QUIET_HOURS = (time(21, 0), time(8, 0))
 DEFAULT = object()  # "not given": distinct from None, which means "no quiet hours"
 
 RULE_FIELDS = ("name", "trigger", "channel", "template_id", "delay_minutes", "conditions",
-               "quiet_hours_start", "quiet_hours_end", "enabled")
+               "quiet_hours_start", "quiet_hours_end", "enabled", "holdout_percent")
 MAX_DELAY_MINUTES = 60 * 24 * 365  # a year: past that it is a mistake, not a journey
 
 # Statuses a retailer may send again: a definite failure (retry), or an uncertain send after
@@ -57,6 +67,13 @@ def _rule_check(tenant: Tenant, values: dict) -> Template:
         errors["trigger"] = [f"“{values['trigger']}” is not a milestone."]
     if values["channel"] not in Channel.values:
         errors["channel"] = [f"Use one of: {', '.join(Channel.values)}."]
+    holdout = values.get("holdout_percent") or 0
+    if not 0 <= holdout <= HOLDOUT_MAX_PERCENT:
+        errors["holdout_percent"] = [f"Use a share from 0 to {HOLDOUT_MAX_PERCENT} %."]
+    elif holdout and values["trigger"] not in HOLDOUT_TRIGGERS:
+        errors["holdout_percent"] = [
+            "Only review requests, upsell and replenish messages can be held out: status "
+            "messages always go."]
     template = Template.objects.filter(pk=values["template_id"]).first()
     if template is None:
         errors["template"] = ["No template with this id."]
@@ -109,7 +126,7 @@ def journey_rule_create(tenant: Tenant, journey_id: int, *, name: str, trigger: 
                         channel: str, template_id: int, delay_minutes: int = 0,
                         conditions: dict | None = None, quiet_hours_start: Any = DEFAULT,
                         quiet_hours_end: Any = DEFAULT, enabled: bool = True,
-                        actor: str = "") -> JourneyRule:
+                        holdout_percent: int = 0, actor: str = "") -> JourneyRule:
     """Add a rule at the end of the journey. SMS rules get quiet hours 21:00–08:00 unless
     both ends are given (None for none)."""
     journey = access_scoped(Journey, tenant, journey_id)
@@ -117,7 +134,7 @@ def journey_rule_create(tenant: Tenant, journey_id: int, *, name: str, trigger: 
         quiet_hours_start, quiet_hours_end = (SMS_QUIET_HOURS if channel == Channel.SMS
                                               else (None, None))
     values = {"name": name, "trigger": trigger, "channel": channel, "template_id": template_id,
-              "delay_minutes": delay_minutes,
+              "delay_minutes": delay_minutes, "holdout_percent": holdout_percent,
               "quiet_hours_start": None if quiet_hours_start is DEFAULT else quiet_hours_start,
               "quiet_hours_end": None if quiet_hours_end is DEFAULT else quiet_hours_end}
     template = _rule_check(tenant, values)
@@ -132,7 +149,7 @@ def journey_rule_create(tenant: Tenant, journey_id: int, *, name: str, trigger: 
             template=template, delay_minutes=delay_minutes, conditions=clean_conditions,
             quiet_hours_start=values["quiet_hours_start"],
             quiet_hours_end=values["quiet_hours_end"], enabled=enabled,
-            position=0 if last is None else last + 1)
+            holdout_percent=holdout_percent, position=0 if last is None else last + 1)
 
 
 def journey_rule_update(tenant: Tenant, rule_id: int, *, actor: str = "",

@@ -26,12 +26,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from config import db
+from messaging.models import HOLDOUT_REASON
 from tenants.models import Tenant
 
 from ..models import RollupCursor
 from .sources import (
     DELIVERY_MILESTONES,
     EXCEPTIONS,
+    HOLDOUTS,
     MESSAGES,
     PAGE_VIEWS,
     RATINGS,
@@ -67,7 +69,7 @@ def params(tenant: Tenant, days: Iterable[date]) -> dict:
     days = sorted(set(days))
     lo, hi = day_bounds(tenant, days)
     return {"tenant": tenant.pk, "tz": tenant.timezone, "days": days, "lo": lo, "hi": hi,
-            "milestones": DELIVERY_MILESTONES}
+            "milestones": DELIVERY_MILESTONES, "holdout_reason": HOLDOUT_REASON}
 
 
 def _columns(rollup: Rollup) -> str:
@@ -181,6 +183,28 @@ _CLICK_CHANGES = """
     WHERE c.tenant_id = %(tenant)s AND c.id > %(after)s"""
 
 
+# New messages (a held-out one has no event) → the days they were planned.
+_MESSAGES_PLANNED = """
+    SELECT m.id, m.created_at, (m.created_at AT TIME ZONE %(tz)s)::date
+    FROM messaging_message m WHERE m.tenant_id = %(tenant)s AND m.id > %(after)s"""
+
+# New events (a send among them) → the days their messages were planned.
+_EVENT_PLANNED_DAYS = """
+    SELECT ev.id, ev.created_at, (m.created_at AT TIME ZONE %(tz)s)::date
+    FROM messaging_messageevent ev
+    JOIN messaging_message m ON m.id = ev.message_id AND m.tenant_id = %(tenant)s
+    WHERE ev.tenant_id = %(tenant)s AND ev.id > %(after)s"""
+
+# A new order may be a repeat purchase of shoppers messaged in the 30 days before it.
+_HOLDOUT_ORDER_CHANGES = """
+    SELECT o.id, o.created_at, (m.created_at AT TIME ZONE %(tz)s)::date
+    FROM orders_order o
+    JOIN orders_order prior ON prior.tenant_id = %(tenant)s AND prior.customer_id = o.customer_id
+    JOIN messaging_message m ON m.tenant_id = %(tenant)s AND m.order_id = prior.id
+         AND m.created_at < o.placed_at AND m.created_at >= o.placed_at - interval '30 days'
+    WHERE o.tenant_id = %(tenant)s AND o.id > %(after)s"""
+
+
 def _ratings_changed(tenant: Tenant, now: datetime) -> set[date]:
     """Days of ratings given or changed since the last run (a change keeps the first day)."""
     cursor = _cursor(tenant, "ratings")
@@ -210,6 +234,9 @@ def rollups_update(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
         rating_days = _ratings_changed(tenant, now)
         placed_days = _by_id(tenant, "orders_placed", _ORDERS_PLACED)
         return_days = _by_id(tenant, "returns", _RETURN_CHANGES)
+        holdout_days = (_by_id(tenant, "holdout_events", _EVENT_PLANNED_DAYS)
+                        | _by_id(tenant, "messages", _MESSAGES_PLANNED)
+                        | _by_id(tenant, "holdout_orders", _HOLDOUT_ORDER_CHANGES))
         recommendation_days = (placed_days | _by_id(tenant, "recs_shown", _SHOWN_CHANGES)
                                | _by_id(tenant, "recs_clicked", _CLICK_CHANGES))
         # Tracking adds views to today's (UTC) row, and yesterday's until its last flush.
@@ -218,7 +245,8 @@ def rollups_update(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
         work = ((MESSAGES, message_days), (SHIPMENTS, delivery_days), (TRANSIT, delivery_days),
                 (EXCEPTIONS, delivery_days), (REPEATS, repeat_days), (RATINGS, rating_days),
                 (PAGE_VIEWS, view_days), (SALES, placed_days), (RETURNS, return_days),
-                (REFUNDS, return_days), (RECOMMENDATIONS, recommendation_days))
+                (REFUNDS, return_days), (RECOMMENDATIONS, recommendation_days),
+                (HOLDOUTS, holdout_days))
         for rollup, days in work:
             rollup_recompute(tenant, rollup, days)
     return {rollup.name: len(days) for rollup, days in work}

@@ -17,6 +17,7 @@ from django.db import models
 
 from ..models import (
     ExceptionDay,
+    HoldoutDay,
     MessageDay,
     PageViewDay,
     RatingDay,
@@ -259,6 +260,24 @@ RECOMMENDATIONS = Rollup(RecommendationDay, ("surface", "milestone"), (
     ) u
     GROUP BY 1, 2, 3""")  # noqa: S608
 
+# The holdout's two groups: messages of the rule that were sent, and those held out (their
+# reason is messaging's HOLDOUT_REASON, passed as a parameter); a shopper "repeats" with
+# another order within 30 days after the message was planned.
+HOLDOUTS = Rollup(HoldoutDay, ("rule_id", "cohort"), ("shoppers", "repeat_30"), f"""
+    SELECT {DAY.format(col="m.created_at")}, m.rule_id,
+           CASE WHEN m.sent_at IS NULL THEN 'holdout' ELSE 'treated' END, count(*),
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM orders_order o
+               WHERE o.tenant_id = %(tenant)s AND o.customer_id = m.customer_id
+                 AND o.placed_at > m.created_at
+                 AND o.placed_at <= m.created_at + interval '30 days'))
+    FROM messaging_message m
+    JOIN messaging_journeyrule r ON r.id = m.rule_id AND r.tenant_id = %(tenant)s
+    WHERE m.tenant_id = %(tenant)s AND r.holdout_percent > 0 AND m.customer_id IS NOT NULL
+      AND (m.sent_at IS NOT NULL OR m.status_reason = %(holdout_reason)s)
+      AND {_in_days("m.created_at")}
+    GROUP BY 1, 2, 3""")  # noqa: S608
+
 ROLLUPS: tuple[Rollup, ...] = (MESSAGES, SHIPMENTS, TRANSIT, EXCEPTIONS, PAGE_VIEWS, RATINGS,
-                               REPEATS, SALES, RETURNS, REFUNDS, RECOMMENDATIONS)
+                               REPEATS, SALES, RETURNS, REFUNDS, RECOMMENDATIONS, HOLDOUTS)
 DELIVERY_MILESTONES = ["shipped", "delivered", "exception", "delayed", "stalled"]

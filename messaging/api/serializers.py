@@ -100,7 +100,7 @@ class JourneyRuleSerializer(OutputModelSerializer):
         model = JourneyRule
         fields = ["id", "name", "trigger", "channel", "template", "template_key",
                   "delay_minutes", "conditions", "quiet_hours_start", "quiet_hours_end",
-                  "enabled", "position", "created_at", "updated_at"]
+                  "enabled", "holdout_percent", "position", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -121,6 +121,11 @@ class JourneyRuleInputSerializer(StrictSerializer):
                   "neither. Left out on an SMS rule: 21:00–08:00. null: no quiet hours.")
     quiet_hours_end = LocalTimeField(required=False, allow_null=True)
     enabled = serializers.BooleanField(default=True)
+    holdout_percent = serializers.IntegerField(
+        min_value=0, max_value=50, default=0,
+        help_text="Percent of shoppers (chosen by a stable hash) who do not get this rule's "
+                  "messages, so Analytics can measure what the messages earn. Review "
+                  "requests, upsell and replenish rules only; status messages always go.")
 
 
 class JourneyRulePatchSerializer(JourneyRuleInputSerializer):

@@ -15,7 +15,7 @@ from tenants.models import Tenant
 from tracking.models import Shipment
 from tracking.statuses import Milestone
 
-from ..models import JourneyRule, Message
+from ..models import HOLDOUT_REASON, JourneyRule, Message
 from .conditions import Facts, conditions_match, conditions_problems
 from .quiet_hours import quiet_hours_release, recipient_timezone
 from .recipients import RecipientChecks, RecipientFacts, recipient_address
@@ -173,6 +173,8 @@ def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, ru
             reason = checks.block_reason(
                 rule.trigger, rule.channel,
                 marketing_required=bool(rule.conditions.get("marketing_consent")))
+            if reason is None and rule.holds_out(customer.pk if customer else None):
+                reason = HOLDOUT_REASON
         # Never due in the past: a milestone announced late is sent now, and quiet hours
         # apply to when it actually goes out, not to when the parcel moved.
         due_at = max(item.occurred_at + timedelta(minutes=rule.delay_minutes), now)

@@ -63,6 +63,7 @@ class Console:
     counts: dict[str, int]  # entries per kind, before the filter
     kind: str  # the filter applied, "" for all
     sections: list[OrderSection] = field(default_factory=list)
+    hidden: int = 0  # older entries left out (the page shows the newest SHOWN)
 
     @property
     def filters(self) -> list[tuple[str, str, int]]:
@@ -70,8 +71,15 @@ class Console:
                 for value, label in TimelineKind.choices]
 
 
-def order_console(tenant: Tenant, order: Order, request, *, kind: str = "") -> Console:
-    """The order page's timeline (newest first, only `kind` when given) and blocks."""
+# Entries the page shows unless asked for all: an agent reads the newest first, and a page of
+# hundreds of rendered messages took a second to build (bench/agent_search.py).
+SHOWN = 100
+
+
+def order_console(tenant: Tenant, order: Order, request, *, kind: str = "",
+                  everything: bool = False) -> Console:
+    """The order page's timeline (newest first, only `kind` when given, the newest SHOWN
+    unless `everything`) and blocks."""
     entries = _own_entries(order)
     for _receiver, found in order_timeline.send(sender=Order, tenant=tenant, order=order):
         entries += found or []
@@ -88,4 +96,5 @@ def order_console(tenant: Tenant, order: Order, request, *, kind: str = "") -> C
                                                 request=request):
         sections += found or []
     sections.sort(key=lambda s: s.position)
-    return Console(entries, counts, kind, sections)
+    hidden = 0 if everything else max(0, len(entries) - SHOWN)
+    return Console(entries if everything else entries[:SHOWN], counts, kind, sections, hidden)

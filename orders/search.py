@@ -111,8 +111,10 @@ def _names_trigram(name: str) -> dict[int, float]:
     score = RawSQL(f"word_similarity(doorstep_fold(%s), {_NAME_FOLD})", [name],  # noqa: S611
                    output_field=FloatField())
     with transaction.atomic(), connection.cursor() as cursor:
-        # pg_trgm's default (0.6) misses a letter dropped from a short name ("Rivra" is 0.5
-        # alike "Rivera"); `<%` reads the threshold, so the index still serves.
+        # pg_trgm's default threshold (0.6) misses a letter dropped from a short name ("Rivra"
+        # is 0.5 alike "Rivera"); `<%` reads the threshold, so the index still serves. Local
+        # to this transaction: a session-wide SET would be undone by a rolled-back request
+        # and is lost behind a transaction-pooling PgBouncer.
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
                        [str(NAME_LIKENESS)])
         found = (Customer.objects

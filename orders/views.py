@@ -78,7 +78,8 @@ class ConsentForm(forms.Form):
 @dashboard_view(Perm.ORDERS_VIEW)
 def order_detail(request: DashboardRequest, order_id: int) -> HttpResponse:
     order = selectors.order_get(request.tenant, order_id)
-    console = order_console(request.tenant, order, request, kind=request.GET.get("kind", ""))
+    console = order_console(request.tenant, order, request, kind=request.GET.get("kind", ""),
+                            everything=request.GET.get("all") == "1")
     customer = order.customer
     consents = ([(channel, label, customer.has_consent(channel),
                   getattr(customer, f"{channel}_consent_at"),

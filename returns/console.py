@@ -33,8 +33,8 @@ WAITING = {ReturnStatus.REQUESTED, ReturnStatus.NEEDS_REVIEW, ReturnStatus.RECEI
 
 
 def search_return_numbers(sender, *, tenant: Tenant, query: SearchQuery, **kwargs) -> list[SearchHit]:
-    if len(query.token) < 3:
-        return []
+    if len(query.token) < 3 or query.email or not any(ch.isdigit() for ch in query.token):
+        return []  # return numbers ("R-1001-1") and tracking numbers have digits
     rows = (ReturnRequest.objects
             .filter(Q(number__in={query.text, query.token}) | Q(label_tracking_number=query.token))
             .values_list("order_id", "number")[:RESULTS])

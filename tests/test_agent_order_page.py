@@ -88,6 +88,9 @@ def test_the_timeline_costs_the_same_queries_for_a_big_order(
     _fill(personas.tenant_a, big, parcels=20, messages=200)
     with django_assert_max_num_queries(len(small)):
         body = _page(client, big)
+    assert body.count('class="console-entry') == 100 and "Show 560 older entries" in body
+    with django_assert_max_num_queries(len(small)):
+        body = _page(client, big, all="1")
     # Every scan, every message and both of its events: nothing left out to stay bounded.
     assert body.count('class="console-entry') == 20 * 3 + 200 * 3
     assert len(small) <= 30

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, time
 
-from django.db.models import Prefetch, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from orders.models import Order
 from orders.signals import (
@@ -49,8 +49,9 @@ PROBLEM_STATUSES = {TrackingStatus.EXCEPTION, TrackingStatus.ATTEMPT_FAILED,
 
 
 def search_tracking_numbers(sender, *, tenant: Tenant, query: SearchQuery, **kwargs) -> list[SearchHit]:
-    """Orders whose parcel has the typed tracking number (spaces and case ignored)."""
-    if len(query.token) < 4:
+    """Orders whose parcel has the typed tracking number (spaces and case ignored). Every
+    carrier's numbers have digits; an e-mail address is none."""
+    if len(query.token) < 4 or query.email or not any(ch.isdigit() for ch in query.token):
         return []
     numbers = list({query.token, query.text})
     rows = (Shipment.objects.filter(tracking_number__in=numbers, order__isnull=False)
@@ -58,18 +59,19 @@ def search_tracking_numbers(sender, *, tenant: Tenant, query: SearchQuery, **kwa
     return [SearchHit(order_id, 1.0, "Tracking number") for order_id in rows]
 
 
-def _ratings(shipment_ids: list[int]) -> dict[int, int]:
-    return dict(DeliveryFeedback.objects.filter(shipment_id__in=shipment_ids)
-                .values_list("shipment_id", "rating"))
+def _rating() -> Subquery:
+    """The shopper's rating of the parcel, a subquery of the parcels' query."""
+    return Subquery(DeliveryFeedback.objects.filter(shipment=OuterRef("pk"))
+                    .values("rating")[:1])
 
 
 def flags_for_orders(sender, *, tenant: Tenant, order_ids: list[int], **kwargs) -> dict:
-    """Each order's parcels (carrier, number, status) and their open problems: two queries."""
+    """Each order's parcels (carrier, number, status) and their open problems: one query."""
     shipments = list(Shipment.objects.filter(order_id__in=order_ids)
+                     .annotate(rating=_rating())
                      .order_by("created_at", "pk")
                      .only("pk", "order_id", "carrier", "tracking_number", "status", "delayed",
                            "stalled"))
-    ratings = _ratings([s.pk for s in shipments]) if shipments else {}
     flags: dict[int, list[OrderFlag]] = defaultdict(list)
     for s in shipments:
         status = TrackingStatus(s.status)
@@ -80,7 +82,7 @@ def flags_for_orders(sender, *, tenant: Tenant, order_ids: list[int], **kwargs) 
             flags[s.order_id].append(OrderFlag("Delayed", "warning", problem=True))
         if s.stalled:
             flags[s.order_id].append(OrderFlag("Stalled", "warning", problem=True))
-        rating = ratings.get(s.pk)
+        rating = s.rating
         if rating is not None and rating <= DeliveryFeedback.LOW_RATING:
             flags[s.order_id].append(OrderFlag(f"Rated {rating}★", "danger", problem=True))
     return flags
@@ -101,7 +103,7 @@ def order_shipments(order: Order) -> list[Shipment]:
         return cached
     order._console_shipments = list(Shipment.objects.filter(order_id=order.pk)
                 .annotate(tracking_domain=Subquery(
-                    Brand.objects.values("custom_tracking_domain")[:1]))
+                    Brand.objects.values("custom_tracking_domain")[:1]), rating=_rating())
                 .prefetch_related(Prefetch("events", TrackingEvent.objects.order_by(
                     "occurred_at", "pk")))
                 .order_by("created_at", "pk"))
@@ -152,11 +154,9 @@ def timeline_for_order(sender, *, tenant: Tenant, order: Order, **kwargs) -> lis
 def sections_for_order(sender, *, tenant: Tenant, order: Order, request, **kwargs) -> list[OrderSection]:
     """The parcels block: status, flags, the shopper's tracking page link, the parcel actions."""
     shipments = order_shipments(order)
-    ratings = _ratings([s.pk for s in shipments]) if shipments else {}
     for s in shipments:
         s.tone = STATUS_TONE.get(s.status, "")
         s.page_url = tracking_page_url(s.public_token, domain=s.tracking_domain)
-        s.rating = ratings.get(s.pk)
         s.last_scan = next(reversed(s.events.all()), None) if s.events.all() else None
     return [OrderSection("Parcels", "tracking/console/_parcels.html", {
         "shipments": shipments, "can_act": can(request, Perm.ORDERS_MANAGE)}, position=10)]

@@ -10,6 +10,7 @@ urlpatterns = [
                                                permission_classes=[]), name="api-docs"),
     path("", include("tenants.api.urls")),
     path("", include("orders.api_urls")),
+    path("", include("recommendations.api_urls")),
     path("", include("tracking.api_urls")),
     path("", include("messaging.api_urls")),
     path("", include("analytics.api_urls")),

@@ -200,6 +200,10 @@ class Message(TenantScopedModel):
                                  on_delete=models.SET_NULL, related_name="+", db_index=False)
     customer = models.ForeignKey("orders.Customer", null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="+", db_index=False)
+    # A return's message (return_requested … refund_delayed): its number and status page.
+    return_request = models.ForeignKey("returns.ReturnRequest", null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+",
+                                       db_index=False)
     recipient = models.CharField(max_length=254)  # e-mail address or E.164 phone number
     # "rule:<id>:shipment:<id>:<milestone>" (or order): exactly once per shopper and milestone.
     dedup_key = models.CharField(max_length=200)

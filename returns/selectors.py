@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -172,3 +174,26 @@ def return_request_by_token(token: str) -> ReturnRequest | None:
 
 def return_requests_for_order(tenant: Tenant, order_id: int) -> list[ReturnRequest]:
     return list(_detail(ReturnRequest.objects.filter(order_id=order_id)).order_by("created_at"))
+
+
+def return_status_url(tenant: Tenant, public_token: str, *, domain: str | None) -> str:
+    """A return's status page for the shopper: on the store's own tracking `domain` when it
+    mapped one, else on PUBLIC_BASE_URL (as tracking_page_url for a parcel)."""
+    if domain:
+        return f"https://{domain}/returns/{public_token}/"
+    return f"{settings.PUBLIC_BASE_URL}/s/{tenant.slug}/returns/{public_token}/"
+
+
+def return_message_data(tenant: Tenant, request_ids: Iterable[int], *,
+                        domain: str | None) -> dict[int, dict]:
+    """What a message about a return shows (docs/templates.md `return_request`), by request
+    id: one query for the batch."""
+    ids = [pk for pk in set(request_ids) if pk]
+    rows = ReturnRequest.objects.filter(pk__in=ids) if ids else ReturnRequest.objects.none()
+    return {r.pk: {
+        "number": r.number, "status": r.status, "resolution": r.resolution,
+        "method": r.method, "currency": r.currency, "refund_amount": r.refund_amount,
+        "credit_amount": r.credit_amount, "settled_amount": r.settled_amount,
+        "rejection_reason": r.rejection_reason, "label_url": r.label_url,
+        "status_url": return_status_url(tenant, r.public_token, domain=domain),
+    } for r in rows}

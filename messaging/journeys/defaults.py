@@ -9,6 +9,7 @@ from datetime import time
 from django.db import transaction
 
 from orders.models import OrderMilestoneName
+from returns.models import ReturnMilestone
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 from tracking.statuses import Milestone
@@ -62,6 +63,9 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
     DefaultRule(M.AVAILABLE_FOR_PICKUP, E, "Ready for pickup by e-mail"),
     DefaultRule(JourneyTrigger.REVIEW_REQUEST, E, "Review request 3 days after delivery",
                 delay_minutes=REVIEW_REQUEST_DELAY_MINUTES, quiet_hours=EVENING_QUIET_HOURS),
+    # A message at every step of a return (returns/services), so the shopper always knows
+    # what happens next; refund_delayed before they have to ask.
+    *(DefaultRule(milestone, E, f"{label} by e-mail") for milestone, label in ReturnMilestone.choices),
 )
 
 

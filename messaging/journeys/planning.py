@@ -181,7 +181,7 @@ def _rows_for(tenant: Tenant, item: MilestoneReached, facts: Facts, customer, ru
         due_at = quiet_hours_release(due_at, zone, rule.quiet_hours_start, rule.quiet_hours_end)
         rows.append(Message(
             tenant=tenant, rule=rule, channel=rule.channel, milestone=rule.trigger,
-            order=order, shipment=shipment, customer=customer,
+            order=order, shipment=shipment, customer=customer, return_request_id=item.return_id,
             recipient=checks.addresses.get(rule.channel, ""),
             dedup_key=message_dedup_key(
                 rule.pk, rule.trigger, order_id=order.pk if order else None,

@@ -30,6 +30,7 @@ from orders.selectors import (
     product_shown,
 )
 from recommendations.selectors import complementary_products_many, product_pick
+from returns.selectors import return_message_data
 from tenants.context import tenant_scope
 from tenants.selectors import absolute_url, brand_data
 from tracking.selectors import tracking_page_url
@@ -122,6 +123,7 @@ class _Job:
     message: Any
     include_marketing: bool
     locale: str | None
+    return_id: int | None = None  # a return's message (Message.return_request)
 
 
 def context_for(tenant, *, milestone: str, order=None, shipment=None, customer=None,
@@ -193,7 +195,8 @@ def contexts_for_many(tenant, messages: Iterable, *,
     recommendations when a message carries marketing. Each message's own `milestone`,
     `locale` and `includes_marketing` decide its context."""
     jobs = [_Job(m.pk, m.milestone, m.order_id, m.shipment_id, m.customer_id, m,
-                 bool(m.includes_marketing), m.locale or None) for m in messages]
+                 bool(m.includes_marketing), m.locale or None, m.return_request_id)
+            for m in messages]
     for message in (job.message for job in jobs):
         if message.tenant_id != tenant.pk:
             raise ValueError(f"message {message.pk} belongs to another tenant")
@@ -244,9 +247,12 @@ def _contexts(tenant, jobs: list[_Job],
         marketing = {_order_id(job, shipments) for job in jobs if job.include_marketing}
         picks = complementary_products_many(
             orders[pk] for pk in marketing if pk in orders) if marketing else {}
+        return_ids = [job.return_id for job in jobs if job.return_id]
+        domain = getattr(brand, "custom_tracking_domain", None)
+        returns = return_message_data(tenant, return_ids, domain=domain) if return_ids else {}
     brand_dict = brand_data(tenant, brand)
     loaded = _Loaded(brand, brand_dict, orders, shipments, customers, items, line_by_id,
-                     order_lines, picks)
+                     order_lines, picks, returns)
     return {job.key: _assemble(tenant, job, loaded) for job in jobs}
 
 
@@ -261,6 +267,7 @@ class _Loaded:
     lines: dict[int, Any]
     order_lines: dict[int, list]  # order id → its lines (with products), in order
     picks: dict[int, list]  # order id → recommended products, for marketing messages only
+    returns: dict[int, dict]  # return request id → its message data (returns.selectors)
     # (product id, locale) → the product as lines show it (product_shown)
     catalog: dict[tuple[int, str], dict] = field(default_factory=dict)
 
@@ -299,6 +306,11 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
     estimated = (shipment.carrier_estimated_delivery if shipment else None) or promised
     delayed = bool(shipment and shipment.delayed) or job.milestone == "delayed"
     status_code = shipment.status if shipment else ""
+    return_request = loaded.returns.get(job.return_id) if job.return_id else None
+    tracking_url = shipment_dict["tracking_url"] if shipment_dict else ""
+    if return_request is not None:
+        # A return's messages lead to its status page (the default templates' one button).
+        tracking_url = return_request["status_url"]
     if job.message is not None and job.message.pk is not None:
         preferences = links.preferences_url(job.message)
     else:
@@ -313,8 +325,9 @@ def _assemble(tenant, job: _Job, loaded: _Loaded) -> dict[str, Any]:
         "shipment": shipment_dict,
         "status": {"code": status_code,
                    "label": STATUS_LABELS[locale].get(status_code, "") if status_code else ""},
-        "tracking_url": shipment_dict["tracking_url"] if shipment_dict else "",
+        "tracking_url": tracking_url,
         "rating_url": f"{shipment_dict['tracking_url']}#rate" if shipment_dict else "",
+        "return_request": return_request,
         "estimated_delivery": estimated,
         "promised_delivery": promised,
         "delayed": delayed,
@@ -344,13 +357,17 @@ def _recommendations(products: list, locale: str) -> list[dict]:
 # The sample order's catalog texts, in the language previewed (a German preview in German).
 SAMPLE_WORDS = {
     "en": {"tent": "Trail 2 Tent", "mat": "Cloud Sleeping Mat",
-           "pitch": "Pitch it in five minutes", "lantern": "Trail Lantern"},
+           "pitch": "Pitch it in five minutes", "lantern": "Trail Lantern",
+           "rejection": "The jacket was worn outdoors."},
     "de": {"tent": "Trail 2 Zelt", "mat": "Cloud Isomatte",
-           "pitch": "In fünf Minuten aufgebaut", "lantern": "Trail Laterne"},
+           "pitch": "In fünf Minuten aufgebaut", "lantern": "Trail Laterne",
+           "rejection": "Die Jacke wurde draußen getragen."},
     "fr": {"tent": "Tente Trail 2", "mat": "Matelas de couchage Cloud",
-           "pitch": "Montée en cinq minutes", "lantern": "Lanterne Trail"},
+           "pitch": "Montée en cinq minutes", "lantern": "Lanterne Trail",
+           "rejection": "La veste a été portée à l'extérieur."},
     "es": {"tent": "Tienda Trail 2", "mat": "Esterilla Cloud",
-           "pitch": "Montada en cinco minutos", "lantern": "Farol Trail"},
+           "pitch": "Montada en cinco minutos", "lantern": "Farol Trail",
+           "rejection": "La chaqueta se usó al aire libre."},
 }
 
 
@@ -406,6 +423,12 @@ def sample_context(tenant=None, *, locale: str = "en", milestone: str = "shipped
         "status": {"code": status, "label": STATUS_LABELS[locale][status]},
         "tracking_url": tracking_url,
         "rating_url": f"{tracking_url}#rate",
+        "return_request": {
+            "number": "R-1001-1", "status": "approved", "resolution": "store_credit",
+            "method": "self_ship", "currency": "EUR", "refund_amount": Decimal("0.00"),
+            "credit_amount": Decimal("273.90"), "settled_amount": Decimal("273.90"),
+            "rejection_reason": words["rejection"], "label_url": "",
+            "status_url": f"{settings.PUBLIC_BASE_URL}/s/alpha/returns/sample-return-token/"},
         "estimated_delivery": estimated,
         "promised_delivery": promised,
         "delayed": delayed,

@@ -22,7 +22,10 @@ from tenants.context import tenant_scope
 HERE = Path(__file__).parent
 DEFAULT_LOCALES = ("en", "de", "fr", "es")
 EMAIL_MILESTONES = ("order_confirmed", "shipped", "out_for_delivery", "delivered", "delayed",
-                    "exception", "available_for_pickup", "review_request")
+                    "exception", "available_for_pickup", "review_request",
+                    # a return's steps (returns.models.ReturnMilestone): its status page's button
+                    "return_requested", "return_approved", "return_rejected",
+                    "return_label_ready", "return_received", "refund_issued", "refund_delayed")
 SMS_MILESTONES = ("out_for_delivery", "delivered", "delayed")
 # These carry a recommendations block (shown only with marketing consent), so they get the
 # List-Unsubscribe headers.

@@ -19,6 +19,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from .models import (
+    AttributionDay,
     ExceptionDay,
     MessageDay,
     PageViewDay,
@@ -89,8 +90,9 @@ class Totals:
     units_sold: int = 0
     units_returned: int = 0
     refunds: list[tuple[int, int]] = field(default_factory=list)  # (days, returns) ascending
-    recommendations: dict[str, float] = field(  # shown, clicks, orders, revenue
-        default_factory=lambda: dict.fromkeys(("shown", "clicks", "orders", "revenue"), 0))
+    recommendations: dict[str, float] = field(  # shown, clicks, orders, revenue, recommended_…
+        default_factory=lambda: dict.fromkeys(
+            ("shown", "clicks", "orders", "revenue", "recommended_revenue"), 0))
 
 
 def _sums(queryset, names: tuple[str, ...]) -> dict[str, int]:
@@ -130,8 +132,10 @@ def totals_get(period: Period, filters: Filters, *, today: date | None = None) -
     units_returned = ReturnDay.objects.filter(in_period).aggregate(n=Sum("units"))["n"] or 0
     refunds = list(RefundDay.objects.filter(in_period).values_list("refund_days")
                    .annotate(n=Sum("returns")).order_by("refund_days"))
-    recommendations = _sums(RecommendationDay.objects.filter(in_period),
-                            ("shown", "clicks", "orders", "revenue"))
+    recommendations = {
+        **_sums(RecommendationDay.objects.filter(in_period), ("shown", "clicks")),
+        **_sums(AttributionDay.objects.filter(in_period),
+                ("orders", "revenue", "recommended_revenue"))}
     return Totals(channels["email"], channels["sms"], shipments, transit, exceptions, views,
                   ratings, repeat, units_sold, units_returned, refunds, recommendations)
 
@@ -265,12 +269,16 @@ KPIS: tuple[Kpi, ...] = (
         "recommendation_clicks / recommended products shown in the period",
         lambda t: ratio(t.recommendations["clicks"], t.recommendations["shown"])),
     Kpi("recommendation_attributed_orders", "Orders from recommendations", "revenue", "count",
-        "orders placed in the period with a product the shopper clicked in a recommendation "
-        "within the store's attribution window before (7 days unless set)",
+        "orders placed in the period by a shopper who clicked a recommended product within the "
+        "store's attribution window before (7 days unless set); the latest click's placement "
+        "is credited (recommendations.selectors.attributed_orders)",
         lambda t: t.recommendations["orders"]),
     Kpi("recommendation_attributed_revenue", "Revenue from recommendations", "revenue", "money",
-        "the clicked products' lines of those orders (unit price × quantity), in the orders' "
-        "currency", lambda t: t.recommendations["revenue"]),
+        "the totals of those orders, as recorded in their currency",
+        lambda t: t.recommendations["revenue"]),
+    Kpi("recommended_products_revenue", "Recommended products sold", "revenue", "money",
+        "of that, the lines of the products the shopper clicked (unit price × quantity)",
+        lambda t: t.recommendations["recommended_revenue"]),
 )
 KPI_BY_NAME = {kpi.name: kpi for kpi in KPIS}
 

@@ -191,21 +191,37 @@ class RefundDay(TenantScopedModel):
 
 
 class RecommendationDay(TenantScopedModel):
-    """Recommendations per placement (surface, and the message's milestone): products shown
-    and clicked that day, and orders placed that day with a product the shopper clicked in the
-    store's attribution window before (the last click before the order is credited)."""
+    """Recommended products shown and clicked per placement (surface, and for messages the
+    milestone), each on its own day."""
 
     day = models.DateField()
     surface = models.CharField(max_length=24)
     milestone = models.CharField(max_length=32, blank=True)
     shown = models.IntegerField(default=0)
     clicks = models.IntegerField(default=0)
-    orders = models.IntegerField(default=0)
-    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta(TenantScopedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "day", "surface", "milestone"],
                                                name="recommendationday_unique")]
+
+
+class AttributionDay(TenantScopedModel):
+    """Orders placed that day that recommendations earned, per placement of the attributing
+    click and currency, as recommendations.selectors.attributed_orders defines them."""
+
+    day = models.DateField()
+    surface = models.CharField(max_length=24)
+    milestone = models.CharField(max_length=32, blank=True)
+    currency = models.CharField(max_length=3)
+    orders = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)  # order totals
+    # The lines of products the shopper clicked: the part the recommendation itself sold.
+    recommended_revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta(TenantScopedModel.Meta):
+        constraints = [models.UniqueConstraint(
+            fields=["tenant", "day", "surface", "milestone", "currency"],
+            name="attributionday_unique")]
 
 
 class HoldoutDay(TenantScopedModel):

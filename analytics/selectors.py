@@ -39,6 +39,7 @@ from .kpis import (
 )
 from .kpis import kpis_from as _kpis_from
 from .models import (
+    AttributionDay,
     ExceptionDay,
     HoldoutDay,
     MessageDay,
@@ -210,18 +211,34 @@ def breakdowns(period: Period, filters: Filters) -> list[Table]:
         [(n, stars.get(n, 0), ratio(stars.get(n, 0), total)) for n in range(5, 0, -1)]))
     tables.extend(_returns_tables(period))
     tables.append(holdout_table(holdout_results(period)))
-    placements = (RecommendationDay.objects.filter(_in(period)).values("surface", "milestone")
-                  .annotate(shown=Sum("shown"), clicks=Sum("clicks"), orders=Sum("orders"),
-                            revenue=Sum("revenue")).order_by("surface", "milestone"))
-    tables.append(Table(
-        "recommendations_by_placement", "Recommendations per placement",
-        ("surface", "milestone", "shown", "clicks", "click_rate", "orders", "revenue"),
-        [(r["surface"], r["milestone"], r["shown"], r["clicks"], ratio(r["clicks"], r["shown"]),
-          r["orders"], r["revenue"]) for r in placements]))
+    tables.append(_placements_table(period))
     return tables
 
 
 TOP_PRODUCTS = 20
+
+
+def _placements_table(period: Period) -> Table:
+    seen = {(r["surface"], r["milestone"]): r for r in RecommendationDay.objects
+            .filter(_in(period)).values("surface", "milestone")
+            .annotate(shown=Sum("shown"), clicks=Sum("clicks")).order_by()}
+    earned = {(r["surface"], r["milestone"], r["currency"]): r for r in AttributionDay.objects
+              .filter(_in(period)).values("surface", "milestone", "currency")
+              .annotate(orders=Sum("orders"), revenue=Sum("revenue"),
+                        recommended=Sum("recommended_revenue")).order_by()}
+    keys = sorted({(*key, "") for key in seen if not any(e[:2] == key for e in earned)}
+                  | set(earned))
+    rows = []
+    for surface, milestone, currency in keys:
+        shown = seen.get((surface, milestone), {"shown": 0, "clicks": 0})
+        money = earned.get((surface, milestone, currency),
+                           {"orders": 0, "revenue": 0, "recommended": 0})
+        rows.append((surface, milestone, shown["shown"], shown["clicks"],
+                     ratio(shown["clicks"], shown["shown"]), currency, money["orders"],
+                     money["revenue"], money["recommended"]))
+    return Table("recommendations_by_placement", "Recommendations per placement",
+                 ("surface", "milestone", "shown", "clicks", "click_rate", "currency", "orders",
+                  "revenue", "recommended_products_revenue"), rows)
 
 
 @dataclass(frozen=True)

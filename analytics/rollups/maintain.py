@@ -31,6 +31,7 @@ from tenants.models import Tenant
 
 from ..models import RollupCursor
 from .sources import (
+    ATTRIBUTION,
     DELIVERY_MILESTONES,
     EXCEPTIONS,
     HOLDOUTS,
@@ -84,6 +85,12 @@ def rollup_recompute(tenant: Tenant, rollup: Rollup, days: Iterable[date]) -> No
     bound = params(tenant, days)
     db.execute(f"DELETE FROM {rollup.table} WHERE tenant_id = %(tenant)s "  # noqa: S608
                "AND day = ANY(%(days)s::date[])", bound)
+    if rollup.rows is not None:
+        names = ("day", *rollup.keys, *rollup.values)
+        db.rows_insert(rollup.model, tenant.pk, [
+            rollup.model(tenant=tenant, **dict(zip(names, row, strict=True)))
+            for row in rollup.rows(tenant, days, bound["lo"], bound["hi"])])
+        return
     db.execute(f"INSERT INTO {rollup.table} ({_columns(rollup)}) "  # noqa: S608
                f"SELECT %(tenant)s, q.* FROM ({rollup.select}) q", bound)
 
@@ -246,6 +253,7 @@ def rollups_update(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
                 (EXCEPTIONS, delivery_days), (REPEATS, repeat_days), (RATINGS, rating_days),
                 (PAGE_VIEWS, view_days), (SALES, placed_days), (RETURNS, return_days),
                 (REFUNDS, return_days), (RECOMMENDATIONS, recommendation_days),
+                (ATTRIBUTION, placed_days | recommendation_days),
                 (HOLDOUTS, holdout_days))
         for rollup, days in work:
             rollup_recompute(tenant, rollup, days)

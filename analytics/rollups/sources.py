@@ -11,11 +11,18 @@ module's constants only (hence the `noqa: S608`); every value is a bound paramet
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db import models
 
+from recommendations.selectors import attributed_orders
+
 from ..models import (
+    AttributionDay,
     ExceptionDay,
     HoldoutDay,
     MessageDay,
@@ -45,6 +52,9 @@ class Rollup:
     keys: tuple[str, ...]  # after tenant and day
     values: tuple[str, ...]
     select: str  # columns: day, *keys, *values
+    # Instead of `select`, where another app owns the definition: rows (day, *keys, *values)
+    # for (tenant, days, first instant, end instant).
+    rows: Callable[..., list[tuple]] | None = None
 
     @property
     def table(self) -> str:
@@ -218,47 +228,42 @@ REFUNDS = Rollup(RefundDay, ("resolution", "refund_days"), ("returns",), f"""
       AND {_in_days("rr.settled_at")}
     GROUP BY 1, 2, 3""")  # noqa: S608
 
-# Attribution: an order line of a product the same shopper clicked in the store's attribution
-# window before the order; the last such click names the placement.
-RECOMMENDATIONS = Rollup(RecommendationDay, ("surface", "milestone"), (
-    "shown", "clicks", "orders", "revenue"), f"""
-    WITH window_days AS (
-        SELECT COALESCE(max(attribution_days), 7) AS days
-        FROM recommendations_recommendationsettings WHERE tenant_id = %(tenant)s
-    )
-    SELECT day, surface, milestone, sum(shown), sum(clicks), sum(orders), sum(revenue)
+RECOMMENDATIONS = Rollup(RecommendationDay, ("surface", "milestone"), ("shown", "clicks"), f"""
+    SELECT day, surface, milestone, sum(shown), sum(clicks)
     FROM (
         SELECT {DAY.format(col="s.shown_at")} AS day, s.surface, s.milestone, count(*) AS shown,
-               0 AS clicks, 0 AS orders, 0 AS revenue
+               0 AS clicks
         FROM recommendations_recommendationshown s
         WHERE s.tenant_id = %(tenant)s AND {_in_days("s.shown_at")}
         GROUP BY 1, 2, 3
         UNION ALL
-        SELECT {DAY.format(col="c.clicked_at")}, c.surface, c.milestone, 0, count(*), 0, 0
+        SELECT {DAY.format(col="c.clicked_at")}, c.surface, c.milestone, 0, count(*)
         FROM recommendations_recommendationclick c
         WHERE c.tenant_id = %(tenant)s AND {_in_days("c.clicked_at")}
         GROUP BY 1, 2, 3
-        UNION ALL
-        SELECT a.day, a.surface, a.milestone, 0, 0, count(DISTINCT a.order_id), sum(a.revenue)
-        FROM (
-            SELECT {DAY.format(col="o.placed_at")} AS day, o.id AS order_id, lc.surface,
-                   lc.milestone, li.unit_price * li.quantity AS revenue
-            FROM orders_order o
-            CROSS JOIN window_days w
-            JOIN orders_lineitem li ON li.order_id = o.id AND li.tenant_id = %(tenant)s
-            JOIN LATERAL (
-                SELECT c.surface, c.milestone FROM recommendations_recommendationclick c
-                WHERE c.tenant_id = %(tenant)s AND c.customer_id = o.customer_id
-                  AND c.product_id = li.product_id AND c.clicked_at < o.placed_at
-                  AND c.clicked_at >= o.placed_at - make_interval(days => w.days)
-                ORDER BY c.clicked_at DESC, c.id DESC LIMIT 1
-            ) lc ON true
-            WHERE o.tenant_id = %(tenant)s AND o.customer_id IS NOT NULL
-              AND {_in_days("o.placed_at")}
-        ) a
-        GROUP BY 1, 2, 3
     ) u
     GROUP BY 1, 2, 3""")  # noqa: S608
+
+
+def _attributed_rows(tenant, days: list[date], lo: datetime, hi: datetime) -> list[tuple]:
+    """Attributed orders as recommendations defines them (one definition, its own SQL),
+    summed per local day, placement and currency."""
+    zone = ZoneInfo(tenant.timezone)
+    wanted = set(days)
+    sums: dict[tuple, list] = {}
+    for order in attributed_orders(tenant, lo, hi):
+        day = order.placed_at.astimezone(zone).date()
+        if day in wanted:
+            figures = sums.setdefault((day, order.surface, order.milestone, order.currency),
+                                      [0, Decimal(0), Decimal(0)])
+            figures[0] += 1
+            figures[1] += order.total
+            figures[2] += order.recommended_revenue
+    return [(*key, *figures) for key, figures in sorted(sums.items())]
+
+
+ATTRIBUTION = Rollup(AttributionDay, ("surface", "milestone", "currency"),
+                     ("orders", "revenue", "recommended_revenue"), "", rows=_attributed_rows)
 
 # The holdout's two groups: messages of the rule that were sent, and those held out (their
 # reason is messaging's HOLDOUT_REASON, passed as a parameter); a shopper "repeats" with
@@ -279,5 +284,6 @@ HOLDOUTS = Rollup(HoldoutDay, ("rule_id", "cohort"), ("shoppers", "repeat_30"), 
     GROUP BY 1, 2, 3""")  # noqa: S608
 
 ROLLUPS: tuple[Rollup, ...] = (MESSAGES, SHIPMENTS, TRANSIT, EXCEPTIONS, PAGE_VIEWS, RATINGS,
-                               REPEATS, SALES, RETURNS, REFUNDS, RECOMMENDATIONS, HOLDOUTS)
+                               REPEATS, SALES, RETURNS, REFUNDS, RECOMMENDATIONS, ATTRIBUTION,
+                               HOLDOUTS)
 DELIVERY_MILESTONES = ["shipped", "delivered", "exception", "delayed", "stalled"]

@@ -71,7 +71,9 @@ def test_returns_rate_reasons_and_refund_time(berlin):
     assert differences == []
 
 
-def test_revenue_goes_to_the_last_click_within_the_attribution_window(berlin):
+def test_an_order_goes_to_the_last_click_within_the_attribution_window(berlin):
+    """As recommendations.selectors.attributed_orders defines it: the order's total, and apart
+    the lines of the products the shopper clicked."""
     shopper = make_customer(berlin)
     first = make_order(berlin, customer=shopper, placed_at=utc(2026, 3, 1, 10))
     with tenant_scope(berlin):
@@ -99,8 +101,10 @@ def test_revenue_goes_to_the_last_click_within_the_attribution_window(berlin):
         differences = rollups_differences(berlin, date(2026, 2, 1), MARCH.last)
 
     assert (figures["recommendation_clicks"], figures["recommendation_click_rate"]) == (2, 0.5)
-    assert figures["recommendation_attributed_orders"] == 1
-    assert figures["recommendation_attributed_revenue"] == Decimal("249.00")
-    assert placements == [("email", "delivered", 4, 1, 0.25, 0, Decimal("0")),
-                          ("tracking_page", "", 0, 1, None, 1, Decimal("249.00"))]
+    assert figures["recommendation_attributed_orders"] == 1  # `again`; `late` is 13 days on
+    assert figures["recommendation_attributed_revenue"] == again.total
+    assert figures["recommended_products_revenue"] == Decimal("249.00")  # the tent's line
+    assert placements == [
+        ("email", "delivered", 4, 1, 0.25, "", 0, 0, 0),
+        ("tracking_page", "", 0, 1, None, "EUR", 1, again.total, Decimal("249.00"))]
     assert differences == []

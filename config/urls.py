@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("messaging.dashboard_urls")),
     path("", include("messaging.outbox_urls")),
     path("", include("analytics.dashboard_urls")),
+    path("", include("recommendations.dashboard_urls")),
     path("", include("messaging.public_urls")),
     path("", include("tracking.lookup.urls")),
     path("", include("returns.public_urls")),

@@ -58,7 +58,8 @@ class SettingsPatchSerializer(StrictSerializer, SettingsSerializer):
 
 def _settings_data(tenant) -> dict:
     config = settings_get(tenant)
-    return {name: getattr(config, name) for name in SettingsSerializer().fields.keys()}
+    return {name: getattr(config, name)
+            for name in (*services.SETTINGS_FIELDS, "computed_at", "compute_seconds")}
 
 
 class RecommendationSettingsApi(TenantApiView):

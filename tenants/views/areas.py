@@ -28,11 +28,6 @@ AREAS: dict[str, Area] = {area.slug: area for area in (
          ("Your return window, reasons and refund, exchange or store-credit options",
           "Return requests to approve, with labels and status updates to the shopper",
           "Refunds that are taking too long, flagged")),
-    Area("recommendations", "Recommendations", Perm.JOURNEYS_VIEW,
-         "Products that go with what a shopper just bought, in messages and on tracking pages.",
-         ("Complementary picks learned from your order history",
-          "Curated fallbacks you choose for new products",
-          "Revenue attributed to each recommendation")),
 )}
 
 

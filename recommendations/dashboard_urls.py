@@ -1,0 +1,11 @@
+"""The Recommendations area (namespace `recommendations`); it replaces the placeholder area."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "recommendations"
+urlpatterns = [
+    path("recommendations/", views.recommendations_home, name="home"),
+    path("recommendations/recompute/", views.recommendations_recompute, name="recompute"),
+]

@@ -72,7 +72,7 @@ def associations_recompute(tenant: Tenant, *, as_of: datetime | None = None) -> 
     t = tenant.pk
     # One recompute per store at a time; the lock is released at commit.
     db.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, t])
-    db.execute("SET LOCAL work_mem = '128MB'")
+    db.execute("SET LOCAL work_mem = '256MB'")
     # Dropped at commit; dropped first too, for a caller that recomputes twice in one
     # transaction (a test, a backfill).
     db.execute("DROP TABLE IF EXISTS rec_lines, rec_items, rec_pairs, rec_custitems, "

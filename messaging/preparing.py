@@ -22,7 +22,6 @@ from django.utils import timezone
 from config import db
 from recommendations.models import RecommendationShown, Surface
 from recommendations.services import recommendations_shown_record
-from tenants.context import tenant_scope
 from tenants.models import Tenant
 
 from . import rendering
@@ -118,54 +117,53 @@ def _versions_choose(tenant: Tenant, messages: list[Message],
     """Set each message's template version (the one it names, else the current one of its
     rule's template in its locale) and whether it carries marketing; returns problems by id.
     One query for the templates, one per (template, locale) pair in the batch."""
-    with tenant_scope(tenant):
-        if facts is not None:  # the rules were read for the checks
-            rule_templates = {m.pk: facts.rules[m.rule_id].template_id for m in messages
-                              if m.rule_id in facts.rules}
-        else:
-            rule_templates = dict(Message.objects.filter(pk__in=[m.pk for m in messages])
-                                  .values_list("pk", "rule__template_id"))
-        customers = facts.customers if facts is not None else None
-        named = [m.template_version_id for m in messages if m.template_version_id]
-        versions = {v.pk: v for v in db.instances_where(TemplateVersion, tenant.pk,
-                                                        {"id__in": named})}
-        template_ids = {v.template_id for v in versions.values()}
-        template_ids |= {t for t in rule_templates.values() if t}
-        # The rules' templates came with the rules (MessageFacts); others are read here.
-        templates = ({r.template_id: r.template for r in facts.rules.values()
-                      if r.template_id in template_ids} if facts is not None else {})
-        templates.update({t.pk: t for t in db.instances_where(
-            Template, tenant.pk, {"id__in": list(template_ids - set(templates))})})
-        customers = customers if customers is not None else _customers(messages)
-        current: dict[tuple[int, str], TemplateVersion | None] = {}
-        problems: dict[int, str] = {}
-        linked: set[int] = set()
-        for message in messages:
-            version = versions.get(message.template_version_id)
-            template = (templates.get(version.template_id) if version
-                        else templates.get(rule_templates.get(message.pk)))
-            if template is None:
-                problems[message.pk] = ("There is no template to render this message with "
-                                        "(its journey rule is gone).")
-                continue
-            customer = customers.get(message.customer_id)
+    if facts is not None:  # the rules were read for the checks
+        rule_templates = {m.pk: facts.rules[m.rule_id].template_id for m in messages
+                          if m.rule_id in facts.rules}
+    else:
+        rule_templates = dict(Message.objects.filter(pk__in=[m.pk for m in messages])
+                              .values_list("pk", "rule__template_id"))
+    customers = facts.customers if facts is not None else None
+    named = [m.template_version_id for m in messages if m.template_version_id]
+    versions = {v.pk: v for v in db.instances_where(TemplateVersion, tenant.pk,
+                                                    {"id__in": named})}
+    template_ids = {v.template_id for v in versions.values()}
+    template_ids |= {t for t in rule_templates.values() if t}
+    # The rules' templates came with the rules (MessageFacts); others are read here.
+    templates = ({r.template_id: r.template for r in facts.rules.values()
+                  if r.template_id in template_ids} if facts is not None else {})
+    templates.update({t.pk: t for t in db.instances_where(
+        Template, tenant.pk, {"id__in": list(template_ids - set(templates))})})
+    customers = customers if customers is not None else _customers(messages)
+    current: dict[tuple[int, str], TemplateVersion | None] = {}
+    problems: dict[int, str] = {}
+    linked: set[int] = set()
+    for message in messages:
+        version = versions.get(message.template_version_id)
+        template = (templates.get(version.template_id) if version
+                    else templates.get(rule_templates.get(message.pk)))
+        if template is None:
+            problems[message.pk] = ("There is no template to render this message with "
+                                    "(its journey rule is gone).")
+            continue
+        customer = customers.get(message.customer_id)
+        if version is None:
+            locale = (message.locale or (customer.locale if customer else "")
+                      or tenant.default_locale)
+            if (template.pk, locale) not in current:
+                current[template.pk, locale] = rendering.template_version_current(
+                    template, locale)
+            version = current[template.pk, locale]
             if version is None:
-                locale = (message.locale or (customer.locale if customer else "")
-                          or tenant.default_locale)
-                if (template.pk, locale) not in current:
-                    current[template.pk, locale] = rendering.template_version_current(
-                        template, locale)
-                version = current[template.pk, locale]
-                if version is None:
-                    problems[message.pk] = f"The template “{template.name}” has no version to send."
-                    continue
-            if id(version) not in linked:  # a batch shares a handful of versions
-                version.template = template
-                linked.add(id(version))
-            message.template_version = version
-            message.includes_marketing = bool(
-                template.has_marketing_content and customer is not None
-                and getattr(customer, f"marketing_{message.channel}_consent", False))
+                problems[message.pk] = f"The template “{template.name}” has no version to send."
+                continue
+        if id(version) not in linked:  # a batch shares a handful of versions
+            version.template = template
+            linked.add(id(version))
+        message.template_version = version
+        message.includes_marketing = bool(
+            template.has_marketing_content and customer is not None
+            and getattr(customer, f"marketing_{message.channel}_consent", False))
     return problems
 
 

@@ -6,7 +6,6 @@ they are outbox rows, planned by the processors in journeys/milestones.py.
 
 from __future__ import annotations
 
-from tenants.context import tenant_scope
 from tenants.models import Tenant
 
 from .journeys import default_journey_install
@@ -29,12 +28,11 @@ def on_customer_redacted(sender, *, tenant: Tenant, customer_id: int, order_ids:
 
     from .models import MessagePreference
 
-    with tenant_scope(tenant):
-        who = Q(customer_id=customer_id) | Q(order_id__in=order_ids)
-        for address in (email, phone):
-            if address:
-                who |= Q(recipient__iexact=address)
-        Message.objects.filter(who).update(
-            recipient="(erased)", subject="", preheader="", html_body="", text_body="", links=[],
-            customer=None)
-        MessagePreference.objects.filter(customer_id=customer_id).delete()
+    who = Q(customer_id=customer_id) | Q(order_id__in=order_ids)
+    for address in (email, phone):
+        if address:
+            who |= Q(recipient__iexact=address)
+    Message.objects.filter(who).update(
+        recipient="(erased)", subject="", preheader="", html_body="", text_body="", links=[],
+        customer=None)
+    MessagePreference.objects.filter(customer_id=customer_id).delete()

@@ -7,7 +7,7 @@ on it sees that tenant only and a link to another tenant's row is refused.
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 
-from tenants.context import tenant_scope
+from tenants.context import no_tenant, tenant_scope
 
 from .models import Customer, LineItem, Order, Product
 
@@ -29,7 +29,7 @@ class CrossTenantAdmin(admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return super().change_view(request, object_id, form_url, extra_context)
-        with tenant_scope(obj.tenant):
+        with no_tenant(), tenant_scope(obj.tenant):  # the row's tenant, not the staff member's
             response = super().change_view(request, object_id, form_url, extra_context)
             # Render now: a lazy template response would query after the scope has ended.
             if hasattr(response, "render"):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -219,18 +220,17 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
-def _ensure_account() -> tuple[Tenant, bool, bool]:
-    """The demo owner (verified, known password) and the tenant it owns."""
+def _ensure_account() -> tuple[Tenant, AbstractBaseUser, bool, bool]:
+    """The demo owner (verified, known password) and the tenant it owns (made, with its
+    owner's membership, by `tenant_create`)."""
     user, user_changed = demo_user_ensure(DEMO_EMAIL, DEMO_PASSWORD, first_name="Dana",
                                           last_name="Demo")
     tenant = Tenant.objects.filter(slug=TENANT_SLUG).first()
     tenant_made = tenant is None
-    if tenant_made:
+    if tenant is None:
         tenant = tenant_services.tenant_create(name=TENANT_NAME, owner=user, slug=TENANT_SLUG,
                                                timezone_name="Europe/Berlin")
-    with tenant_scope(tenant):
-        _, made = Membership.objects.get_or_create(user=user, defaults={"role": Role.OWNER})
-    return tenant, user_changed or made, tenant_made
+    return tenant, user, user_changed, tenant_made
 
 
 def _ensure_brand(tenant: Tenant) -> bool:
@@ -373,18 +373,21 @@ def seed_demo(now: datetime | None = None) -> tuple[Tenant, SeedResult]:
     now = (now or timezone.now()).replace(microsecond=0)
     result = SeedResult()
     with transaction.atomic():
-        tenant, user_changed, tenant_made = _ensure_account()
-        result.created["tenant"] = int(tenant_made)
-        result.created["user"] = int(user_changed)
-        result.created["team"] = int(demo_team_ensure(tenant))
-        result.created["brand"] = int(_ensure_brand(tenant))
-        products = services.product_create_many(tenant, build_products())
-        customers = services.customer_create_many(tenant, build_customers(now))
-        # Orders name the saved rows (with primary keys), in the order they were built.
-        saved_customers = list(customers.by_external_id.values())
-        saved_products = list(products.by_external_id.values())
-        orders = services.order_create_many(tenant, build_orders(now, saved_customers,
-                                                                 saved_products))
-        result.created.update(products=products.created, customers=customers.created,
-                              orders=orders.created)
+        tenant, user, user_changed, tenant_made = _ensure_account()
+        with tenant_scope(tenant):  # the seeder is an operator's edge: the demo store's scope
+            _, owner_made = Membership.objects.get_or_create(user=user,
+                                                             defaults={"role": Role.OWNER})
+            result.created["tenant"] = int(tenant_made)
+            result.created["user"] = int(user_changed or owner_made)
+            result.created["team"] = int(demo_team_ensure(tenant))
+            result.created["brand"] = int(_ensure_brand(tenant))
+            products = services.product_create_many(tenant, build_products())
+            customers = services.customer_create_many(tenant, build_customers(now))
+            # Orders name the saved rows (with primary keys), in the order they were built.
+            saved_customers = list(customers.by_external_id.values())
+            saved_products = list(products.by_external_id.values())
+            orders = services.order_create_many(tenant, build_orders(now, saved_customers,
+                                                                     saved_products))
+            result.created.update(products=products.created, customers=customers.created,
+                                  orders=orders.created)
     return tenant, result

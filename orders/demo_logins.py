@@ -12,7 +12,6 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from tenants.context import tenant_scope
 from tenants.models import Membership, Tenant
 from tenants.permissions import Role
 
@@ -51,17 +50,17 @@ def demo_user_ensure(email: str, password: str, *, first_name: str,
 
 def demo_team_ensure(tenant: Tenant) -> bool:
     """The agent and the viewer, members of the demo store with their roles (the owner is
-    made with the store itself). Says whether anything changed."""
+    made with the store itself), in the store's scope (the seeder's). Says whether anything
+    changed."""
     changed = False
     for role, email, password, first_name, last_name in _PEOPLE[1:]:
         user, made = demo_user_ensure(email, password, first_name=first_name,
                                       last_name=last_name)
-        with tenant_scope(tenant):
-            membership, created = Membership.objects.get_or_create(user=user,
-                                                                   defaults={"role": role})
-            if membership.role != role:
-                membership.role = role
-                membership.save(update_fields=["role"])
-                created = True
+        membership, created = Membership.objects.get_or_create(user=user,
+                                                               defaults={"role": role})
+        if membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+            created = True
         changed |= made or created
     return changed

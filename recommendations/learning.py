@@ -57,7 +57,8 @@ class RecomputeResult:
 
 def settings_get(tenant: Tenant) -> RecommendationSettings:
     """The store's settings, or the defaults (unsaved) when it has none yet."""
-    found = RecommendationSettings.objects.filter(tenant=tenant).first()
+    found = RecommendationSettings.objects.unscoped(
+        reason="one row per tenant, looked up by tenant").filter(tenant=tenant).first()
     return found or RecommendationSettings(tenant=tenant)
 
 

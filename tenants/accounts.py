@@ -9,6 +9,7 @@ from django import forms
 from django.db import transaction
 
 from . import services
+from .context import tenant_scope
 
 INVITATION_SESSION_KEY = "doorstep_invitation_token"
 
@@ -67,7 +68,8 @@ class SignupForm(AllauthSignupForm):
         with transaction.atomic():
             user = super().save(request)
             if self.invitation is not None and user.email.lower() == self.invitation.email:
-                services.invitation_accept(self.invitation, user)
+                with tenant_scope(self.invitation.tenant):  # the token's store (an edge)
+                    services.invitation_accept(self.invitation, user)
                 request.session.pop(INVITATION_SESSION_KEY, None)
             else:
                 # The slug is derived and made unique, so creation cannot collide here.

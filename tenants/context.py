@@ -1,7 +1,8 @@
 """The current tenant, held in a context variable for one request or one task.
 
-    edge (middleware / API key / public token / task decorator)
-        └─ with tenant_scope(tenant):      sets the variable (and the log context)
+    edge (middleware / API key / public token / task decorator / command / test)
+        └─ with tenant_scope(tenant):      sets the variable (and the log context), once
+               service(tenant, …)          runs in it (require_tenant checks it is tenant's)
                Model.objects.…             scoped managers filter by it, or raise without it
 """
 
@@ -36,6 +37,19 @@ def require_current_tenant() -> Tenant:
             "explicitly with `Model.objects.unscoped(reason=...)`."
         )
     return tenant
+
+
+def require_tenant(tenant: Tenant) -> Tenant:
+    """For a service that is handed its tenant: the scope in force must be that tenant's (its
+    caller's edge entered it). Services never enter the scope themselves; this says so when a
+    caller forgot, or passed another tenant than the one in scope."""
+    current = _current_tenant.get()
+    if current is None or current.pk != tenant.pk:
+        raise TenantNotSetError(
+            f"This service runs in the scope of tenant {tenant.pk}, and the scope in force is "
+            f"{'empty' if current is None else f'tenant {current.pk}'}: enter "
+            "`tenant_scope(tenant)` at the edge (a request, a task, a command, a test).")
+    return current
 
 
 @contextmanager

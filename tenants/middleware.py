@@ -44,10 +44,10 @@ class DashboardTenantMiddleware:
         with no_tenant():
             request.tenant = None
             request.membership = None
-            if request.path.startswith("/api/") or is_shopper_path(request.path):
-                # The API resolves its tenant from the key, a shopper page from its token or
-                # slug: never from a browser session (a member previewing the tracking page
-                # costs no session, user or membership read).
+            if request.path.startswith(("/api/", "/webhooks/")) or is_shopper_path(request.path):
+                # The API resolves its tenant from the key, a webhook from its URL, a shopper
+                # page from its token or slug: never from a browser session (a member
+                # previewing the tracking page costs no session, user or membership read).
                 return self.get_response(request)
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:

@@ -23,7 +23,7 @@ from config.errors import Conflict, PermissionDenied, ValidationFailed
 
 from . import credentials as creds
 from .access import access_api_key, access_invitation, access_membership
-from .context import tenant_scope
+from .context import require_tenant, tenant_scope
 from .domains import tracking_domains_forget
 from .models import ApiKey, Brand, Credential, Invitation, Membership, Tenant
 from .permissions import ASSIGNABLE_ROLES, ApiKeyScope, Role
@@ -73,7 +73,10 @@ def _validate_tenant_fields(*, slug: str | None = None, timezone_name: str | Non
 @transaction.atomic
 def tenant_create(*, name: str, owner: AbstractBaseUser, slug: str | None = None,
                   timezone_name: str = "UTC", locale: str = "en") -> Tenant:
-    """A tenant with its brand and its owner's membership, in one transaction."""
+    """A tenant with its brand and its owner's membership, in one transaction. An edge: it
+    makes the tenant, so it enters the new tenant's scope, once, and announces the tenant in
+    it (higher apps install their defaults in the scope); its callers hold no other tenant's
+    (a logged-in member making another store leaves their store's scope first: `no_tenant`)."""
     slug = slug or tenant_slug_suggest(name)
     _validate_tenant_fields(slug=slug, timezone_name=timezone_name, locale=locale)
     if not name.strip():
@@ -88,9 +91,9 @@ def tenant_create(*, name: str, owner: AbstractBaseUser, slug: str | None = None
     with tenant_scope(tenant):
         Brand.objects.create(tenant=tenant, sender_name=tenant.name)
         Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
-    logger.info("tenant created", extra={"tenant_id": tenant.pk, "owner_id": owner.pk})
-    # Inside the transaction: a tenant never exists without what higher apps set up for it.
-    tenant_created.send(sender=Tenant, tenant=tenant)
+        logger.info("tenant created", extra={"tenant_id": tenant.pk, "owner_id": owner.pk})
+        # Inside the transaction: a tenant never exists without what higher apps set up for it.
+        tenant_created.send(sender=Tenant, tenant=tenant)
     return tenant
 
 
@@ -137,7 +140,7 @@ def brand_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fie
             custom_tracking_domain=brand.custom_tracking_domain).exclude(pk=brand.pk).exists():
         raise domain_taken
     try:
-        with transaction.atomic(), tenant_scope(tenant):
+        with transaction.atomic():
             brand.save()
     except IntegrityError:
         raise domain_taken from None
@@ -172,8 +175,7 @@ def membership_change_role(tenant: Tenant, membership_id: int, role: str, *,
         raise Conflict("A store needs at least one owner; make someone else owner first.",
                        code="last_owner")
     membership.role = role
-    with tenant_scope(tenant):
-        membership.save(update_fields=["role"])
+    membership.save(update_fields=["role"])
     return membership
 
 
@@ -205,6 +207,7 @@ def invitation_url(token: str) -> str:
 def invitation_create(tenant: Tenant, *, email: str, role: str,
                       actor: AbstractBaseUser) -> tuple[Invitation, str]:
     """Invite by e-mail; the raw token exists only in the e-mail and this return value."""
+    require_tenant(tenant)
     email = User.objects.normalize_email(email).strip().lower()
     _check_can_assign(tenant, membership_role(tenant, actor), role)
     if Membership.objects.unscoped(reason="is the invitee already a member").filter(
@@ -213,7 +216,7 @@ def invitation_create(tenant: Tenant, *, email: str, role: str,
                        details={"email": ["Already a member of this store."]})
     token = secrets.token_urlsafe(32)
     now = timezone.now()
-    with transaction.atomic(), tenant_scope(tenant):
+    with transaction.atomic():
         # Re-inviting replaces an earlier open invitation (a fresh link, a fresh expiry).
         Invitation.objects.filter(email=email, accepted_at=None, revoked_at=None).update(
             revoked_at=now)
@@ -234,8 +237,7 @@ def invitation_revoke(tenant: Tenant, invitation_id: int, *, actor: AbstractBase
     invitation = access_invitation(tenant, invitation_id)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
-        with tenant_scope(tenant):
-            invitation.save(update_fields=["revoked_at"])
+        invitation.save(update_fields=["revoked_at"])
 
 
 def invitation_get_by_token(token: str) -> Invitation | None:
@@ -247,18 +249,18 @@ def invitation_get_by_token(token: str) -> Invitation | None:
 
 @transaction.atomic
 def invitation_accept(invitation: Invitation, user: AbstractBaseUser) -> Membership:
+    """In the invitation's tenant's scope, which its token resolved (the caller's edge)."""
+    require_tenant(invitation.tenant)
     if user.email.lower() != invitation.email.lower():
         raise PermissionDenied(
             f"This invitation is for {invitation.email}; you are logged in as {user.email}.")
-    tenant = invitation.tenant
-    with tenant_scope(tenant):
-        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if locked.accepted_at or locked.revoked_at or locked.expires_at <= timezone.now():
-            raise Conflict("This invitation is no longer valid.", code="invitation_used")
-        locked.accepted_at, locked.accepted_by = timezone.now(), user
-        locked.save(update_fields=["accepted_at", "accepted_by"])
-        membership, created = Membership.objects.get_or_create(
-            user=user, defaults={"role": locked.role})
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.accepted_at or locked.revoked_at or locked.expires_at <= timezone.now():
+        raise Conflict("This invitation is no longer valid.", code="invitation_used")
+    locked.accepted_at, locked.accepted_by = timezone.now(), user
+    locked.save(update_fields=["accepted_at", "accepted_by"])
+    membership, created = Membership.objects.get_or_create(
+        user=user, defaults={"role": locked.role})
     return membership
 
 
@@ -280,9 +282,10 @@ def api_key_create(tenant: Tenant, *, name: str, scope: str = ApiKeyScope.READ_W
     if scope not in ApiKeyScope.values:
         raise ValidationFailed(details={"scope": [f"Choose one of {', '.join(ApiKeyScope.values)}."]})
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    with tenant_scope(tenant):
-        key = ApiKey.objects.create(name=name.strip()[:100], prefix=raw[:12], key_hash=_digest(raw),
-                                    scope=scope, created_by=actor)
+    # The tenant named (no read through the scope): operators' commands and tests make keys.
+    key = ApiKey(tenant=tenant, name=name.strip()[:100], prefix=raw[:12], key_hash=_digest(raw),
+                 scope=scope, created_by=actor)
+    key.save()
     return key, raw
 
 
@@ -290,8 +293,7 @@ def api_key_revoke(tenant: Tenant, key_id: int, *, actor: AbstractBaseUser | Non
     key = access_api_key(tenant, key_id)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
-        with tenant_scope(tenant):
-            key.save(update_fields=["revoked_at"])
+        key.save(update_fields=["revoked_at"])
     return key
 
 
@@ -332,9 +334,9 @@ def credential_set(tenant: Tenant, name: str, fields: object, *, merge: bool = F
         current = credential_fields(tenant, name) or {}
         fields = {**current, **{k: v for k, v in fields.items() if v not in (None, "")}}
     cleaned = creds.credential_validate(name, fields)
-    with tenant_scope(tenant):
-        Credential.objects.update_or_create(
-            name=name, defaults={"ciphertext": creds.encrypt_fields(cleaned), "updated_by": actor})
+    Credential.objects.unscoped(reason="credential of a known tenant").update_or_create(
+        tenant=tenant, name=name,
+        defaults={"ciphertext": creds.encrypt_fields(cleaned), "updated_by": actor})
     logger.info("credential set", extra={"credential": name, "fields": sorted(cleaned)})
     return cleaned
 

@@ -14,7 +14,7 @@ import logging
 
 from celery import shared_task
 
-from .context import tenant_scope
+from .context import no_tenant, tenant_scope
 from .models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ def tenant_task(*task_args, **task_kwargs):
                 logger.warning("task skipped: tenant missing or inactive",
                                extra={"task": func.__name__, "tenant_id": tenant_id})
                 return None
-            with tenant_scope(tenant):
+            # A task is an edge of its own: run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) it
+            # starts from an empty slot too, as in a worker, never in its caller's scope.
+            with no_tenant(), tenant_scope(tenant):
                 return func(tenant_id, *args, **kwargs)
 
         return shared_task(*task_args, **task_kwargs)(run)

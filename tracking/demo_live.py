@@ -13,6 +13,7 @@ months old, sends nothing: messaging/journeys/planning.py, STALE_AFTER_HOURS.)
 Scan k (k ≥ 1) of the parcel in slot s is due STEP × (k + STAGGER × s) after its label: the
 parcels set off one after another, so something happens about every minute for a while.
 A new round of parcels starts at the next seed once every parcel of the last one arrived.
+Everything here runs in its caller's scope (the seeder's, the task's).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from orders.models import Order
-from tenants.context import tenant_scope
 from tenants.inbound import inbound_store
 from tenants.models import Tenant
 
@@ -80,13 +80,12 @@ def _number(round_number: int, slot: int, order: Order) -> str:
 
 def live_parcels(tenant: Tenant) -> list[LiveParcel]:
     """This store's live parcels with how far each has come (one query)."""
-    with tenant_scope(tenant):
-        rows = (Shipment.objects.filter(tracking_number__startswith=LIVE_PREFIX)
-                .annotate(scans=Count("events"), label_at=Min("events__occurred_at"))
-                .order_by("pk"))
-        return [LiveParcel(row, int(row.tracking_number[len(LIVE_PREFIX) + 3]), row.scans,
-                           row.label_at or row.created_at)
-                for row in rows]
+    rows = (Shipment.objects.filter(tracking_number__startswith=LIVE_PREFIX)
+            .annotate(scans=Count("events"), label_at=Min("events__occurred_at"))
+            .order_by("pk"))
+    return [LiveParcel(row, int(row.tracking_number[len(LIVE_PREFIX) + 3]), row.scans,
+                       row.label_at or row.created_at)
+            for row in rows]
 
 
 def live_orders(orders: list[Order]) -> list[Order]:
@@ -138,8 +137,7 @@ def live_parcels_advance(tenant: Tenant, *, now: datetime | None = None) -> int:
         # The scan's number makes its key: a tick that runs twice stores it once.
         "event_id": f"live-{p.scans}",
     } for p in due]).encode()
-    with tenant_scope(tenant):
-        inbound = inbound_store(tenant, source=services.GENERIC_SOURCE, body=body,
-                                headers={"content-type": "application/json"})
-        services.generic_events_receive(tenant, inbound)
+    inbound = inbound_store(tenant, source=services.GENERIC_SOURCE, body=body,
+                            headers={"content-type": "application/json"})
+    services.generic_events_receive(tenant, inbound)
     return len(due)

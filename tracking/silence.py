@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import ValidationFailed
-from tenants.context import tenant_scope
+from tenants.context import require_tenant
 from tenants.models import Tenant
 from tenants.queueing import enqueue_on_commit
 
@@ -230,16 +230,16 @@ def shipments_check_silence(tenant: Tenant, *, now: datetime | None = None) -> S
     now = now or timezone.now()
     tz = tenant_zone(tenant)
     result = SilenceResult()
-    with tenant_scope(tenant):
-        thresholds = tracking_settings_get(tenant)
-        after_pk = 0
-        while True:
-            with transaction.atomic():
-                batch = _lock_batch(after_pk)
-                _check_batch(tenant, batch, thresholds, now, tz, result)
-            if len(batch) < BATCH_SIZE:
-                break
-            after_pk = batch[-1].pk
+    require_tenant(tenant)
+    thresholds = tracking_settings_get(tenant)
+    after_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = _lock_batch(after_pk)
+            _check_batch(tenant, batch, thresholds, now, tz, result)
+        if len(batch) < BATCH_SIZE:
+            break
+        after_pk = batch[-1].pk
     if result.milestones:
         from .tasks import milestones_announce
 

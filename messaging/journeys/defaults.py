@@ -10,7 +10,7 @@ from django.db import transaction
 
 from orders.models import OrderMilestoneName
 from returns.models import ReturnMilestone
-from tenants.context import tenant_scope
+from tenants.context import require_tenant
 from tenants.models import Tenant
 from tracking.statuses import Milestone
 
@@ -76,7 +76,8 @@ def default_journey_install(tenant: Tenant) -> Journey:
     `default_templates_install`, which is idempotent too."""
     from ..rendering import default_templates_install
 
-    with tenant_scope(tenant), transaction.atomic():
+    require_tenant(tenant)
+    with transaction.atomic():
         templates: dict[str, Template] = default_templates_install(tenant)
         existing = Journey.objects.filter(is_default=True).first()
         if existing is not None:

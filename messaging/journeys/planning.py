@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from config import db
 from orders.models import Order
-from tenants.context import tenant_scope
+from tenants.context import require_tenant
 from tenants.models import Tenant
 from tracking.models import Shipment
 from tracking.statuses import Milestone
@@ -79,12 +79,12 @@ def messages_plan(tenant: Tenant, *, milestone: str, order: Order | None = None,
     nobody was told. Rows are inserted with ON CONFLICT DO NOTHING on the dedup key: planning
     the same milestone again returns the rows of the first time and writes nothing.
 
-    `now` is for a controlled clock in tests; it defaults to the current time. An edge of
-    its own (commands, tests, other apps call it with a tenant): it enters the scope.
+    `now` is for a controlled clock in tests; it defaults to the current time. It runs in
+    its caller's scope, the tenant's it is given (`require_tenant`).
     """
-    with tenant_scope(tenant):
-        return messages_plan_many(
-            tenant, [MilestoneReached(milestone, order, shipment, occurred_at)], now=now)
+    require_tenant(tenant)
+    return messages_plan_many(
+        tenant, [MilestoneReached(milestone, order, shipment, occurred_at)], now=now)
 
 
 def messages_plan_many(tenant: Tenant, reached: list[MilestoneReached], *,

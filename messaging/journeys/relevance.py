@@ -17,7 +17,7 @@ from django.db import connection
 from config import db
 from orders.models import Customer, Order, OrderMilestoneName
 from orders.selectors import orders_with_customers
-from tenants.context import tenant_scope
+from tenants.context import require_tenant
 from tracking.models import Shipment
 from tracking.statuses import (
     PROBLEM_STATUSES,
@@ -94,40 +94,40 @@ class MessageFacts:
     def __init__(self, tenant, messages: list[Message], *, pending_counts: bool = False):
         """The orders come with their customers (one query: the shopper checks need them and
         so do the contexts that reuse these rows); rows are read with config.db.instances_where."""
-        with tenant_scope(tenant):
-            rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
-            self.rules = {r.pk: r for r in db.instances_where(
-                JourneyRule, tenant.pk, {"id__in": list(rule_ids)},
-                related=("journey", "template"))}  # the template: for rendering the batch
-            order_ids = {m.order_id for m in messages if m.order_id is not None}
-            self.orders = ({o.pk: o for o in orders_with_customers(tenant, order_ids)}
-                           if order_ids else {})
-            shipment_ids = {m.shipment_id for m in messages if m.shipment_id is not None}
-            self.shipments = {s.pk: s for s in db.instances_where(
-                Shipment, tenant.pk, {"id__in": list(shipment_ids)})}
-            customer_ids = {m.customer_id for m in messages if m.customer_id is not None}
-            self.customers = {o.customer_id: o.customer for o in self.orders.values()
-                              if o.customer_id in customer_ids}
-            loose = customer_ids - set(self.customers)
-            if loose:
-                self.customers.update({c.pk: c for c in db.instances_where(
-                    Customer, tenant.pk, {"id__in": list(loose)})})
-            self.recipients = RecipientFacts(
-                self.customers.values(),
-                [a for m in messages for a in (_listed_address(m), m.recipient)])
-            self.reached: dict[tuple[int, str, str], set[int]] = {}
-            repeat = {m.order_id for m in messages
-                      if m.milestone in MARKETING_MILESTONES and m.order_id is not None}
-            if repeat:
-                _serialize_orders(repeat)
-                statuses = (*REACHED_STATUSES, Message.Status.QUEUED) if pending_counts \
-                    else REACHED_STATUSES
-                for pk, order_id, milestone, channel in db.values_where(
-                        Message, tenant.pk, ("id", "order_id", "milestone", "channel"),
-                        {"order_id__in": list(repeat),
-                         "milestone__in": list(MARKETING_MILESTONES),
-                         "status__in": list(statuses)}):
-                    self.reached.setdefault((order_id, milestone, channel), set()).add(pk)
+        require_tenant(tenant)  # the caller's scope (the shoppers' facts read through it)
+        rule_ids = {m.rule_id for m in messages if m.rule_id is not None}
+        self.rules = {r.pk: r for r in db.instances_where(
+            JourneyRule, tenant.pk, {"id__in": list(rule_ids)},
+            related=("journey", "template"))}  # the template: for rendering the batch
+        order_ids = {m.order_id for m in messages if m.order_id is not None}
+        self.orders = ({o.pk: o for o in orders_with_customers(tenant, order_ids)}
+                       if order_ids else {})
+        shipment_ids = {m.shipment_id for m in messages if m.shipment_id is not None}
+        self.shipments = {s.pk: s for s in db.instances_where(
+            Shipment, tenant.pk, {"id__in": list(shipment_ids)})}
+        customer_ids = {m.customer_id for m in messages if m.customer_id is not None}
+        self.customers = {o.customer_id: o.customer for o in self.orders.values()
+                          if o.customer_id in customer_ids}
+        loose = customer_ids - set(self.customers)
+        if loose:
+            self.customers.update({c.pk: c for c in db.instances_where(
+                Customer, tenant.pk, {"id__in": list(loose)})})
+        self.recipients = RecipientFacts(
+            self.customers.values(),
+            [a for m in messages for a in (_listed_address(m), m.recipient)])
+        self.reached: dict[tuple[int, str, str], set[int]] = {}
+        repeat = {m.order_id for m in messages
+                  if m.milestone in MARKETING_MILESTONES and m.order_id is not None}
+        if repeat:
+            _serialize_orders(repeat)
+            statuses = (*REACHED_STATUSES, Message.Status.QUEUED) if pending_counts \
+                else REACHED_STATUSES
+            for pk, order_id, milestone, channel in db.values_where(
+                    Message, tenant.pk, ("id", "order_id", "milestone", "channel"),
+                    {"order_id__in": list(repeat),
+                     "milestone__in": list(MARKETING_MILESTONES),
+                     "status__in": list(statuses)}):
+                self.reached.setdefault((order_id, milestone, channel), set()).add(pk)
 
     def count_as_reached(self, message: Message) -> None:
         if message.milestone in MARKETING_MILESTONES and message.order_id is not None:

@@ -31,7 +31,7 @@ from orders.selectors import (
 )
 from recommendations.selectors import complementary_products_many, product_pick
 from returns.selectors import return_message_data
-from tenants.context import tenant_scope
+from tenants.context import require_tenant
 from tenants.selectors import absolute_url, brand_data
 from tracking.selectors import tracking_page_url
 
@@ -209,47 +209,47 @@ def _contexts(tenant, jobs: list[_Job],
     from tenants.models import Brand
     from tracking.models import Shipment, ShipmentItem
 
-    with tenant_scope(tenant):
-        brand = next(iter(db.instances_where(Brand, tenant.pk, {}, order_by=("pk",), limit=1)),
-                     None)
-        shipment_ids = {job.shipment_id for job in jobs if job.shipment_id}
-        known_shipments = preloaded.shipments if preloaded is not None else {}
-        shipments = {pk: known_shipments[pk] for pk in shipment_ids if pk in known_shipments}
-        if shipment_ids - set(shipments):
-            shipments.update({s.pk: s for s in db.instances_where(
-                Shipment, tenant.pk, {"id__in": list(shipment_ids - set(shipments))})})
-        # A parcel's items name lines of its order, which are loaded anyway: plain tuples
-        # here, the lines (with their products) once, from the orders' prefetch.
-        items: dict[int, list[tuple[int, int]]] = {}
-        for shipment_id, line_id, quantity in db.values_where(
-                ShipmentItem, tenant.pk, ("shipment_id", "line_item_id", "quantity"),
-                {"shipment_id__in": list(shipment_ids)}, order_by=("pk",)):
-            items.setdefault(shipment_id, []).append((line_id, quantity))
-        order_ids = {job.order_id for job in jobs if job.order_id}
-        order_ids |= {s.order_id for s in shipments.values() if s.order_id}
-        known_orders = preloaded.orders if preloaded is not None else {}
-        orders = {pk: known_orders[pk] for pk in order_ids if pk in known_orders}
-        missing = order_ids - set(orders)
-        if missing:
-            orders.update({o.pk: o for o in orders_with_customers(tenant, missing)})
-        order_lines = lines_by_order(tenant, orders)
-        line_by_id = {line.pk: line for lines in order_lines.values() for line in lines}
-        strays = {line_id for pairs in items.values() for line_id, _ in pairs} - set(line_by_id)
-        if strays:  # an item of a line outside the shipment's order: not expected, still shown
-            line_by_id.update(LineItem.objects.select_related("product").in_bulk(strays))
-        known = {o.customer_id for o in orders.values() if o.customer_id}
-        loose = {job.customer_id for job in jobs if job.customer_id} - known
-        customers = {o.customer_id: o.customer for o in orders.values() if o.customer_id}
-        if loose:
-            customers.update({c.pk: c for c in db.instances_where(
-                Customer, tenant.pk, {"id__in": list(loose)})})
-        # Promotional blocks only with marketing consent (the caller sets include_marketing).
-        marketing = {_order_id(job, shipments) for job in jobs if job.include_marketing}
-        picks = complementary_products_many(
-            orders[pk] for pk in marketing if pk in orders) if marketing else {}
-        return_ids = [job.return_id for job in jobs if job.return_id]
-        domain = getattr(brand, "custom_tracking_domain", None)
-        returns = return_message_data(tenant, return_ids, domain=domain) if return_ids else {}
+    require_tenant(tenant)  # the caller's scope (recommendations read through it)
+    brand = next(iter(db.instances_where(Brand, tenant.pk, {}, order_by=("pk",), limit=1)),
+                 None)
+    shipment_ids = {job.shipment_id for job in jobs if job.shipment_id}
+    known_shipments = preloaded.shipments if preloaded is not None else {}
+    shipments = {pk: known_shipments[pk] for pk in shipment_ids if pk in known_shipments}
+    if shipment_ids - set(shipments):
+        shipments.update({s.pk: s for s in db.instances_where(
+            Shipment, tenant.pk, {"id__in": list(shipment_ids - set(shipments))})})
+    # A parcel's items name lines of its order, which are loaded anyway: plain tuples
+    # here, the lines (with their products) once, from the orders' prefetch.
+    items: dict[int, list[tuple[int, int]]] = {}
+    for shipment_id, line_id, quantity in db.values_where(
+            ShipmentItem, tenant.pk, ("shipment_id", "line_item_id", "quantity"),
+            {"shipment_id__in": list(shipment_ids)}, order_by=("pk",)):
+        items.setdefault(shipment_id, []).append((line_id, quantity))
+    order_ids = {job.order_id for job in jobs if job.order_id}
+    order_ids |= {s.order_id for s in shipments.values() if s.order_id}
+    known_orders = preloaded.orders if preloaded is not None else {}
+    orders = {pk: known_orders[pk] for pk in order_ids if pk in known_orders}
+    missing = order_ids - set(orders)
+    if missing:
+        orders.update({o.pk: o for o in orders_with_customers(tenant, missing)})
+    order_lines = lines_by_order(tenant, orders)
+    line_by_id = {line.pk: line for lines in order_lines.values() for line in lines}
+    strays = {line_id for pairs in items.values() for line_id, _ in pairs} - set(line_by_id)
+    if strays:  # an item of a line outside the shipment's order: not expected, still shown
+        line_by_id.update(LineItem.objects.select_related("product").in_bulk(strays))
+    known = {o.customer_id for o in orders.values() if o.customer_id}
+    loose = {job.customer_id for job in jobs if job.customer_id} - known
+    customers = {o.customer_id: o.customer for o in orders.values() if o.customer_id}
+    if loose:
+        customers.update({c.pk: c for c in db.instances_where(
+            Customer, tenant.pk, {"id__in": list(loose)})})
+    # Promotional blocks only with marketing consent (the caller sets include_marketing).
+    marketing = {_order_id(job, shipments) for job in jobs if job.include_marketing}
+    picks = complementary_products_many(
+        orders[pk] for pk in marketing if pk in orders) if marketing else {}
+    return_ids = [job.return_id for job in jobs if job.return_id]
+    domain = getattr(brand, "custom_tracking_domain", None)
+    returns = return_message_data(tenant, return_ids, domain=domain) if return_ids else {}
     brand_dict = brand_data(tenant, brand)
     loaded = _Loaded(brand, brand_dict, orders, shipments, customers, items, line_by_id,
                      order_lines, picks, returns)

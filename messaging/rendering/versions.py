@@ -22,7 +22,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 
 from config import db
 from config.errors import NotFound, ValidationFailed
-from tenants.context import get_current_tenant, tenant_scope
+from tenants.context import get_current_tenant, require_tenant
 
 from . import limits
 from .compile import SourceError, compile_email
@@ -157,7 +157,8 @@ def version_create(tenant, template, *, locale: str, subject: str, preheader: st
     from messaging.models import Template, TemplateVersion
 
     is_sms = template.channel == "sms"
-    with tenant_scope(tenant), transaction.atomic():
+    require_tenant(tenant)
+    with transaction.atomic():
         Template.objects.select_for_update().filter(pk=template.pk).update(updated_at=timezone.now())
         last = (TemplateVersion.objects.filter(template=template, locale=locale)
                 .aggregate(last=Max("number"))["last"] or 0)
@@ -177,8 +178,7 @@ def version_create(tenant, template, *, locale: str, subject: str, preheader: st
 def _brand(tenant):
     from tenants.models import Brand
 
-    with tenant_scope(tenant):
-        return Brand.objects.first()
+    return Brand.objects.first()
 
 
 def template_version_current(template, locale: str | None):

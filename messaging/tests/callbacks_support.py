@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from messaging.models import Message
 from orders.models import Customer, Order
-from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 
 _numbers = itertools.count(1)
 
@@ -21,7 +21,7 @@ def make_customer(tenant, **fields) -> Customer:
               "phone": f"+4917012{n:06d}", "first_name": "Ann",
               "transactional_sms_consent": True, "marketing_email_consent": True,
               "marketing_sms_consent": True} | fields
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Customer.objects.create(tenant=tenant, **values)
 
 
@@ -29,7 +29,7 @@ def make_order(tenant, customer: Customer | None, **fields) -> Order:
     n = next(_numbers)
     values = {"external_id": f"cbo-{n}", "number": f"#{7000 + n}", "customer": customer,
               "placed_at": timezone.now(), "currency": "EUR", "total": Decimal("42.00")} | fields
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Order.objects.create(tenant=tenant, **values)
 
 
@@ -46,7 +46,7 @@ def make_message(tenant, channel: str = "email", *, customer: Customer | None = 
     values = {"provider": provider,
               "provider_message_id": f"sg{n:08d}" if channel == "email" else f"SM{n:032x}",
               "sent_at": timezone.now(), "due_at": timezone.now()} | fields
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Message.objects.create(
             tenant=tenant, channel=channel, milestone=milestone, customer=customer,
             recipient=recipient, dedup_key=f"cb:{n}:{milestone}", status=status, **values)
@@ -57,5 +57,5 @@ def reload(obj):
 
 
 def rows(model, tenant, **filters) -> list:
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return list(model.objects.filter(**filters))

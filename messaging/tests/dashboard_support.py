@@ -20,7 +20,7 @@ from messaging.models import (
     Template,
     TemplateVersion,
 )
-from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 
 _seq = count(1)
 
@@ -28,7 +28,7 @@ _seq = count(1)
 def make_template(tenant, *, channel: str = Channel.EMAIL, key: str | None = None,
                   name: str = "Shipped", body: str = "Hello {{ customer.first_name }}",
                   locale: str = "en", versions: int = 1) -> Template:
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         template = Template.objects.create(
             key=key or f"test-{next(_seq)}-{channel}", name=name, channel=channel)
         for number in range(1, versions + 1):
@@ -42,7 +42,7 @@ def make_template(tenant, *, channel: str = Channel.EMAIL, key: str | None = Non
 def make_journey(tenant, *, name: str = "Test journey", template: Template | None = None,
                  trigger: str = "shipped") -> tuple[Journey, JourneyRule]:
     template = template or make_template(tenant)
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         journey = Journey.objects.create(name=name)
         rule = JourneyRule.objects.create(journey=journey, name=f"{trigger} rule",
                                           trigger=trigger, channel=template.channel,
@@ -55,7 +55,7 @@ def make_message(tenant, *, status: str = Message.Status.SENT, recipient: str = 
                  version: TemplateVersion | None = None, events: int = 1,
                  reason: str = "") -> Message:
     now = timezone.now()
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         message = Message.objects.create(
             channel=channel, milestone=milestone, recipient=recipient, order=order,
             dedup_key=f"test:{next(_seq)}", status=status, status_reason=reason,

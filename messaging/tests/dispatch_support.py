@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from messaging.models import Message
 from orders.models import Customer, Order
-from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 
 _numbers = itertools.count(1)
 
@@ -22,13 +22,13 @@ def make_customer(tenant, **fields) -> Customer:
     values = {"external_id": f"d-{n}", "email": f"sam{n}@shopper.test",
               "phone": f"+4915112{n:06d}", "first_name": "Sam",
               "transactional_sms_consent": True} | fields
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Customer.objects.create(tenant=tenant, **values)
 
 
 def make_order(tenant, customer: Customer) -> Order:
     n = next(_numbers)
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Order.objects.create(tenant=tenant, external_id=f"do-{n}", number=f"#{5000 + n}",
                                     customer=customer, placed_at=timezone.now(), currency="EUR",
                                     total=Decimal("80.00"))
@@ -46,7 +46,7 @@ def make_message(tenant, channel: str = "email", *, due_at: datetime, customer=N
         "text_body": "Hi Sam, thanks!", "locale": "en",
     } if channel == "email" else {"text_body": "Alpha Outfitters: your order is confirmed."}
     values |= fields
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Message.objects.create(
             tenant=tenant, channel=channel, milestone=milestone, order=order, customer=customer,
             recipient=recipient, dedup_key=f"test:{next(_numbers)}:{milestone}", status=status,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from messaging.models import Message
 from orders.models import Customer, LineItem, Order, Product
-from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 from tracking.models import Shipment, ShipmentItem
 
 _numbers = itertools.count(1001)
@@ -30,7 +30,7 @@ def make_customer(tenant, **fields) -> Customer:
     n = next(_numbers)
     values = {"external_id": f"c-{n}", "email": f"shopper{n}@example.com", "first_name": "Sam",
               "last_name": "Rivera", "phone": "+4915112345678", **fields}
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Customer.objects.create(**values)
 
 
@@ -40,7 +40,7 @@ def make_product(tenant, title: str = "Trail 2 Tent", **fields) -> Product:
               "price": Decimal("249.00"), "currency": "EUR", "category": "Tents",
               "url": f"https://shop.example.com/products/{n}",
               "image_url": f"https://cdn.example.com/{n}.jpg", **fields}
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Product.objects.create(**values)
 
 
@@ -57,7 +57,7 @@ def make_order(tenant, *, customer: Customer | None = None, lines: int = 2, **fi
     tent = make_product(tenant, content_links=[{"kind": "video", "title": "Pitch it in five minutes",
                                                 "url": "https://shop.example.com/how-to/tent"}])
     mat = make_product(tenant, "Cloud Sleeping Mat", price=Decimal("39.50"), category="Sleeping")
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         order = Order.objects.create(**values)
         for position in range(1, lines + 1):
             product = tent if position == 1 else mat
@@ -73,7 +73,7 @@ def make_shipment(tenant, order: Order | None, *, with_items: bool = True, **fie
     values = {"carrier": "DHL", "tracking_number": f"00340434{n:012d}", "status": "in_transit",
               "carrier_estimated_delivery": date(2026, 3, 13),
               "shipped_at": PLACED_AT + timedelta(days=1), **fields}
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         shipment = Shipment.objects.create(order=order, **values)
         if order is not None and with_items:
             for line in order.lines.all():
@@ -90,5 +90,5 @@ def make_message(tenant, *, milestone: str = "shipped", channel: str = "email",
     values = {"channel": channel, "milestone": milestone, "order": order, "shipment": shipment,
               "customer": customer, "recipient": recipient, "due_at": timezone.now(),
               "dedup_key": f"test:{next(_numbers)}:{milestone}:{channel}", **fields}
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Message.objects.create(**values)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from messaging import dispatch
 from messaging.journeys import messages_plan
 from messaging.models import Message
-from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 
 from .factories import make_customer, make_order, make_shipment
 
@@ -27,10 +27,10 @@ def kept_message(tenant, milestone: str, channel: str, *, capture=None, **custom
     shopper = make_customer(tenant, transactional_sms_consent=True,
                             **{"timezone": zone_at_noon(), **customer})
     shipment = make_shipment(tenant, make_order(tenant, customer=shopper))
-    with capture(execute=True) if capture else nullcontext():
+    with capture(execute=True) if capture else nullcontext(), in_scope(tenant):
         planned = messages_plan(tenant, milestone=milestone, shipment=shipment,
                                 occurred_at=timezone.now())
         dispatch.messages_dispatch_due(tenant, now=timezone.now())
     [message] = [m for m in planned if (m.channel, m.milestone) == (channel, milestone)]
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return Message.objects.get(pk=message.pk)

@@ -35,9 +35,9 @@ def sms_version(personas):
     tenant = personas.tenant_a
     with tenant_scope(tenant):
         template = Template.objects.create(key="batch-sms", name="Batch", channel="sms")
-    return template_version_save(tenant, template, locale="en", subject="", preheader="",
-                                 body="Hi {{ customer.first_name }}, {{ order.number }} is on "
-                                      "its way.")
+        return template_version_save(tenant, template, locale="en", subject="", preheader="",
+                                     body="Hi {{ customer.first_name }}, {{ order.number }} is on "
+                                          "its way.")
 
 
 def unrendered(tenant, version, clock, **fields) -> Message:

@@ -42,8 +42,9 @@ def test_a_review_request_rule_holds_out_its_share_with_a_reason(personas):
     for _ in range(12):
         customer = make_customer(store, marketing_email_consent=True)
         parcel = make_shipment(store, make_order(store, customer))
-        planned += messages_plan(store, milestone="delivered", shipment=parcel, occurred_at=T0,
-                                 now=T0)
+        with tenant_scope(store):
+            planned += messages_plan(store, milestone="delivered", shipment=parcel, occurred_at=T0,
+                                     now=T0)
 
     held = [m for m in planned if m.status_reason == HOLDOUT_REASON]
     assert held and len(held) < len(planned)

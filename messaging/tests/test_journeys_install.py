@@ -66,8 +66,9 @@ def test_installing_again_changes_nothing_and_keeps_the_retailers_edits(personas
         JourneyRule.objects.filter(trigger="delayed", channel="sms").update(enabled=False)
         before = (Journey.objects.count(), JourneyRule.objects.count(), Template.objects.count())
 
-    journey = default_journey_install(store)
-    default_journey_install(store)
+    with tenant_scope(store):
+        journey = default_journey_install(store)
+        default_journey_install(store)
 
     with tenant_scope(store):
         assert (Journey.objects.count(), JourneyRule.objects.count(),
@@ -97,9 +98,10 @@ def test_the_default_journey_texts_only_shoppers_who_agreed_to_sms(personas):
     silent = make_shipment(store, make_order(store, make_customer(
         store, transactional_sms_consent=False)))
 
-    texted = messages_plan(store, milestone="delivered", shipment=agreed, occurred_at=T0, now=T0)
-    not_texted = messages_plan(store, milestone="delivered", shipment=silent, occurred_at=T0,
-                               now=T0)
+    with tenant_scope(store):
+        texted = messages_plan(store, milestone="delivered", shipment=agreed, occurred_at=T0, now=T0)
+        not_texted = messages_plan(store, milestone="delivered", shipment=silent, occurred_at=T0,
+                                   now=T0)
 
     assert [(m.milestone, m.channel, m.status) for m in texted] == [
         ("delivered", "email", "scheduled"), ("delivered", "sms", "scheduled"),

@@ -27,8 +27,9 @@ SCHEDULED, SUPPRESSED = Message.Status.SCHEDULED, Message.Status.SUPPRESSED
 
 
 def plan(tenant, milestone: str, *, order=None, shipment=None, occurred_at=T0, now=None):
-    return messages_plan(tenant, milestone=milestone, order=order, shipment=shipment,
-                         occurred_at=occurred_at, now=now or occurred_at)
+    with tenant_scope(tenant):
+        return messages_plan(tenant, milestone=milestone, order=order, shipment=shipment,
+                             occurred_at=occurred_at, now=now or occurred_at)
 
 
 @pytest.fixture

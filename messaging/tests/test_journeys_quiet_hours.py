@@ -13,6 +13,7 @@ from messaging.journeys import (
     quiet_hours_release,
     recipient_timezone,
 )
+from tenants.context import tenant_scope
 
 from .journeys_support import make_customer, make_order, make_rule, make_shipment, without_default_journey
 
@@ -87,8 +88,9 @@ def test_an_sms_planned_at_half_past_nine_in_the_stores_time_zone_is_due_at_eigh
     parcel = make_shipment(store, make_order(store, make_customer(store)))
     evening = berlin(2025, 6, 3, 21, 30)
 
-    sms, email = messages_plan(store, milestone="out_for_delivery", shipment=parcel,
-                               occurred_at=evening, now=evening)
+    with tenant_scope(store):
+        sms, email = messages_plan(store, milestone="out_for_delivery", shipment=parcel,
+                                   occurred_at=evening, now=evening)
 
     assert sms.due_at == berlin(2025, 6, 4, 8)
     assert email.due_at == evening
@@ -106,7 +108,8 @@ def test_quiet_hours_follow_the_shoppers_own_time_zone(personas):
     # 21:30 in Berlin is 15:30 in New York: not night for this shopper.
     evening = berlin(2025, 6, 3, 21, 30)
 
-    [sms] = messages_plan(store, milestone="delivered", shipment=parcel, occurred_at=evening,
-                          now=evening)
+    with tenant_scope(store):
+        [sms] = messages_plan(store, milestone="delivered", shipment=parcel, occurred_at=evening,
+                              now=evening)
 
     assert sms.due_at == evening

@@ -8,6 +8,7 @@ from messaging.journeys import message_relevance, messages_plan
 from messaging.models import Message, Suppression
 from orders.models import Order
 from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 
 from .journeys_support import T0, make_customer, make_order, make_rule, make_shipment, without_default_journey
 
@@ -21,8 +22,9 @@ def store(personas):
 
 
 def planned(store, milestone: str, *, shipment=None, order=None) -> Message:
-    [message] = messages_plan(store, milestone=milestone, shipment=shipment, order=order,
-                              occurred_at=T0, now=T0)
+    with in_scope(store):
+        [message] = messages_plan(store, milestone=milestone, shipment=shipment, order=order,
+                                  occurred_at=T0, now=T0)
     return message
 
 
@@ -37,7 +39,8 @@ def test_a_message_whose_shipment_has_not_moved_on_is_still_relevant(store):
     make_rule(store, "out_for_delivery", "sms")
     parcel = make_shipment(store, make_order(store, make_customer(store)), status="out_for_delivery")
 
-    assert message_relevance(planned(store, "out_for_delivery", shipment=parcel)) is None
+    with tenant_scope(store):
+        assert message_relevance(planned(store, "out_for_delivery", shipment=parcel)) is None
 
 
 def test_out_for_delivery_after_delivered_is_suppressed(store):
@@ -47,7 +50,8 @@ def test_out_for_delivery_after_delivered_is_suppressed(store):
 
     moved(store, parcel, status="delivered")
 
-    assert message_relevance(message) == "The shipment is already delivered, past “Out for delivery”."
+    with tenant_scope(store):
+        assert message_relevance(message) == "The shipment is already delivered, past “Out for delivery”."
 
 
 def test_out_for_delivery_after_it_went_to_a_pickup_point_is_suppressed(store):
@@ -57,18 +61,22 @@ def test_out_for_delivery_after_it_went_to_a_pickup_point_is_suppressed(store):
 
     moved(store, parcel, status="available_for_pickup")
 
-    assert "not “Out for delivery”" in message_relevance(message)
+    with tenant_scope(store):
+        assert "not “Out for delivery”" in message_relevance(message)
 
 
 def test_a_delay_apology_after_delivery_is_suppressed(store):
     make_rule(store, "delayed", "sms")
     parcel = make_shipment(store, make_order(store, make_customer(store)), delayed=True)
     message = planned(store, "delayed", shipment=parcel)
-    assert message_relevance(message) is None
+    with tenant_scope(store):
+        assert message_relevance(message) is None
 
     moved(store, parcel, status="delivered", delayed=False)
 
-    assert message_relevance(message) == "The shipment is already delivered: no need to say it is delayed."
+    with tenant_scope(store):
+        assert message_relevance(message) == (
+            "The shipment is already delivered: no need to say it is delayed.")
 
 
 def test_a_delay_apology_is_suppressed_once_the_shipment_is_no_longer_late(store):
@@ -78,7 +86,8 @@ def test_a_delay_apology_is_suppressed_once_the_shipment_is_no_longer_late(store
 
     moved(store, parcel, delayed=False)
 
-    assert message_relevance(message) == "The shipment is no longer late."
+    with tenant_scope(store):
+        assert message_relevance(message) == "The shipment is no longer late."
 
 
 def test_an_order_confirmation_for_a_cancelled_order_is_suppressed(store):
@@ -90,7 +99,8 @@ def test_an_order_confirmation_for_a_cancelled_order_is_suppressed(store):
         Order.objects.filter(pk=order.pk).update(
             fulfillment_status=Order.FulfillmentStatus.CANCELLED)
 
-    assert message_relevance(message) == "The order was cancelled."
+    with tenant_scope(store):
+        assert message_relevance(message) == "The order was cancelled."
 
 
 def test_a_stop_after_planning_suppresses_the_next_sms(store):
@@ -102,7 +112,8 @@ def test_a_stop_after_planning_suppresses_the_next_sms(store):
         Suppression.objects.create(tenant=store, channel="sms", address=message.recipient,
                                    reason=Suppression.Reason.SMS_STOP, source="twilio")
 
-    assert message_relevance(message) == "+4915112345678 is on the suppression list (Replied STOP)."
+    with tenant_scope(store):
+        assert message_relevance(message) == "+4915112345678 is on the suppression list (Replied STOP)."
 
 
 def test_withdrawn_consent_after_planning_suppresses(store):
@@ -114,7 +125,8 @@ def test_withdrawn_consent_after_planning_suppresses(store):
         shopper.transactional_sms_consent = False
         shopper.save()
 
-    assert message_relevance(message) == "The shopper has not consented to transactional SMS."
+    with tenant_scope(store):
+        assert message_relevance(message) == "The shopper has not consented to transactional SMS."
 
 
 def test_a_rule_turned_off_after_planning_suppresses_its_messages(store):
@@ -126,8 +138,9 @@ def test_a_rule_turned_off_after_planning_suppresses_its_messages(store):
         rule.enabled = False
         rule.save()
 
-    assert message_relevance(message) == ("The journey rule “shipped by email” was turned off "
-                                          "after this message was planned.")
+    with tenant_scope(store):
+        assert message_relevance(message) == ("The journey rule “shipped by email” was turned off "
+                                              "after this message was planned.")
 
 
 def test_an_order_in_two_parcels_gets_one_review_request(store):
@@ -135,9 +148,11 @@ def test_an_order_in_two_parcels_gets_one_review_request(store):
     order = make_order(store, make_customer(store, marketing_email_consent=True))
     first = planned(store, "delivered", shipment=make_shipment(store, order, status="delivered"))
     second = planned(store, "delivered", shipment=make_shipment(store, order, status="delivered"))
-    assert message_relevance(first) is None
+    with tenant_scope(store):
+        assert message_relevance(first) is None
 
     with tenant_scope(store):
         Message.objects.filter(pk=first.pk).update(status=Message.Status.SENT)
 
-    assert message_relevance(second) == "A “Review request” for this order was already sent."
+    with tenant_scope(store):
+        assert message_relevance(second) == "A “Review request” for this order was already sent."

@@ -11,6 +11,7 @@ import pytest
 from messaging.journeys import messages_plan
 from messaging.journeys.planning import stale_after
 from messaging.models import Message
+from tenants.context import tenant_scope
 
 from .journeys_support import (
     T0,
@@ -39,15 +40,17 @@ def parcel(store):
 
 def test_a_milestone_older_than_the_cut_off_plans_no_message(store, parcel):
     make_rule(store, "out_for_delivery", "email")
-    planned = messages_plan(store, milestone="out_for_delivery", shipment=parcel,
-                            occurred_at=T0 - STALE - timedelta(minutes=1), now=T0)
+    with tenant_scope(store):
+        planned = messages_plan(store, milestone="out_for_delivery", shipment=parcel,
+                                occurred_at=T0 - STALE - timedelta(minutes=1), now=T0)
     assert planned == [] and messages_of(store) == []
 
 
 def test_a_milestone_a_little_late_is_still_sent_now(store, parcel):
     make_rule(store, "out_for_delivery", "email")
-    planned = messages_plan(store, milestone="out_for_delivery", shipment=parcel,
-                            occurred_at=T0 - STALE + timedelta(minutes=1), now=T0)
+    with tenant_scope(store):
+        planned = messages_plan(store, milestone="out_for_delivery", shipment=parcel,
+                                occurred_at=T0 - STALE + timedelta(minutes=1), now=T0)
     assert [(m.status, m.due_at) for m in planned] == [(Message.Status.SCHEDULED, T0)]
 
 
@@ -55,16 +58,19 @@ def test_the_cut_off_counts_from_when_the_rule_meant_to_send(store, parcel):
     """A review request three days after delivery: a recent delivery still plans it, one
     from last month does not."""
     make_rule(store, "review_request", "email", delay_minutes=3 * 24 * 60)
-    recent = messages_plan(store, milestone="delivered", shipment=parcel,
-                           occurred_at=T0 - timedelta(days=2), now=T0)
+    with tenant_scope(store):
+        recent = messages_plan(store, milestone="delivered", shipment=parcel,
+                               occurred_at=T0 - timedelta(days=2), now=T0)
     assert [m.due_at for m in recent] == [T0 + timedelta(days=1)]
     old_parcel = make_shipment(store, make_order(store, make_customer(store)))
-    assert messages_plan(store, milestone="delivered", shipment=old_parcel,
-                         occurred_at=T0 - timedelta(days=30), now=T0) == []
+    with tenant_scope(store):
+        assert messages_plan(store, milestone="delivered", shipment=old_parcel,
+                             occurred_at=T0 - timedelta(days=30), now=T0) == []
 
 
 def test_the_cut_off_is_a_setting(store, parcel, settings):
     settings.MESSAGING_STALE_AFTER_HOURS = 24 * 7
     make_rule(store, "delivered", "email")
-    assert len(messages_plan(store, milestone="delivered", shipment=parcel,
-                             occurred_at=T0 - timedelta(days=3), now=T0)) == 1
+    with tenant_scope(store):
+        assert len(messages_plan(store, milestone="delivered", shipment=parcel,
+                                 occurred_at=T0 - timedelta(days=3), now=T0)) == 1

@@ -50,10 +50,12 @@ def store(personas, settings, tmp_path):
 def test_every_image_of_a_sent_email_is_absolute_on_the_public_host(store):
     tenant, order = store
     shipment = make_shipment(tenant, order)
-    installed = default_templates_install(tenant)
+    with tenant_scope(tenant):
+        installed = default_templates_install(tenant)
     for milestone in ("shipped", "delivered", "order_confirmed"):
         message = make_message(tenant, shipment=shipment, milestone=milestone)
-        context = context_for(tenant, milestone=milestone, shipment=shipment, message=message)
+        with tenant_scope(tenant):
+            context = context_for(tenant, milestone=milestone, shipment=shipment, message=message)
         html = render_message(template_version_current(installed[f"{milestone}-email"], "en"),
                               context, message=message).html
         sources = IMAGE_SRC.findall(html)
@@ -69,7 +71,7 @@ def test_the_context_makes_site_paths_absolute_and_leaves_other_hosts_alone(stor
     with tenant_scope(tenant):
         Product.objects.filter(category="Sleeping").update(
             image_url="https://cdn.example.com/mat.jpg")
-    context = context_for(tenant, milestone="delivered", order=order)
+        context = context_for(tenant, milestone="delivered", order=order)
     assert [line["image_url"] for line in context["line_items"]] == [
         f"{BASE}/static/demo/products/tents.png", "https://cdn.example.com/mat.jpg"]
     assert context["brand"]["logo_url"].startswith(f"{BASE}/media/logos/alpha")

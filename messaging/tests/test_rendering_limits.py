@@ -124,7 +124,8 @@ def test_a_stored_template_past_a_limit_fails_its_message_with_the_reason(person
                            version=version)
     message.html_body = message.text_body = ""
 
-    ready, failed = messages_render(personas.tenant_a, [message])
+    with tenant_scope(personas.tenant_a):
+        ready, failed = messages_render(personas.tenant_a, [message])
 
     assert ready == []
     [outcome] = failed

@@ -33,11 +33,12 @@ def setup(personas):
     tenant = personas.tenant_a
     with tenant_scope(tenant):
         template = Template.objects.create(key="custom-shipped-email", name="Custom shipped", channel="email")
-    version = template_version_save(tenant, template, locale="en", subject="Order {{ order.number }}",
-                                    preheader="Coming", body=BODY)
+        version = template_version_save(tenant, template, locale="en", subject="Order {{ order.number }}",
+                                        preheader="Coming", body=BODY)
     shipment = make_shipment(tenant, make_order(tenant))
     message = make_message(tenant, shipment=shipment, milestone="shipped")
-    context = context_for(tenant, milestone="shipped", shipment=shipment, message=message)
+    with tenant_scope(tenant):
+        context = context_for(tenant, milestone="shipped", shipment=shipment, message=message)
     return tenant, version, shipment, message, context
 
 
@@ -99,9 +100,11 @@ def test_the_plain_text_part_is_generated_with_tracked_links(setup):
 
 def test_an_authored_plain_text_part_is_used_as_written(setup, personas):
     tenant, version, shipment, message, context = setup
-    authored = template_version_save(tenant, version.template, locale="en", subject="S",
-                                     preheader="", body=BODY,
-                                     text_body="Hello {{ customer.first_name }} & co: {{ tracking_url }}.")
+    with tenant_scope(tenant):
+        authored = template_version_save(tenant, version.template, locale="en", subject="S",
+                                         preheader="", body=BODY,
+                                         text_body="Hello {{ customer.first_name }} & co: "
+                                                   "{{ tracking_url }}.")
     rendered = render_message(authored, context, message=message)
     assert rendered.text.startswith("Hello Sam & co: ")
     assert rendered.text.endswith("/.") and "/m/c/" in rendered.text
@@ -109,11 +112,13 @@ def test_an_authored_plain_text_part_is_used_as_written(setup, personas):
 
 def test_the_sms_tracking_link_goes_through_a_click_url(personas, settings):
     tenant = personas.tenant_a
-    installed = default_templates_install(tenant)
+    with tenant_scope(tenant):
+        installed = default_templates_install(tenant)
     version = template_version_current(installed["out_for_delivery-sms"], "en")
     shipment = make_shipment(tenant, make_order(tenant))
     message = make_message(tenant, shipment=shipment, milestone="out_for_delivery", channel="sms")
-    context = context_for(tenant, milestone="out_for_delivery", shipment=shipment, message=message)
+    with tenant_scope(tenant):
+        context = context_for(tenant, milestone="out_for_delivery", shipment=shipment, message=message)
     rendered = render_message(version, context, message=message)
     assert rendered.links == [f"{settings.PUBLIC_BASE_URL}/t/{shipment.public_token}/?src=sms"]
     assert f"{settings.PUBLIC_BASE_URL}/m/c/" in rendered.text
@@ -125,14 +130,16 @@ def test_the_sms_tracking_link_goes_through_a_click_url(personas, settings):
 @pytest.mark.parametrize("locale", ["en", "de", "fr", "es"])
 def test_every_default_email_renders_with_real_data(personas, locale):
     tenant = personas.tenant_a
-    installed = default_templates_install(tenant)
+    with tenant_scope(tenant):
+        installed = default_templates_install(tenant)
     shipment = make_shipment(tenant, make_order(tenant), delayed=True)
     for key, template in installed.items():
         if template.channel != "email":
             continue
         milestone = key.removesuffix("-email")
         message = make_message(tenant, shipment=shipment, milestone=milestone, locale=locale)
-        context = context_for(tenant, milestone=milestone, shipment=shipment, message=message)
+        with tenant_scope(tenant):
+            context = context_for(tenant, milestone=milestone, shipment=shipment, message=message)
         rendered = render_message(template_version_current(template, locale), context,
                                   message=message)
         assert shipment.order.number in rendered.subject + rendered.html, (key, locale)
@@ -145,12 +152,12 @@ def test_jinja_globals_work_in_every_part_of_an_email(personas):
     tenant = personas.tenant_a
     with tenant_scope(tenant):
         template = Template.objects.create(key="globals-email", name="Globals", channel="email")
-    version = template_version_save(
-        tenant, template, locale="en", subject="{% for i in range(2) %}{{ i }}{% endfor %}",
-        preheader="{{ range(3)|list|length }}",
-        body="<mj-section><mj-column><mj-text>{% for i in range(3) %}[{{ i }}]{% endfor %}"
-             "</mj-text></mj-column></mj-section>",
-        text_body="{% set ns = namespace(n=4) %}n={{ ns.n }} {{ customer.first_name }}")
+        version = template_version_save(
+            tenant, template, locale="en", subject="{% for i in range(2) %}{{ i }}{% endfor %}",
+            preheader="{{ range(3)|list|length }}",
+            body="<mj-section><mj-column><mj-text>{% for i in range(3) %}[{{ i }}]{% endfor %}"
+                 "</mj-text></mj-column></mj-section>",
+            text_body="{% set ns = namespace(n=4) %}n={{ ns.n }} {{ customer.first_name }}")
     rendered = render_message(version, {"customer": {"first_name": "Sam"}})
     assert (rendered.subject, rendered.preheader) == ("01", "3")
     assert "[0][1][2]" in rendered.html
@@ -173,11 +180,11 @@ def test_a_default_email_is_one_byte_a_character_and_reads_as_written(personas, 
     from messaging.rendering.render import html_template
 
     tenant = personas.tenant_a
-    default_templates_install(tenant)
     with tenant_scope(tenant):
+        default_templates_install(tenant)
         version = template_version_current(Template.objects.get(key="shipped-email"), locale)
-    context = context_for(tenant, milestone="shipped",
-                          shipment=make_shipment(tenant, make_order(tenant)))
+        context = context_for(tenant, milestone="shipped",
+                              shipment=make_shipment(tenant, make_order(tenant)))
     literal = send_env.from_string(version.compiled_html).render(context)
     rendered = html_template(version.compiled_html).render(context)
     assert max(rendered) <= "\xff" < max(literal)  # the copy has ’ or the footer a hair space
@@ -242,14 +249,16 @@ def test_a_brands_values_written_in_render_the_same_email(personas, locale, bran
     from messaging.rendering.render import html_template
 
     tenant = personas.tenant_a
-    default_templates_install(tenant)
+    with tenant_scope(tenant):
+        default_templates_install(tenant)
     shipment = make_shipment(tenant, make_order(tenant))
     with tenant_scope(tenant):
         templates = [t for t in Template.objects.filter(channel="email")]
     for template in templates:
         version = template_version_current(template, locale)
-        context = context_for(tenant, milestone=template.key.removesuffix("-email"),
-                              shipment=shipment)
+        with tenant_scope(tenant):
+            context = context_for(tenant, milestone=template.key.removesuffix("-email"),
+                                  shipment=shipment)
         context["brand"] = {**context["brand"], **brand_values}
         generic = html_template(version.compiled_html).render(context)
         branded = html_template(version.compiled_html, brand=context["brand"])
@@ -274,10 +283,12 @@ def test_a_batch_renders_with_its_brands_constants_and_a_changed_brand_recompile
     from messaging.rendering.render import prepared
 
     tenant = personas.tenant_a
-    installed = default_templates_install(tenant)
+    with tenant_scope(tenant):
+        installed = default_templates_install(tenant)
     version = template_version_current(installed["shipped-email"], "en")
     shipment = make_shipment(tenant, make_order(tenant))
-    context = context_for(tenant, milestone="shipped", shipment=shipment)
+    with tenant_scope(tenant):
+        context = context_for(tenant, milestone="shipped", shipment=shipment)
     parts = prepared(version)
 
     first = render_message(version, context).html

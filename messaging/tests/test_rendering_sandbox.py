@@ -114,7 +114,7 @@ def test_a_guarded_optional_variable_passes():
 
 
 def test_saving_a_broken_template_raises_validation_failed_with_details(personas, sms_template):
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed) as caught, tenant_scope(personas.tenant_a):
         template_version_save(personas.tenant_a, sms_template, locale="en", subject="",
                               preheader="", body="Hi\n{{ order.nubmer }}")
     assert caught.value.details == {

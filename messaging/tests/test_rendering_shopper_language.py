@@ -56,14 +56,16 @@ def german_order(personas):
 def test_a_german_shoppers_emails_are_german_down_to_the_catalogs_link_titles(german_order):
     tenant, order = german_order
     shipment = make_shipment(tenant, order, delayed=True)
-    installed = default_templates_install(tenant)
+    with tenant_scope(tenant):
+        installed = default_templates_install(tenant)
     seen = ""
     for key, template in installed.items():
         milestone, channel = key.rsplit("-", 1)
         message = make_message(tenant, shipment=shipment, milestone=milestone, channel=channel,
                                locale="de-DE", includes_marketing=True)
-        context = context_for(tenant, milestone=milestone, shipment=shipment, message=message,
-                              include_marketing=True)
+        with tenant_scope(tenant):
+            context = context_for(tenant, milestone=milestone, shipment=shipment, message=message,
+                                  include_marketing=True)
         rendered = render_message(template_version_current(template, "de"), context,
                                   message=message)
         shown = html.unescape(f"{rendered.subject}\n{rendered.html}\n{rendered.text}")
@@ -82,7 +84,7 @@ def test_a_shopper_in_a_language_the_catalog_lacks_reads_the_products_own_texts(
     with tenant_scope(tenant):
         order.customer.locale = "fr"
         order.customer.save(update_fields=["locale"])
-    context = context_for(tenant, milestone="delivered", order=order, include_marketing=True)
+        context = context_for(tenant, milestone="delivered", order=order, include_marketing=True)
     assert [line["title"] for line in context["line_items"]] == ["Trail 2 Tent", "Cloud Sleeping Mat"]
     assert context["line_items"][0]["how_to"][0]["title"] == "Pitch it in five minutes"
     assert [pick["title"] for pick in context["recommendations"]] == ["Camp Kettle"]

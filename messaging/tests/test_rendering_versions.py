@@ -35,7 +35,8 @@ def template(personas):
 
 def save(tenant, template, locale="en", body=BODY, **fields):
     values = {"subject": "Order {{ order.number }}", "preheader": "On its way", **fields}
-    return template_version_save(tenant, template, locale=locale, body=body, **values)
+    with tenant_scope(tenant):
+        return template_version_save(tenant, template, locale=locale, body=body, **values)
 
 
 def test_every_save_is_a_new_numbered_version_per_locale(personas, template):
@@ -68,9 +69,10 @@ def test_mjml_compiles_once_per_version_however_often_it_renders(personas, templ
 def test_a_restore_is_a_new_version_that_remembers_its_source(personas, template, django_user_model):
     first = save(personas.tenant_a, template, subject="Old subject")
     save(personas.tenant_a, template, subject="New subject")
-    restored = template_version_save(
-        personas.tenant_a, template, locale="en", subject=first.subject, preheader=first.preheader,
-        body=first.body, actor=personas.alice, restored_from=first.number)
+    with tenant_scope(personas.tenant_a):
+        restored = template_version_save(
+            personas.tenant_a, template, locale="en", subject=first.subject, preheader=first.preheader,
+            body=first.body, actor=personas.alice, restored_from=first.number)
     assert (restored.number, restored.restored_from, restored.subject) == (3, 1, "Old subject")
     assert restored.created_by == personas.alice
 
@@ -97,8 +99,8 @@ def test_another_tenants_template_cannot_get_a_version(personas, template):
 def test_sms_versions_warn_when_sample_data_costs_two_segments(personas):
     with tenant_scope(personas.tenant_a):
         sms = Template.objects.create(key="long-sms", name="Long", channel="sms")
-    version = template_version_save(personas.tenant_a, sms, locale="en", subject="", preheader="",
-                                    body="{{ brand.name }}: " + "It’s coming. " * 6)
+        version = template_version_save(personas.tenant_a, sms, locale="en", subject="", preheader="",
+                                        body="{{ brand.name }}: " + "It’s coming. " * 6)
     assert version.compiled_html == ""
     assert version.warnings and "UCS-2" in version.warnings[0]
 
@@ -129,7 +131,8 @@ def test_a_template_without_versions_has_no_current_one(personas, template):
 
 
 def test_defaults_install_every_template_in_four_languages(personas):
-    installed = default_templates_install(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        installed = default_templates_install(personas.tenant_a)
     assert sorted(installed) == sorted(spec.key for spec in default_templates())
     assert {"shipped-email", "delivered-sms", "review_request-email"} <= set(installed)
     with tenant_scope(personas.tenant_a):
@@ -140,9 +143,11 @@ def test_defaults_install_every_template_in_four_languages(personas):
 
 
 def test_installing_defaults_twice_changes_nothing(personas):
-    default_templates_install(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        default_templates_install(personas.tenant_a)
     before = MJML_COMPILES.total
-    default_templates_install(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        default_templates_install(personas.tenant_a)
     assert MJML_COMPILES.total == before
     with tenant_scope(personas.tenant_a):
         assert TemplateVersion.objects.count() == 18 * 4
@@ -150,7 +155,8 @@ def test_installing_defaults_twice_changes_nothing(personas):
 
 
 def test_defaults_speak_the_shoppers_language(personas):
-    installed = default_templates_install(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        installed = default_templates_install(personas.tenant_a)
     subjects = {locale: template_version_current(installed["shipped-email"], locale).subject
                 for locale in ("en", "de", "fr", "es")}
     assert subjects == {"en": "Your order {{ order.number }} is on its way",

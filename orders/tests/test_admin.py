@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from orders import demo
 from orders.models import LineItem, Order
+from tenants.context import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +40,9 @@ def test_an_order_cannot_be_linked_to_another_tenants_customer(staff_client, per
 
     tenant, _ = demo.seed_demo()
     order = Order.objects.unscoped(reason="test").filter(tenant=tenant).order_by("number").first()
-    stranger = services.customer_create_many(
-        personas.tenant_b, [Customer(external_id="beta-1")]).by_external_id["beta-1"]
+    with tenant_scope(personas.tenant_b):
+        stranger = services.customer_create_many(
+            personas.tenant_b, [Customer(external_id="beta-1")]).by_external_id["beta-1"]
     url = reverse("admin:orders_order_change", args=[order.pk])
     form = {"external_id": order.external_id, "number": order.number,
             "placed_at_0": order.placed_at.date().isoformat(), "placed_at_1": "12:00:00",

@@ -23,17 +23,20 @@ def _line(title: str) -> LineItem:
 
 
 def test_creating_the_same_customers_twice_creates_them_once(personas):
-    first = services.customer_create_many(personas.tenant_a, [Customer(external_id="c-1")])
-    again = services.customer_create_many(personas.tenant_a,
-                                          [Customer(external_id="c-1"), Customer(external_id="c-2")])
+    with tenant_scope(personas.tenant_a):
+        first = services.customer_create_many(personas.tenant_a, [Customer(external_id="c-1")])
+        again = services.customer_create_many(personas.tenant_a,
+                                              [Customer(external_id="c-1"), Customer(external_id="c-2")])
     assert (first.created, again.created) == (1, 1)
     assert list(again.by_external_id) == ["c-1", "c-2"]
     assert again.by_external_id["c-1"].pk == first.by_external_id["c-1"].pk
 
 
 def test_the_same_external_id_in_two_tenants_is_two_customers(personas):
-    a = services.customer_create_many(personas.tenant_a, [Customer(external_id="c-1")])
-    b = services.customer_create_many(personas.tenant_b, [Customer(external_id="c-1")])
+    with tenant_scope(personas.tenant_a):
+        a = services.customer_create_many(personas.tenant_a, [Customer(external_id="c-1")])
+    with tenant_scope(personas.tenant_b):
+        b = services.customer_create_many(personas.tenant_b, [Customer(external_id="c-1")])
     assert a.created == b.created == 1
     with tenant_scope(personas.tenant_b):
         assert Customer.objects.get().pk == b.by_external_id["c-1"].pk
@@ -41,9 +44,10 @@ def test_the_same_external_id_in_two_tenants_is_two_customers(personas):
 
 def test_an_existing_order_keeps_its_lines(personas):
     tenant = personas.tenant_a
-    services.order_create_many(tenant, [(_order(1001), [_line("tent"), _line("mat")])])
-    result = services.order_create_many(tenant, [(_order(1001), [_line("stove")]),
-                                                 (_order(1002), [_line("stove")])])
+    with tenant_scope(tenant):
+        services.order_create_many(tenant, [(_order(1001), [_line("tent"), _line("mat")])])
+        result = services.order_create_many(tenant, [(_order(1001), [_line("stove")]),
+                                                     (_order(1002), [_line("stove")])])
     assert result.created == 1
     with tenant_scope(tenant):
         titles = {o.number: [line.title for line in o.lines.all()]
@@ -53,13 +57,14 @@ def test_an_existing_order_keeps_its_lines(personas):
 
 def test_lines_link_products_and_keep_their_position(personas):
     tenant = personas.tenant_a
-    product = services.product_create_many(tenant, [Product(
-        external_id="p-1", sku="TNT-1", title="Tent", price=Decimal("99"), currency="EUR",
-    )]).by_external_id["p-1"]
+    with tenant_scope(tenant):
+        product = services.product_create_many(tenant, [Product(
+            external_id="p-1", sku="TNT-1", title="Tent", price=Decimal("99"), currency="EUR",
+        )]).by_external_id["p-1"]
     line = _line("tent")
     line.product = product
-    services.order_create_many(tenant, [(_order(1), [_line("first"), line])])
     with tenant_scope(tenant):
+        services.order_create_many(tenant, [(_order(1), [_line("first"), line])])
         lines = list(LineItem.objects.all())
     assert [(ln.position, ln.title, ln.product_id) for ln in lines] == [
         (1, "first", None), (2, "tent", product.pk)]

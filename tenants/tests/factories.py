@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from tenants import services
+from tenants.context import get_current_tenant, tenant_scope
 from tenants.models import Tenant
 from tenants.permissions import Role
 
@@ -35,8 +39,22 @@ def make_tenant(name: str, owner, *, slug: str | None = None) -> Tenant:
 
 
 def add_member(tenant: Tenant, user, role: str = Role.AGENT):
-    from tenants.context import tenant_scope
     from tenants.models import Membership
 
-    with tenant_scope(tenant):
-        return Membership.objects.create(user=user, role=role)
+    membership = Membership(tenant=tenant, user=user, role=role)
+    membership.save()  # the tenant named, not the scope's: tests add members from outside one
+    return membership
+
+
+@contextmanager
+def in_scope(tenant: Tenant) -> Iterator[Tenant]:
+    """For shared test helpers (factories, page and journey support): a test is an edge, and
+    enters its tenant's scope with `tenant_scope`; a helper may be called from a test in
+    that scope or from one with none, so it enters the scope only when it is not the one in
+    force already. Another tenant's scope in force is refused, as anywhere."""
+    current = get_current_tenant()
+    if current is not None and current.pk == tenant.pk:
+        yield current
+    else:
+        with tenant_scope(tenant) as entered:
+            yield entered

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def invitation(personas):
-    invitation, token = services.invitation_create(
-        personas.tenant_a, email="dave@alpha.test", role="marketer", actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        invitation, token = services.invitation_create(
+            personas.tenant_a, email="dave@alpha.test", role="marketer", actor=personas.alice)
     return invitation, token
 
 

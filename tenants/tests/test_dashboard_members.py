@@ -134,8 +134,9 @@ def test_removing_a_member_drops_the_row(client, personas):
 def test_revoking_an_invitation_stops_its_link(client, personas):
     from tenants import services
 
-    invitation, token = services.invitation_create(personas.tenant_a, email="dave@alpha.test",
-                                                   role="viewer", actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        invitation, token = services.invitation_create(
+            personas.tenant_a, email="dave@alpha.test", role="viewer", actor=personas.alice)
     client.force_login(personas.alice)
     response = client.post(reverse("dashboard:invitation-revoke", args=[invitation.pk]))
     assert response.status_code == 302

@@ -51,7 +51,7 @@ def test_a_taken_slug_is_a_conflict(personas):
 
 @pytest.mark.django_db
 def test_an_invitation_is_mailed_and_accepted_once(personas, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(personas.tenant_a):
         invitation, token = services.invitation_create(
             personas.tenant_a, email="Dave@Alpha.test", role=Role.MARKETER, actor=personas.alice)
     assert invitation.email == "dave@alpha.test"
@@ -60,50 +60,54 @@ def test_an_invitation_is_mailed_and_accepted_once(personas, django_capture_on_c
 
     dave = UserFactory(email="dave@alpha.test")
     found = services.invitation_get_by_token(token)
-    membership = services.invitation_accept(found, dave)
-    assert membership.role == Role.MARKETER and membership.tenant_id == personas.tenant_a.pk
-    assert services.invitation_get_by_token(token) is None
-    with pytest.raises(Conflict):
-        services.invitation_accept(found, dave)
+    with tenant_scope(found.tenant):  # the token names the store: the page's edge
+        membership = services.invitation_accept(found, dave)
+        assert membership.role == Role.MARKETER and membership.tenant_id == personas.tenant_a.pk
+        assert services.invitation_get_by_token(token) is None
+        with pytest.raises(Conflict):
+            services.invitation_accept(found, dave)
 
 
 @pytest.mark.django_db
 def test_an_invitation_is_only_for_the_address_it_was_sent_to(personas):
-    _, token = services.invitation_create(personas.tenant_a, email="dave@alpha.test",
-                                          role=Role.AGENT, actor=personas.alice)
-    with pytest.raises(PermissionDenied):
-        services.invitation_accept(services.invitation_get_by_token(token), personas.carol)
+    with tenant_scope(personas.tenant_a):
+        _, token = services.invitation_create(personas.tenant_a, email="dave@alpha.test",
+                                              role=Role.AGENT, actor=personas.alice)
+        with pytest.raises(PermissionDenied):
+            services.invitation_accept(services.invitation_get_by_token(token), personas.carol)
 
 
 @pytest.mark.django_db
 def test_an_expired_or_revoked_invitation_no_longer_resolves(personas):
-    invitation, token = services.invitation_create(personas.tenant_a, email="e@x.test",
-                                                   role=Role.AGENT, actor=personas.alice)
-    Invitation.objects.unscoped(reason="test").filter(pk=invitation.pk).update(
-        expires_at=timezone.now() - timedelta(seconds=1))
-    assert services.invitation_get_by_token(token) is None
-    invitation, token = services.invitation_create(personas.tenant_a, email="f@x.test",
-                                                   role=Role.AGENT, actor=personas.alice)
-    services.invitation_revoke(personas.tenant_a, invitation.pk, actor=personas.alice)
-    assert services.invitation_get_by_token(token) is None
+    with tenant_scope(personas.tenant_a):
+        invitation, token = services.invitation_create(personas.tenant_a, email="e@x.test",
+                                                       role=Role.AGENT, actor=personas.alice)
+        Invitation.objects.filter(pk=invitation.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1))
+        assert services.invitation_get_by_token(token) is None
+        invitation, token = services.invitation_create(personas.tenant_a, email="f@x.test",
+                                                       role=Role.AGENT, actor=personas.alice)
+        services.invitation_revoke(personas.tenant_a, invitation.pk, actor=personas.alice)
+        assert services.invitation_get_by_token(token) is None
 
 
 @pytest.mark.django_db
 def test_reinviting_replaces_the_open_invitation(personas):
-    _, first = services.invitation_create(personas.tenant_a, email="g@x.test", role=Role.AGENT,
-                                          actor=personas.alice)
-    _, second = services.invitation_create(personas.tenant_a, email="g@x.test", role=Role.VIEWER,
-                                           actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        _, first = services.invitation_create(personas.tenant_a, email="g@x.test",
+                                              role=Role.AGENT, actor=personas.alice)
+        _, second = services.invitation_create(personas.tenant_a, email="g@x.test",
+                                               role=Role.VIEWER, actor=personas.alice)
     assert services.invitation_get_by_token(first) is None
     assert services.invitation_get_by_token(second).role == Role.VIEWER
 
 
 @pytest.mark.django_db
 def test_members_cannot_be_invited_twice_and_agents_cannot_invite(personas):
-    with pytest.raises(Conflict):
+    with tenant_scope(personas.tenant_a), pytest.raises(Conflict):
         services.invitation_create(personas.tenant_a, email="bob@alpha.test", role=Role.AGENT,
                                    actor=personas.alice)
-    with pytest.raises(PermissionDenied):
+    with tenant_scope(personas.tenant_a), pytest.raises(PermissionDenied):
         services.invitation_create(personas.tenant_a, email="h@x.test", role=Role.AGENT,
                                    actor=personas.bob)
 
@@ -113,7 +117,7 @@ def test_an_admin_cannot_create_an_owner(personas):
     bob_membership = Membership.objects.unscoped(reason="test").get(user=personas.bob)
     services.membership_change_role(personas.tenant_a, bob_membership.pk, Role.ADMIN,
                                     actor=personas.alice)
-    with pytest.raises(PermissionDenied):
+    with tenant_scope(personas.tenant_a), pytest.raises(PermissionDenied):
         services.invitation_create(personas.tenant_a, email="i@x.test", role=Role.OWNER,
                                    actor=personas.bob)
 
@@ -130,8 +134,9 @@ def test_the_last_owner_cannot_step_down_or_be_removed(personas):
 
 @pytest.mark.django_db
 def test_long_expired_invitations_are_purged(personas):
-    invitation, _ = services.invitation_create(personas.tenant_a, email="j@x.test",
-                                               role=Role.AGENT, actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        invitation, _ = services.invitation_create(personas.tenant_a, email="j@x.test",
+                                                   role=Role.AGENT, actor=personas.alice)
     Invitation.objects.unscoped(reason="test").filter(pk=invitation.pk).update(
         expires_at=timezone.now() - timedelta(days=31))
     assert services.invitations_purge_expired() == 1

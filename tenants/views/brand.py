@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from config.errors import ApplicationError
 
 from .. import services
-from ..context import tenant_scope
 from ..forms import BrandForm
 from ..models import Brand, Tenant
 from ..permissions import Perm
@@ -32,8 +31,7 @@ def _replace_logo(tenant: Tenant, brand: Brand, upload, *, remove: bool) -> None
         brand.logo = ""
     else:
         return
-    with tenant_scope(tenant):
-        brand.save(update_fields=["logo", "updated_at"])
+    brand.save(update_fields=["logo", "updated_at"])
     if old and old != brand.logo.name:
         storage = brand.logo.storage
         transaction.on_commit(lambda: storage.delete(old))

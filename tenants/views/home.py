@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from config.errors import ApplicationError
 
 from .. import services
+from ..context import no_tenant
 from ..forms import StoreCreateForm
 from ..middleware import SESSION_KEY
 from ..models import ApiKey, Brand, Credential, Invitation, Membership, Tenant
@@ -91,7 +92,9 @@ def store_create(request: HttpRequest) -> HttpResponse:
     form = StoreCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tenant = services.tenant_create(name=form.cleaned_data["name"], owner=request.user)
+            with no_tenant():  # a new store: not the one the member is working in
+                tenant = services.tenant_create(name=form.cleaned_data["name"],
+                                                owner=request.user)
         except ApplicationError as exc:
             add_error_to_form(form, exc)
         else:

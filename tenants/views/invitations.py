@@ -19,6 +19,7 @@ from config.errors import ApplicationError
 
 from .. import services
 from ..accounts import INVITATION_SESSION_KEY
+from ..context import no_tenant, tenant_scope
 from ..middleware import SESSION_KEY
 from ..permissions import Role
 
@@ -47,7 +48,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         return render(request, "invitations/accept.html", {**context, "mode": "accept"})
     try:
-        services.invitation_accept(invitation, user)
+        # The token's store is this page's scope, not the store the member is working in.
+        with no_tenant(), tenant_scope(invitation.tenant):
+            services.invitation_accept(invitation, user)
     except ApplicationError as exc:
         return _invalid(request, exc.message)
     request.session.pop(INVITATION_SESSION_KEY, None)

@@ -16,6 +16,7 @@ from messaging.links import preferences_url
 from messaging.rendering import default_templates_install
 from messaging.tests.callbacks_support import make_customer, make_message
 from messaging.tests.test_preferences_language import page_phrases
+from tenants.context import tenant_scope
 from tenants.services import brand_get, brand_update
 from tenants.tests.factories import DEFAULT_PASSWORD
 
@@ -44,7 +45,8 @@ def branded_store(personas, settings, live_server):
     tenant = personas.tenant_a
     brand_update(tenant, primary_color=PRIMARY)
     brand_get(tenant).logo.save("alpha.png", logo_png())
-    return tenant, default_templates_install(tenant)
+    with tenant_scope(tenant):
+        return tenant, default_templates_install(tenant)
 
 
 def assert_fits(page, width: int) -> None:

@@ -27,9 +27,10 @@ def template(personas):
     with tenant_scope(tenant):
         template = Template.objects.create(key="browser-shipped-email", name="Browser shipped",
                                            channel="email")
-    for greeting in ("Hello", "Good news"):
-        template_version_save(tenant, template, locale="en", subject="Order {{ order.number }}",
-                              preheader="", body=BODY.replace("Hello", greeting))
+    with tenant_scope(tenant):
+        for greeting in ("Hello", "Good news"):
+            template_version_save(tenant, template, locale="en", subject="Order {{ order.number }}",
+                                  preheader="", body=BODY.replace("Hello", greeting))
     return template
 
 

@@ -25,8 +25,9 @@ def _alices_agent_removal(p) -> dict:
 
 @cross_tenant_case("dashboard:invitation-revoke", methods=("POST",))
 def _alices_open_invitation(p) -> dict:
-    invitation, _ = services.invitation_create(p.tenant_a, email="dave@alpha.test",
-                                               role="viewer", actor=p.alice)
+    with tenant_scope(p.tenant_a):
+        invitation, _ = services.invitation_create(p.tenant_a, email="dave@alpha.test",
+                                                   role="viewer", actor=p.alice)
     return {"invitation_id": invitation.pk}
 
 

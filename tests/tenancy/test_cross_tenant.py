@@ -74,7 +74,8 @@ def test_registered_cases_name_urls_that_exist():
 def _seed_tenant_a(p) -> None:
     """Data in tenant A that must never show up for Carol."""
     services.brand_update(p.tenant_a, sender_name="Alpha Outfitters Crew")
-    services.invitation_create(p.tenant_a, email="dave@alpha.test", role="viewer", actor=p.alice)
+    with tenant_scope(p.tenant_a):
+        services.invitation_create(p.tenant_a, email="dave@alpha.test", role="viewer", actor=p.alice)
     services.credential_set(p.tenant_a, "shopify", {
         "shop_domain": "alpha-private.myshopify.com", "webhook_secret": "alpha-shopify-secret"})
     services.credential_set(p.tenant_a, "twilio", {

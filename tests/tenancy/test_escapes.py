@@ -57,6 +57,37 @@ def test_rows_insert_writes_the_named_tenants_rows(personas):
     assert inserted == (personas.tenant_a.pk,)
 
 
+@pytest.mark.django_db
+def test_rows_update_refuses_another_tenants_row_and_writes_nothing(personas):
+    with tenant_scope(personas.tenant_b):
+        theirs = Customer.objects.create(external_id="escape-theirs", email="b@example.com")
+    theirs.email = "changed@example.com"
+
+    with pytest.raises(ValueError, match=f"every row must belong to tenant {personas.tenant_a.pk}"):
+        db.rows_update(Customer, personas.tenant_a.pk, [theirs], ["email"])
+
+    assert Customer.objects.unscoped(reason="test: nothing written").get(
+        pk=theirs.pk).email == "b@example.com"
+
+
+def test_every_write_of_the_raw_sql_layer_checks_its_rows_tenant_first():
+    """Each public function of config/db/writes.py that runs a statement checks every row's
+    tenant before it: a new write without the check fails here."""
+    tree = ast.parse((ROOT / "config/db/writes.py").read_text())
+    writes = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            first: dict[str, int] = {}  # the line each function is first called on
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call):
+                    name = ast.unparse(call.func)
+                    first[name] = min(first.get(name, call.lineno), call.lineno)
+            if "execute" in first:
+                writes[node.name] = first.get("_check_tenant", 10**9) < first["execute"]
+    assert writes == {"rows_insert": True, "row_insert": True, "rows_update": True}
+    assert {"rows_insert", "row_insert", "rows_update"} <= set(db.__all__)
+
+
 def test_a_table_without_a_tenant_is_refused():
     with pytest.raises(ValueError, match="Tenant has no tenant"):
         db.rows_insert(Tenant, 1, [Tenant(name="x", slug="x")])
@@ -120,6 +151,13 @@ ALLOWED = {
     ("messaging/dispatch.py", "execute"):
         "SET LOCAL synchronous_commit; the sent rows' UPDATE joins on tenant_id (as rows_update)",
     ("messaging/journeys/relevance.py", "cursor"): "advisory locks on order ids: no table read",
+    ("recommendations/attribution.py", "execute"):
+        "one store's attribution reads: orders, lines and clicks each with tenant_id = %s, "
+        "joined on the same tenant",
+    ("recommendations/learning.py", "execute"):
+        "one store's relearning in set-based SQL: every tenant table read has tenant_id = %s "
+        "(joined rows too), rows are written with that tenant and deleted by it; the rest are "
+        "temporary tables of the transaction, an advisory lock and ANALYZE",
     ("messaging/journeys/relevance.py", "execute"): "advisory locks on order ids: no table read",
     ("orders/search.py", "RawSQL"):
         "the console's name search: doorstep_fold() and pg_trgm's operator as expressions of "

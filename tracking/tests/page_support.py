@@ -9,7 +9,7 @@ from decimal import Decimal
 from itertools import count
 
 from orders.models import Customer, LineItem, Order, Product
-from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 from tracking.carriers.base import NormalizedEvent, NormalizedUpdate
 from tracking.models import Shipment, ShipmentItem
 from tracking.services import shipment_create, updates_apply
@@ -36,7 +36,7 @@ def make_order(tenant, *, first_name="Sam", locale="", email="sam.rivera@example
                phone="+4915112345678", city="Berlin", street="Hauptstraße 5",
                promised: date | None = None, products=None) -> tuple[Order, Customer, list]:
     n = next(_numbers)
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         customer = Customer.objects.create(
             external_id=f"c{n}", email=email, phone=phone, first_name=first_name,
             last_name="Rivera", locale=locale)
@@ -75,7 +75,7 @@ def make_parcel(tenant, *, statuses=("in_transit",), order=None, customer=None, 
         order, customer, products = make_order(tenant, promised=promised, products=products,
                                                **order_fields)
     number = f"JD{next(_numbers):012d}"
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         shipment = shipment_create(tenant, carrier=carrier, tracking_number=number, order=order)
         scan(tenant, shipment, statuses, cause=cause, message=message, estimated=estimated)
         shipment.refresh_from_db()
@@ -100,14 +100,14 @@ def scan(tenant, shipment: Shipment, statuses, *, cause: str | None = None, mess
             estimated_delivery=estimated,
             dedup_key=f"test:{shipment.tracking_number}:{start.isoformat()}:{index}:{status}",
             raw={}))
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         updates_apply(tenant, [NormalizedUpdate(
             source="generic", tracking_number=shipment.tracking_number, carrier=shipment.carrier,
             service=None, estimated_delivery=estimated, events=events, provider_object_id=None)])
 
 
 def put_items(tenant, shipment: Shipment, lines: list[tuple[int, int]]) -> None:
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         ShipmentItem.objects.bulk_create([
             ShipmentItem(tenant=tenant, shipment=shipment, line_item_id=line_id, quantity=qty)
             for line_id, qty in lines])

@@ -45,10 +45,12 @@ def test_the_seeded_history_plans_no_message_about_old_milestones(store):
 def test_live_parcels_start_with_their_label_and_wait_for_their_time(store):
     started = timezone.now()
     assert seed_demo_shipments(store, now=started, live=True).live == 3
-    parcels = live_parcels(store)
+    with tenant_scope(store):
+        parcels = live_parcels(store)
     assert [(p.scans, p.shipment.status) for p in parcels] == [(1, "pending")] * 3
     assert all(p.shipment.order.customer.transactional_email_consent for p in parcels)
-    assert live_parcels_advance(store, now=started + STEP / 2) == 0
+    with tenant_scope(store):
+        assert live_parcels_advance(store, now=started + STEP / 2) == 0
     # A new round only once every parcel of this one has arrived.
     assert seed_demo_shipments(store, live=True).live == 0
 
@@ -57,9 +59,10 @@ def test_a_due_scan_goes_through_the_real_ingestion_path_and_a_message_is_sent(
         store, django_capture_on_commit_callbacks):
     started = timezone.now() - timedelta(minutes=10)
     seed_demo_shipments(store, now=started, live=True)
-    first = live_parcels(store)[0]
-    with django_capture_on_commit_callbacks(execute=True):
-        # Only the first parcel is due one step after its label; the others start later.
+    with tenant_scope(store):
+        first = live_parcels(store)[0]
+    # Only the first parcel is due one step after its label; the others start later.
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(store):
         assert live_parcels_advance(store, now=started + STEP) == 1
     with tenant_scope(store):
         inbound = InboundWebhook.objects.get(source="generic")
@@ -76,15 +79,17 @@ def test_the_periodic_task_moves_every_due_parcel_one_step(
     seed_demo_shipments(store, now=timezone.now() - timedelta(minutes=10), live=True)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.demo_live_parcels_advance_all() == 1  # one task per store
-    assert [p.scans for p in live_parcels(store)] == [2, 2, 2]
-    assert [p.shipment.status for p in live_parcels(store)] == ["in_transit"] * 3
+    with tenant_scope(store):
+        assert [p.scans for p in live_parcels(store)] == [2, 2, 2]
+        assert [p.shipment.status for p in live_parcels(store)] == ["in_transit"] * 3
 
 
 def test_a_tick_that_runs_twice_stores_the_scan_once(store):
     started = timezone.now() - timedelta(minutes=10)
     seed_demo_shipments(store, now=started, live=True)
-    live_parcels_advance(store, now=started + STEP)
-    live_parcels_advance(store, now=started + STEP)  # before the first body was applied
+    with tenant_scope(store):
+        live_parcels_advance(store, now=started + STEP)
+        live_parcels_advance(store, now=started + STEP)  # before the first body was applied
     tasks.inbound_drain(store.pk)
     with tenant_scope(store):
         assert TrackingEvent.objects.filter(shipment=live_parcels(store)[0].shipment).count() == 2

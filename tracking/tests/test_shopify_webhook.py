@@ -19,6 +19,7 @@ from tenants import services as tenant_services
 from tenants.context import tenant_scope
 from tenants.inbound import inbound_replay
 from tenants.models import InboundWebhook
+from tenants.tests.factories import in_scope
 from tracking.carriers.signatures import hmac_sha256_b64
 from tracking.tasks import tracking_sweep
 
@@ -34,7 +35,7 @@ def fixture_bytes(name: str) -> bytes:
 
 
 def rows(model, tenant, **filters) -> list:
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return list(model.objects.filter(**filters))
 
 
@@ -74,7 +75,7 @@ def deliver(client, django_capture_on_commit_callbacks):
 
 
 def last_inbound(tenant) -> InboundWebhook:
-    with tenant_scope(tenant):
+    with in_scope(tenant):
         return InboundWebhook.objects.order_by("-pk").first()
 
 

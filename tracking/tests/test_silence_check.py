@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from config.celery import app as celery_app
-from tenants.context import tenant_scope
+from tenants.context import TenantNotSetError, tenant_scope
 from tracking import services, silence
 from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
 from tracking.tasks import silence_check_all
@@ -41,7 +41,7 @@ def scan(tenant, shipment, status, at, **fields) -> None:
 
 
 def check(tenant, now, capture) -> silence.SilenceResult:
-    with capture(execute=True):
+    with capture(execute=True), tenant_scope(tenant):
         return silence.shipments_check_silence(tenant, now=now)
 
 
@@ -177,11 +177,12 @@ def test_the_silence_check_of_one_tenant_never_touches_anothers_shipments(person
     assert milestones(personas.tenant_b, carols) == []
 
 
-def test_a_tenant_scope_already_open_for_another_tenant_does_not_leak(personas, capture):
+def test_checking_a_store_inside_another_stores_scope_is_refused(personas, capture):
     make_shipment(personas.tenant_b, "1ZBETA")
-    with tenant_scope(personas.tenant_a):
-        result = check(personas.tenant_b, WEDNESDAY_NOON, capture)
-    assert (result.scanned, result.stalled) == (1, 1)
+    with tenant_scope(personas.tenant_a), pytest.raises(TenantNotSetError):
+        silence.shipments_check_silence(personas.tenant_b, now=WEDNESDAY_NOON)
+    with tenant_scope(personas.tenant_b):
+        assert not Shipment.objects.get().stalled
 
 
 def test_shipments_are_checked_in_batches_with_a_fixed_number_of_queries(
@@ -191,7 +192,8 @@ def test_shipments_are_checked_in_batches_with_a_fixed_number_of_queries(
         make_shipment(personas.tenant_a, f"1Z{n:03}")
     # Settings once; per batch: savepoint pair, lock, milestones already recorded, flag
     # update, insert. Announcing is the outbox task's work, after commit.
-    with capture(execute=False), django_assert_max_num_queries(1 + 3 * 6):
+    with capture(execute=False), tenant_scope(personas.tenant_a), \
+            django_assert_max_num_queries(1 + 3 * 6):
         result = silence.shipments_check_silence(personas.tenant_a, now=WEDNESDAY_NOON)
     assert (result.scanned, result.stalled, result.milestones) == (25, 25, 25)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
-from tenants.context import tenant_scope
+from tenants.context import require_tenant
 
 HERE = Path(__file__).parent
 DEFAULT_LOCALES = ("en", "de", "fr", "es")
@@ -109,7 +109,8 @@ def default_templates_install(tenant) -> dict:
     from messaging.models import Template, TemplateVersion
 
     specs = default_templates()
-    with tenant_scope(tenant), transaction.atomic():
+    require_tenant(tenant)
+    with transaction.atomic():
         installed = {t.key: t for t in Template.objects.filter(key__in=[s.key for s in specs])}
         missing = [spec for spec in specs if spec.key not in installed]
         if missing:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("tracking.dashboard_urls")),
     path("", include("orders.dashboard_urls")),
     path("", include("returns.console_urls")),
+    path("", include("returns.dashboard_urls")),
     path("", include("messaging.dashboard_urls")),
     path("", include("messaging.outbox_urls")),
     path("", include("analytics.dashboard_urls")),

@@ -23,11 +23,6 @@ class Area:
 
 
 AREAS: dict[str, Area] = {area.slug: area for area in (
-    Area("returns", "Returns", Perm.RETURNS_VIEW,
-         "A self-service returns portal driven by your policy.",
-         ("Your return window, reasons and refund, exchange or store-credit options",
-          "Return requests to approve, with labels and status updates to the shopper",
-          "Refunds that are taking too long, flagged")),
 )}
 
 

@@ -24,7 +24,7 @@ def test_an_agent_is_kept_out_of_team_keys_and_integrations(page, personas):
         assert "Your role is agent" in page.inner_text("main")
     screenshot(page, "forbidden")
 
+    # An agent handles returns: the queue is theirs to work through.
     page.goto("/returns/")
-    assert "Not built yet" in page.inner_text("h1")
-
-    screenshot(page, "area-not-built-yet")
+    assert page.inner_text("h1") == "Returns"
+    screenshot(page, "returns-queue-agent")

@@ -3,7 +3,7 @@ names the store on purpose; the grant and the return's token are the authority, 
 checked against that store (returns/tests/test_portal.py: another store's grant opens nothing,
 another store's return token is 404, as is a photo of another request)."""
 
-from .harness import no_tenant_object
+from .harness import cross_tenant_case, no_tenant_object
 
 _SLUG = ("the slug names the store whose public returns portal this is; orders are looked up "
          "in that store's scope only, with the tracking lookup's rules and budget")
@@ -17,3 +17,34 @@ no_tenant_object("returns-new", _GRANT)
 no_tenant_object("returns-status", _TOKEN)
 no_tenant_object("returns-photo", _TOKEN + "; the photo must belong to that request's lines")
 no_tenant_object("returns-start", _SLUG)
+
+
+# --- the retailer's Returns area (returns/views.py): ids of Alice's returns ---------------
+
+def _alices_return(p):
+    """A return of Alice's with a photo (a damaged jacket)."""
+    from returns.tests.factories import make_order, make_policy, make_request
+
+    make_policy(p.tenant_a)
+    return make_request(p.tenant_a, make_order(p.tenant_a), reason="damaged")
+
+
+def _alices_return_id(p) -> dict:
+    return {"request_id": _alices_return(p).pk}
+
+
+for _name, _methods in (("returns:detail", ("GET",)), ("returns:approve", ("POST",)),
+                        ("returns:reject", ("POST",)), ("returns:receive", ("POST",)),
+                        ("returns:settle", ("POST",))):
+    cross_tenant_case(_name, methods=_methods)(_alices_return_id)
+
+
+@cross_tenant_case("returns:photo")
+def _alices_return_photo(p) -> dict:
+    from returns.models import ReturnPhoto
+    from tenants.context import tenant_scope
+
+    request = _alices_return(p)
+    with tenant_scope(p.tenant_a):
+        photo = ReturnPhoto.objects.get(line__request=request)
+    return {"request_id": request.pk, "photo_id": photo.pk}

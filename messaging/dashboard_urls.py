@@ -3,12 +3,13 @@ and Journeys placeholders."""
 
 from django.urls import path
 
-from .dashboard import guide, journeys, messages, templates
+from .dashboard import frames, guide, journeys, messages, templates
 
 app_name = "messaging"
 urlpatterns = [
     path("messages/", messages.message_list, name="messages"),
     path("messages/<int:message_id>/", messages.message_detail, name="message"),
+    path("messages/<int:message_id>/content/", frames.message_frame, name="message-frame"),
     path("messages/<int:message_id>/resend/", messages.message_resend, name="message-resend"),
     path("messages/<int:message_id>/send-again/", messages.message_send_again,
          name="message-send-again"),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("journeys/templates/<int:template_id>/", templates.template_edit, name="template"),
     path("journeys/templates/<int:template_id>/preview/", templates.template_preview,
          name="template-preview"),
+    path("journeys/templates/preview/<str:key>/", frames.template_preview_frame,
+         name="template-preview-frame"),
     path("journeys/templates/<int:template_id>/test/", templates.template_test_send,
          name="template-test"),
     path("journeys/templates/<int:template_id>/versions/<int:version_id>/restore/",

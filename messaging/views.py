@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.csp import HEADER as CSP_HEADER
+from config.csp import shopper_policy
 from config.ratelimit import budget_spent
 from config.utm import utm_added
 from config.views import shopper_page
@@ -268,6 +270,7 @@ def _preferences_page(request, message: Message):
     response = render(request, "messaging/public/preferences.html", context)
     response["Cache-Control"] = NO_CACHE
     response["X-Robots-Tag"] = "noindex"
+    response[CSP_HEADER] = shopper_policy(response.content)  # a shopper's page: no script
     return response
 
 

@@ -22,6 +22,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from config.csp import HEADER as CSP_HEADER
+from config.csp import shopper_policy
 from config.errors import ApplicationError
 from config.jinja import ENGINE
 from tenants.access import access_scoped
@@ -33,7 +35,6 @@ from .public import cache as page_cache
 from .public.languages import offered_languages, page_language
 from .public.presenting import page_context
 from .public.selectors import recommended_products, tracking_page_data
-from .public.views import CONTENT_SECURITY_POLICY
 from .selectors import tracking_page_settings_get
 from .services.page_settings import (
     APOLOGY_CODE_MAX,
@@ -168,7 +169,7 @@ def tracking_page_preview(request: DashboardRequest) -> HttpResponse:
                                 page_context(data, lang, recommendations=recommendations),
                                 using=ENGINE)
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response[CSP_HEADER] = shopper_policy(response.content)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "no-store"
     return response

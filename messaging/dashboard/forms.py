@@ -51,7 +51,7 @@ class RuleForm(forms.Form):
                                 widget=forms.Select(attrs={"data-channel-select": ""}))
     template = forms.TypedChoiceField(coerce=int, label="Template", widget=TemplateSelect)
     delay = forms.IntegerField(min_value=0, initial=0, label="Wait",
-                               widget=forms.NumberInput(attrs={"style": "max-width:7rem"}))
+                               widget=forms.NumberInput(attrs={"class": "input-narrow"}))
     delay_unit = forms.ChoiceField(choices=DELAY_UNITS, initial="minutes", label="Unit")
     quiet_hours_start = forms.TimeField(
         required=False, label="Quiet from", widget=forms.TimeInput(attrs={"type": "time"},

@@ -8,8 +8,6 @@ event records who did.
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages as flash
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -89,25 +87,13 @@ def message_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
-
-
-def links_open_outside(html: str) -> str:
-    """The e-mail for a sandboxed frame whose links open in a new tab, as a mail client opens
-    them (inside the frame they would replace the e-mail). The <base> goes into <head>:
-    before the doctype it would throw the e-mail into quirks mode."""
-    base = '<base target="_blank">'
-    html, found = _HEAD.subn(lambda head: head.group(0) + base, html, count=1)
-    return html if found else base + html
-
-
 @dashboard_view(Perm.MESSAGES_VIEW)
 def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     message = selectors.message_get(request.tenant, message_id)
     is_email = message.channel == Channel.EMAIL
     return render(request, "messaging/dashboard/message_detail.html", {
         "message": message, "events": list(message.events.all()),
-        "email_frame": links_open_outside(message.html_body) if message.html_body else "",
+        "email_frame": bool(message.html_body),  # served by frames.message_frame
         "envelope": email_envelope(message) if is_email and message.html_body else None,
         "in_outbox": message.provider == OUTBOX,
         "tone": STATUS_TONE.get(message.status, ""),

@@ -2,7 +2,8 @@
 
     edit subject / preheader / body ──htmx (typing pauses)──▶ preview: rendered with sample data
          │                                                    or a real order, shown in iframes
-         │                                                    (desktop and phone widths); SMS:
+         │                                                    (desktop and phone widths; the
+         │                                                    e-mail served by frames.py); SMS:
          │                                                    segment counter and warning
          ├─ Save ─▶ rendering.template_version_save ─▶ a new version (errors with their line)
          ├─ Send me a test ─▶ the tenant's e-mail transport, to the signed-in person only
@@ -45,6 +46,7 @@ from ..rendering import (
 )
 from ..rendering.limits import TemplateTooCostly
 from .forms import PreviewSourceForm, TemplateDraftForm
+from .frames import preview_frame_store
 
 LOCALES = [code for code, _ in settings.LANGUAGES]
 PREVIEW_ORDERS = 25  # the newest orders offered as real preview data
@@ -193,6 +195,9 @@ def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
             context["errors"] = _errors(exc)
         else:
             context["rendered"] = rendered
+            if template.channel != Channel.SMS:  # its frames fetch it (frames.py)
+                context["frame_key"] = preview_frame_store(request.tenant, request.user,
+                                                           rendered.html)
             if template.channel == Channel.SMS:
                 context["segments"] = sms_segments(rendered.text)
                 context["sms_warning"] = sms_warning(rendered.text)

@@ -48,8 +48,14 @@ def test_the_detail_shows_the_content_and_every_event(client, personas):
                            reason="550 mailbox unavailable")
     client.force_login(personas.bob)
     body = client.get(reverse("messaging:message", args=[message.pk])).content.decode()
-    # Its links open in a new tab (a <base>), as a mail client opens them.
-    assert 'srcdoc="&lt;base target=&quot;_blank&quot;&gt;&lt;p&gt;On its way&lt;/p&gt;"' in body
+    # The e-mail comes from a URL of its own, with its own policy (a sandbox, no script); its
+    # links open in a new tab (a <base>), as a mail client opens them.
+    frame_url = reverse("messaging:message-frame", args=[message.pk])
+    assert f'src="{frame_url}"' in body
+    frame = client.get(frame_url)
+    assert frame.content.decode() == '<base target="_blank"><p>On its way</p>'
+    assert "sandbox" in frame["Content-Security-Policy"]
+    assert "script-src" not in frame["Content-Security-Policy"]  # default-src 'none' rules
     assert "550 mailbox unavailable" in body
     assert body.count("from sendgrid") == 2
 

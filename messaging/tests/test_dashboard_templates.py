@@ -5,6 +5,7 @@ to the signed-in person only; restoring copies an old version into a new one."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -27,6 +28,12 @@ def draft(**overrides) -> dict:
             "body": EMAIL_BODY, "text_body": "", **overrides}
 
 
+def framed(client, body: str) -> str:
+    """The e-mail the preview's frames show (served apart: messaging/dashboard/frames.py)."""
+    frame_url = re.search(r'src="(/journeys/templates/preview/[^"]+/)"', body).group(1)
+    return client.get(frame_url).content.decode()
+
+
 def test_the_preview_renders_the_draft_with_sample_data(client, personas):
     template = make_template(personas.tenant_a, channel="email")
     client.force_login(personas.alice)
@@ -34,7 +41,11 @@ def test_the_preview_renders_the_draft_with_sample_data(client, personas):
                        draft(), HTTP_HX_REQUEST="true").content.decode()
     assert "Shipped: #1001" in body
     assert 'class="frame-desktop"' in body and 'class="frame-phone"' in body
-    assert "Hello Sam, order #1001 is on its way." in body
+    frame_url = re.search(r'src="(/journeys/templates/preview/[^"]+/)"', body).group(1)
+    assert "Hello Sam, order #1001 is on its way." in framed(client, body)
+    # The preview is the person's own: another member of the store does not get it.
+    client.force_login(personas.bob)
+    assert client.get(frame_url).status_code == 404
 
 
 def test_the_preview_shows_an_error_with_its_line(client, personas):
@@ -125,7 +136,7 @@ def test_the_preview_uses_a_real_order_when_one_is_chosen(client, personas):
     assert f'value="{order.pk}">Order #7781' in page
     body = client.post(reverse("messaging:template-preview", args=[template.pk]),
                        {**draft(), "order": order.pk, "milestone": "shipped"}).content.decode()
-    assert "Hello Kim, order #7781 is on its way." in body
+    assert "Hello Kim, order #7781 is on its way." in framed(client, body)
 
 
 def test_the_preview_shows_the_stores_own_brand_and_pictures_on_the_public_host(
@@ -147,6 +158,7 @@ def test_the_preview_shows_the_stores_own_brand_and_pictures_on_the_public_host(
     body = client.post(reverse("messaging:template-preview", args=[template.pk]),
                        draft(body=EMAIL_BODY + '<mj-image src="{{ line_items[0].image_url }}" />')
                        ).content.decode()
+    body = framed(client, body)
     assert "#0E7C66" in body and "#1F6FEB" not in body  # not the placeholder brand's blue
     assert 'src="https://doorstep.example/media/logos/alpha' in html.unescape(body)
     assert 'src="https://doorstep.example/static/demo/products/tents.png"' in html.unescape(body)

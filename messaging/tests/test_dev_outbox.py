@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging.dashboard.messages import links_open_outside
+from messaging.dashboard.frames import links_open_outside
 from messaging.models import Message
 from messaging.providers import OutboxTransport
 from tenants.context import tenant_scope
@@ -85,7 +85,9 @@ def test_the_message_page_shows_the_email_with_working_links_and_its_eml(
     client.force_login(personas.bob)
     body = client.get(reverse("messaging:message", args=[message.pk])).content.decode()
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in body
-    assert "&lt;base target=&quot;_blank&quot;&gt;" in body
+    frame = client.get(reverse("messaging:message-frame", args=[message.pk]))
+    assert '<base target="_blank">' in frame.content.decode()
+    assert frame["X-Frame-Options"] == "SAMEORIGIN"  # the message page frames it
     assert f'href="/outbox/{message.pk}.eml"' in body and "← Dev outbox" in body
     eml = client.get(reverse("outbox:eml", args=[message.pk]))
     assert eml["Content-Type"] == "message/rfc822"
@@ -98,6 +100,7 @@ def test_another_stores_member_sees_none_of_it(client, personas, outbox_dir, no_
     client.force_login(personas.carol)
     assert message.recipient not in client.get("/outbox/").content.decode()
     assert client.get(reverse("outbox:eml", args=[message.pk])).status_code == 404
+    assert client.get(reverse("messaging:message-frame", args=[message.pk])).status_code == 404
 
 
 def test_the_messages_page_offers_the_outbox_only_where_it_is_the_default(

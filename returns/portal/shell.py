@@ -10,13 +10,14 @@ from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 
+from config.csp import HEADER as CSP_HEADER
+from config.csp import shopper_policy
 from config.jinja import ENGINE
 from tenants.domains import host_serves
 from tenants.models import Tenant
 from tenants.services import brand_get
 from tracking.public.languages import offered_languages, page_language
 from tracking.public.presenting import layout_context
-from tracking.public.views import CONTENT_SECURITY_POLICY
 from tracking.selectors import tracking_page_settings_get
 
 GRANT_SALT = "returns.portal.grant"
@@ -86,7 +87,7 @@ def shopper_headers(response: R) -> R:
     """The tracking page's privacy headers; never stored (the pages hold tokens)."""
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response[CSP_HEADER] = shopper_policy(getattr(response, "content", b""))  # none: streamed
     response["Cache-Control"] = "no-store"
     return response
 

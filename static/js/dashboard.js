@@ -61,9 +61,11 @@
     document.querySelectorAll("details.menu[open]").forEach(function (m) { m.removeAttribute("open"); });
   });
 
-  // Plain (non-htmx) forms that destroy something ask first.
+  // Plain (non-htmx) forms that destroy something ask first; a form that only feeds htmx
+  // (data-no-submit) is never sent as a page.
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (form.hasAttribute("data-no-submit")) { event.preventDefault(); return; }
     if (window.htmx && form.hasAttribute("hx-post")) return;  // htmx asks via hx-confirm
     var question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
@@ -83,6 +85,13 @@
     alert.innerHTML = '<p></p><button type="button" class="dismiss" data-dismiss aria-label="Dismiss">&times;</button>';
     alert.querySelector("p").textContent = text;
     flash.prepend(alert);
+  });
+
+  // A secret shown once is selected whole when focused, ready to copy.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-select-on-focus")) {
+      event.target.select();
+    }
   });
 
   // A webhook URL that embeds a token follows the token field as it is typed.

@@ -3,6 +3,10 @@
 One browser for the whole session (starting Chromium is the slow part); each test gets a
 fresh context, so cookies and sessions never leak between tests. Screenshots of the pages
 the tests pass through land in test-artifacts/ (gitignored) for people to look at.
+
+Every page the tests open (dashboard and shopper alike, frames included) is watched for
+Content-Security-Policy violations: Chromium reports each on the console, JavaScript on or
+off, and a test that saw one fails (config/csp.py says what the policies allow).
 """
 
 from __future__ import annotations
@@ -41,14 +45,56 @@ def browser():
         chromium.close()
 
 
+class CspWatch:
+    """The Content-Security-Policy violations Chromium reported in the watched contexts."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.contexts: list = []
+
+    def watch(self, context) -> None:
+        context.on("console", self._console)
+        self.contexts.append(context)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append(f"{message.location.get('url')}: {message.text}")
+
+    def settled(self) -> list[str]:
+        """The violations so far: one round trip per open page first, so that the console
+        messages Chromium sent before it have all been delivered."""
+        for context in self.contexts:
+            for page in context.pages:
+                if not page.is_closed():
+                    page.title()
+        return self.violations
+
+
 @pytest.fixture
-def new_page(browser, live_server):
+def csp_watch():
+    return CspWatch()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test that passed fails if Chromium refused anything under a page's policy."""
+    result = yield
+    watch = item.funcargs.get("csp_watch")
+    if watch is not None and (violations := watch.settled()):
+        raise AssertionError("Content-Security-Policy violations in Chromium:\n"
+                             + "\n".join(violations))
+    return result
+
+
+@pytest.fixture
+def new_page(browser, live_server, csp_watch):
     """Open pages in fresh browser contexts (a context is a separate cookie jar)."""
     contexts = []
 
     def make(viewport: dict | None = None):
         context = browser.new_context(base_url=live_server.url, viewport=viewport or DESKTOP)
         context.set_default_timeout(10_000)
+        csp_watch.watch(context)
         contexts.append(context)
         return context.new_page()
 
@@ -98,15 +144,17 @@ def link_in_last_mail(pattern: str) -> str:
 
 
 @pytest.fixture
-def shopper_page(browser, live_server):
-    """A shopper's page in a fresh context that lets axe-core in (the shopper pages' own
-    Content-Security-Policy refuses any script, the injected one too); JavaScript can be off."""
+def shopper_page(browser, live_server, csp_watch):
+    """A shopper's page in a fresh context, under the page's own Content-Security-Policy (axe
+    gets in through the browser's debugging protocol, which the policy does not govern:
+    test_shopper_accessibility.axe_violations); JavaScript can be off."""
     contexts = []
 
     def make(viewport: dict, *, javascript: bool = True):
         context = browser.new_context(base_url=live_server.url, viewport=viewport,
-                                      bypass_csp=True, java_script_enabled=javascript)
+                                      java_script_enabled=javascript)
         context.set_default_timeout(10_000)
+        csp_watch.watch(context)
         contexts.append(context)
         return context.new_page()
 

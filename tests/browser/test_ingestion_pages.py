@@ -64,7 +64,7 @@ def test_a_csv_import_reports_its_bad_row_and_its_parcels_appear(page, personas,
     with tenant_scope(tenant):
         orders_csv_import_run(tenant, job_id)
     page.wait_for_selector("#import-status:has-text('Done')")
-    assert page.get_attribute("[role=progressbar]", "aria-valuenow") == "100"
+    assert page.get_attribute("#import-progress progress", "value") == "100"
     assert page.locator("#import-progress[hx-trigger]").count() == 0  # polling stopped
     errors = page.locator("#import-errors").inner_text()
     assert "4" in errors and "quantity “lots” is not a whole number." in errors

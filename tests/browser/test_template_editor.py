@@ -38,6 +38,12 @@ def preview_text(page) -> str:
     return page.frame_locator("#preview-desktop .frame-desktop").locator("body").inner_text()
 
 
+def preview_shows(page, text: str) -> None:
+    """Waits until the desktop preview's frame (a new one per render) shows `text`."""
+    page.frame_locator("#preview-desktop .frame-desktop").locator(
+        f"body:has-text('{text}')").wait_for()
+
+
 def test_edit_preview_break_and_restore_a_template(page, personas, template):
     log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
     page.goto(f"/journeys/templates/{template.pk}/?locale=en")
@@ -48,8 +54,7 @@ def test_edit_preview_break_and_restore_a_template(page, personas, template):
 
     # Typing re-renders the preview.
     page.fill("#id_body", BODY.replace("Hello", "Ahoy"))
-    page.wait_for_function("() => document.querySelector('#preview-desktop .frame-desktop')"
-                           "?.srcdoc.includes('Ahoy')")
+    preview_shows(page, "Ahoy")
     assert "Ahoy Sam, order #1001" in preview_text(page)
     screenshot(page, "template-editor-preview")
     # Full-page shots leave iframes below the first screen unpainted; shoot the card itself.
@@ -71,8 +76,7 @@ def test_edit_preview_break_and_restore_a_template(page, personas, template):
     page.wait_for_selector("text=Version 1 restored as version 3")
     assert "Restored from v1" in page.inner_text("#version-3")
     assert "Hello {{ customer.first_name }}" in page.input_value("#id_body")
-    page.wait_for_function("() => document.querySelector('#preview-desktop .frame-desktop')"
-                           "?.srcdoc.includes('Hello Sam')")
+    preview_shows(page, "Hello Sam")
     screenshot(page, "template-editor-restored")
 
 

@@ -128,18 +128,13 @@ def test_a_light_brand_colour_stays_readable(new_page, live_server, personas, co
     check(page, f"light-brand-{colour[1:]}")
 
 
-def test_the_page_works_without_javascript(browser, live_server, personas):
+def test_the_page_works_without_javascript(shopper_page, personas):
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False,
-                                  viewport=PHONE)
-    try:
-        page = context.new_page()
-        assert page.goto(parcel.url).status == 200
-        assert page.locator("h1").inner_text() == "Your parcel is on its way"
-        page.locator("a[hreflang=de]").click()
-        assert page.locator("h1").inner_text() == "Dein Paket ist unterwegs"
-    finally:
-        context.close()
+    page = shopper_page(PHONE, javascript=False)
+    assert page.goto(parcel.url).status == 200
+    assert page.locator("h1").inner_text() == "Your parcel is on its way"
+    page.locator("a[hreflang=de]").click()
+    assert page.locator("h1").inner_text() == "Dein Paket ist unterwegs"
 
 
 def test_the_pages_policy_refuses_an_injected_script(browser, live_server, personas):

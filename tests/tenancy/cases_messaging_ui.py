@@ -2,6 +2,7 @@
 messaging dashboard (message log, journey editor, template editor) of Alice's tenant, which
 Carol must not reach, read or change."""
 
+from messaging.dashboard.frames import preview_frame_store
 from messaging.models import Message
 from messaging.tests.dashboard_support import make_journey, make_message, make_template
 from tenants.context import tenant_scope
@@ -46,6 +47,9 @@ cross_tenant_case("api-template-versions", methods=("GET", "POST"))(_template)
 
 # --- dashboard ---------------------------------------------------------------------------
 cross_tenant_case("messaging:message")(_message)
+cross_tenant_case("messaging:message-frame")(_message)
+cross_tenant_case("messaging:template-preview-frame")(
+    lambda p: {"key": preview_frame_store(p.tenant_a, p.alice, "<p>Alpha Secret Tent</p>")})
 cross_tenant_case("messaging:message-resend", methods=("POST",))(
     lambda p: _message(p, status=Message.Status.FAILED))
 cross_tenant_case("messaging:journey-toggle", methods=("POST",))(_journey)

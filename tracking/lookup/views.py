@@ -20,6 +20,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.csp import HEADER as CSP_HEADER
+from config.csp import shopper_policy
 from config.jinja import ENGINE
 from config.views import shopper_page
 from tenants.context import tenant_scope
@@ -29,7 +31,6 @@ from tenants.services import brand_get
 from ..public import words
 from ..public.languages import offered_languages, page_language
 from ..public.presenting import layout_context, status_context
-from ..public.views import CONTENT_SECURITY_POLICY
 from ..selectors import tracking_page_settings_get
 from ..statuses import TrackingStatus
 from .limits import lookup_wait
@@ -153,6 +154,6 @@ def _headers(response: HttpResponse) -> HttpResponse:
     """The tracking page's privacy headers; never stored (answers hold parcels' tokens)."""
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response[CSP_HEADER] = shopper_policy(response.content)
     response["Cache-Control"] = "no-store"
     return response

@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_safe
 
+from config.csp import HEADER as CSP_HEADER
+from config.csp import shopper_policy
 from config.jinja import ENGINE
 from config.utm import utm_added
 from config.views import shopper_page
@@ -35,17 +37,15 @@ from .selectors import (
     tracking_page_data,
 )
 
-# Nothing from another host, no script: the page works without JavaScript, and the CSP makes
-# "no third-party request" a rule the browser enforces, whatever a brand field contains.
-CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
-                           "form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
 PRIVATE_REVALIDATE = "private, no-cache"
 
 
 def _privacy_headers(response: HttpResponse) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # Nothing from another host, no script: the page works without JavaScript, and the CSP
+    # makes "no third-party request" a rule the browser enforces, whatever a brand field holds.
+    response[CSP_HEADER] = shopper_policy(response.content)
     response["X-Frame-Options"] = "SAMEORIGIN"
     response["Cache-Control"] = PRIVATE_REVALIDATE
     return response

@@ -336,11 +336,15 @@ def kpis_from_raw(tenant, period) -> None:
 
     for span in (period, period.previous()):
         days = [span.first + timedelta(days=n) for n in range(span.days)]
+        bound = params(tenant, days)
         for rollup in ROLLUPS:
+            if rollup.rows is not None:  # figures another app's selector defines
+                rollup.rows(tenant, days, bound["lo"], bound["hi"])
+                continue
             sums = ", ".join(f"sum(q.{v})" for v in rollup.values)
             names = ", ".join(("day", *rollup.keys, *rollup.values))
             db.execute(f"WITH q({names}) AS ({rollup.select}) SELECT {sums} FROM q",  # noqa: S608
-                       params(tenant, days))
+                       bound)
 
 
 def timed(func, *args) -> float:

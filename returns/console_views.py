@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from orders.selectors import order_get
 from tenants.permissions import Perm
+from tenants.services import audit_record
 from tenants.views.base import DashboardRequest, dashboard_view
 
 from .models import CreatedVia
@@ -44,5 +45,8 @@ def return_start(request: DashboardRequest, order_id: int) -> HttpResponse:
     except ReturnRefused as exc:
         flash.error(request, f"The return could not be started: {exc.message}")
         return redirect(f"{back}#returns")
+    audit_record(request.tenant, actor=f"user:{request.user.email}", action="return.started",
+                 summary=f"Started return {created.number} for order {order.number}",
+                 object_type="return", object_id=created.pk)
     flash.success(request, f"Return {created.number} started: {created.get_status_display()}.")
     return redirect(f"{back}#timeline")

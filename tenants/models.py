@@ -227,3 +227,36 @@ class InboundWebhook(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.source} webhook {self.pk} ({self.status})"
+
+
+class AuditEntry(TenantScopedModel):
+    """One line of the store's audit log (tenants/audit.py): append-only."""
+
+    actor = models.CharField(max_length=200)  # "user:<email>", "api:<key prefix>"
+    action = models.CharField(max_length=64)  # "<area>.<verb>": "order.note_added"
+    object_type = models.CharField(max_length=64, blank=True)  # "order", "api_key", …
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=500)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantScopedModel.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="audit_tenant_created"),
+            models.Index(fields=["tenant", "action", "-created_at"], name="audit_tenant_action"),
+        ]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        # Append-only: an entry is written once (audit_record uses bulk_create) and never
+        # changed; this catches a careless save() of a stored row.
+        if self.pk is not None:
+            raise PermissionError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit entries cannot be deleted")

@@ -39,6 +39,7 @@ class Perm(models.TextChoices):
     RETURNS_VIEW = "returns.view"
     RETURNS_MANAGE = "returns.manage"
     ANALYTICS_VIEW = "analytics.view"
+    AUDIT_VIEW = "audit.view"  # the audit log: owners and admins
 
 
 _READ = {
@@ -59,7 +60,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 # data and configuration, but never manages people or other keys.
 API_KEY_PERMISSIONS: dict[str, frozenset[Perm]] = {
     ApiKeyScope.READ: frozenset(_READ | {Perm.CREDENTIALS_VIEW}),
-    ApiKeyScope.READ_WRITE: frozenset(_ALL - {Perm.MEMBERS_MANAGE, Perm.API_KEYS_MANAGE}),
+    ApiKeyScope.READ_WRITE: frozenset(_ALL - {Perm.MEMBERS_MANAGE, Perm.API_KEYS_MANAGE,
+                                              Perm.AUDIT_VIEW}),
 }
 
 # Roles an inviter may hand out: nobody creates someone more powerful than themselves.

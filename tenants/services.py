@@ -23,6 +23,7 @@ from config.errors import Conflict, PermissionDenied, ValidationFailed
 
 from . import credentials as creds
 from .access import access_api_key, access_invitation, access_membership
+from .audit import audit_record, user_actor
 from .context import require_tenant, tenant_scope
 from .domains import tracking_domains_forget
 from .models import ApiKey, Brand, Credential, Invitation, Membership, Tenant
@@ -106,6 +107,9 @@ def tenant_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fi
     for key, value in fields.items():
         setattr(tenant, key, value)
     tenant.save(update_fields=list(fields))
+    audit_record(tenant, actor=user_actor(actor), action="settings.changed",
+                 summary="Changed " + ", ".join(sorted(fields)), object_type="tenant",
+                 object_id=tenant.pk, data={"fields": sorted(fields)})
     return tenant
 
 
@@ -146,6 +150,9 @@ def brand_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fie
         raise domain_taken from None
     if old_domain != brand.custom_tracking_domain:
         tracking_domains_forget(old_domain, brand.custom_tracking_domain)
+    audit_record(tenant, actor=user_actor(actor), action="brand.changed",
+                 summary="Changed the brand: " + ", ".join(sorted(fields)), object_type="brand",
+                 object_id=brand.pk, data={"fields": sorted(fields)})
     return brand
 
 
@@ -174,8 +181,12 @@ def membership_change_role(tenant: Tenant, membership_id: int, role: str, *,
     if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(tenant) == 1:
         raise Conflict("A store needs at least one owner; make someone else owner first.",
                        code="last_owner")
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    audit_record(tenant, actor=user_actor(actor), action="member.role_changed",
+                 summary=f"{membership.user.email}: {before} → {role}", object_type="membership",
+                 object_id=membership.pk, data={"before": before, "after": role})
     return membership
 
 
@@ -187,6 +198,9 @@ def membership_remove(tenant: Tenant, membership_id: int, *, actor: AbstractBase
         raise PermissionDenied("Only an owner can remove an owner.")
     if membership.role == Role.OWNER and _owner_count(tenant) == 1:
         raise Conflict("A store needs at least one owner.", code="last_owner")
+    audit_record(tenant, actor=user_actor(actor), action="member.removed",
+                 summary=f"Removed {membership.user.email} ({membership.role})",
+                 object_type="membership", object_id=membership.pk)
     membership.delete()
 
 
@@ -224,6 +238,9 @@ def invitation_create(tenant: Tenant, *, email: str, role: str,
             email=email, role=role, token_hash=_digest(token), invited_by=actor,
             expires_at=now + INVITATION_TTL)
         url = invitation_url(token)
+        audit_record(tenant, actor=user_actor(actor), action="member.invited",
+                     summary=f"Invited {email} as {role}", object_type="invitation",
+                     object_id=invitation.pk)
         transaction.on_commit(lambda: send_mail(
             subject=f"[Doorstep] {actor.email} invited you to {tenant.name}",
             message=(f"You have been invited to join {tenant.name} on Doorstep as "
@@ -238,6 +255,9 @@ def invitation_revoke(tenant: Tenant, invitation_id: int, *, actor: AbstractBase
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit_record(tenant, actor=user_actor(actor), action="member.invitation_revoked",
+                     summary=f"Revoked the invitation of {invitation.email}",
+                     object_type="invitation", object_id=invitation.pk)
 
 
 def invitation_get_by_token(token: str) -> Invitation | None:
@@ -286,6 +306,9 @@ def api_key_create(tenant: Tenant, *, name: str, scope: str = ApiKeyScope.READ_W
     key = ApiKey(tenant=tenant, name=name.strip()[:100], prefix=raw[:12], key_hash=_digest(raw),
                  scope=scope, created_by=actor)
     key.save()
+    audit_record(tenant, actor=user_actor(actor), action="api_key.created",
+                 summary=f"Created API key “{key.name}” ({key.prefix}…, {scope})",
+                 object_type="api_key", object_id=key.pk)
     return key, raw
 
 
@@ -294,6 +317,9 @@ def api_key_revoke(tenant: Tenant, key_id: int, *, actor: AbstractBaseUser | Non
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit_record(tenant, actor=user_actor(actor), action="api_key.revoked",
+                     summary=f"Revoked API key “{key.name}” ({key.prefix}…)",
+                     object_type="api_key", object_id=key.pk)
     return key
 
 
@@ -338,12 +364,19 @@ def credential_set(tenant: Tenant, name: str, fields: object, *, merge: bool = F
         tenant=tenant, name=name,
         defaults={"ciphertext": creds.encrypt_fields(cleaned), "updated_by": actor})
     logger.info("credential set", extra={"credential": name, "fields": sorted(cleaned)})
+    audit_record(tenant, actor=user_actor(actor), action="credential.set",
+                 summary=f"Set the {name} credentials (fields: {', '.join(sorted(cleaned))})",
+                 object_type="credential", object_id=name)
     return cleaned
 
 
 def credential_delete(tenant: Tenant, name: str, *, actor: AbstractBaseUser | None = None) -> bool:
     deleted, _ = Credential.objects.unscoped(reason="delete a known tenant's credential").filter(
         tenant=tenant, name=name).delete()
+    if deleted:
+        audit_record(tenant, actor=user_actor(actor), action="credential.removed",
+                     summary=f"Removed the {name} credentials", object_type="credential",
+                     object_id=name)
     return bool(deleted)
 
 

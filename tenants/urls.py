@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import api_keys, brand, home, integrations, members, settings_general
+from .views import api_keys, audit, brand, home, integrations, members, settings_general
 from .views.areas import AREA_VIEWS
 
 app_name = "dashboard"
@@ -23,6 +23,7 @@ urlpatterns = [
     path("settings/api-keys/", api_keys.api_keys, name="settings-api-keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke,
          name="api-key-revoke"),
+    path("settings/audit-log/", audit.audit_log, name="settings-audit"),
     path("settings/integrations/", integrations.integrations, name="settings-integrations"),
     path("settings/integrations/<slug:provider>/", integrations.integration_set,
          name="integration-set"),

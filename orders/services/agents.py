@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from config.errors import ValidationFailed
 from tenants.models import Membership, Tenant
+from tenants.services import audit_record
 
 from ..models import ConsentSource, Customer, Order, OrderEvent, e164
 from .timeline import order_event_record
@@ -28,9 +29,12 @@ _MENTION = re.compile(r"@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 def order_agent_action_record(tenant: Tenant, order_id: int, summary: str, *, actor: str,
                               data: dict | None = None) -> None:
-    """An agent's action on the order's timeline ("Marked lost — reshipping", "Resent to …")."""
+    """An agent's action on the order's timeline ("Marked lost — reshipping", "Resent to …")
+    and in the store's audit log."""
     order_event_record(tenant, order_id, OrderEvent.Kind.AGENT_ACTION, summary, actor=actor,
                        data=data)
+    audit_record(tenant, actor=actor, action="order.agent_action", summary=summary,
+                 object_type="order", object_id=order_id, data=data)
 
 
 def _mentioned(text: str) -> list[Membership]:
@@ -59,6 +63,9 @@ def order_note_add(tenant: Tenant, order_id: int, text: str, *, actor: str) -> l
     with transaction.atomic():
         order_event_record(tenant, order.pk, OrderEvent.Kind.NOTE, text[:500], actor=actor,
                            data={"text": text, "mentions": notified})
+        audit_record(tenant, actor=actor, action="order.note_added",
+                     summary=f"Note on order {order.number}", object_type="order",
+                     object_id=order.pk, data={"mentions": notified})
         if notified:
             url = f"{settings.PUBLIC_BASE_URL}/orders/{order.pk}/"
             transaction.on_commit(lambda: send_mail(

@@ -23,7 +23,9 @@ from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from config.errors import ApplicationError
+from config.ratelimit import client_address
 
+from ..audit import audit_origin
 from ..models import Membership, Tenant
 from ..permissions import ROLE_PERMISSIONS, Perm, Role, role_has
 
@@ -50,6 +52,7 @@ PERM_WORDS: dict[str, str] = {
     Perm.RETURNS_VIEW: "see returns",
     Perm.RETURNS_MANAGE: "handle returns",
     Perm.ANALYTICS_VIEW: "see analytics",
+    Perm.AUDIT_VIEW: "read the audit log",
 }
 
 
@@ -152,7 +155,9 @@ def dashboard_view(perm: Perm, *, manage: Perm | None = None) -> Callable:
                 if not role_has(request.membership.role, required):
                     return forbidden(request, required)
             try:
-                return view(request, *args, **kwargs)
+                # Audit entries written by this request name its client's address.
+                with audit_origin(client_address(request)):
+                    return view(request, *args, **kwargs)
             except ApplicationError as exc:
                 return application_error_response(request, exc)
 

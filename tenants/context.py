@@ -1,7 +1,8 @@
 """The current tenant, held in a context variable for one request or one task.
 
     edge (middleware / API key / public token / task decorator / command / test)
-        └─ with tenant_scope(tenant):      sets the variable (and the log context), once
+        └─ with tenant_scope(tenant):      sets the variable (and the log context), once: a
+               │                           scope entered inside it raises TenantScopeReentered
                service(tenant, …)          runs in it (require_tenant checks it is tenant's)
                Model.objects.…             scoped managers filter by it, or raise without it
 """
@@ -23,6 +24,20 @@ _current_tenant: ContextVar[Tenant | None] = ContextVar("current_tenant", defaul
 
 class TenantNotSetError(RuntimeError):
     """A tenant-owned table was queried with no tenant in scope: fail closed."""
+
+
+class TenantScopeReentered(RuntimeError):
+    """A scope was entered inside another (or the same tenant's): only an edge enters it, once;
+    code below the edge runs in the scope it is given."""
+
+
+def _refuse_reentry(tenant: Tenant) -> None:
+    current = _current_tenant.get()
+    if current is not None:
+        raise TenantScopeReentered(
+            f"The scope of tenant {tenant.pk} was entered inside the scope of tenant "
+            f"{current.pk}. Run in the caller's scope (`require_tenant(tenant)` checks it is "
+            "the right one); an edge that serves another tenant starts from `no_tenant()`.")
 
 
 def get_current_tenant() -> Tenant | None:
@@ -56,6 +71,7 @@ def require_tenant(tenant: Tenant) -> Tenant:
 def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
     if tenant is None:
         raise TenantNotSetError("tenant_scope() needs a tenant")
+    _refuse_reentry(tenant)
     token = _current_tenant.set(tenant)
     log_token = tenant_slug_var.set(tenant.slug)
     try:
@@ -68,6 +84,7 @@ def tenant_scope(tenant: Tenant) -> Iterator[Tenant]:
 def activate_tenant(tenant: Tenant) -> None:
     """Set the tenant inside an enclosing `no_tenant()` block (middleware, API authentication),
     which restores the slot when the request ends."""
+    _refuse_reentry(tenant)
     _current_tenant.set(tenant)
     tenant_slug_var.set(tenant.slug)
 

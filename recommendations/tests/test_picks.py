@@ -33,7 +33,7 @@ def outdoor(personas):
                 n += 1
                 order(tenant, f"#{n}", f"c-{n}", basket, days_ago=n)
         associations_recompute(tenant)
-        yield tenant
+    return tenant
 
 
 @pytest.mark.django_db

@@ -1,12 +1,12 @@
 """The scope is entered once, at an edge; everything below runs in it.
 
     edge (request, API key, public token, webhook slug, task, command, sweep, test)
-        └─ tenant_scope(tenant) / activate_tenant(tenant)     once
+        └─ tenant_scope(tenant) / activate_tenant(tenant)     once; a second one raises
                services: require_tenant(tenant)               the scope in force is theirs
                an edge for another tenant starts from no_tenant()   (explicit, greppable)
 
-A scan of the application's code finds every place that enters a scope, and each is an edge
-listed below.
+The runtime refuses a second scope (another tenant's or the same one's); a scan of the
+application's code finds every place that enters a scope, and each is an edge listed below.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from messaging.journeys import messages_plan
 from tenants import services
 from tenants.context import (
     TenantNotSetError,
+    TenantScopeReentered,
+    activate_tenant,
     get_current_tenant,
+    no_tenant,
     require_tenant,
     tenant_scope,
 )
@@ -29,6 +32,47 @@ from tenants.tests.factories import UserFactory
 from tests.tenancy.test_escapes import ROOT, _application_files
 
 pytestmark = pytest.mark.django_db
+
+# --- the runtime: one scope, entered once ----------------------------------------------------
+
+
+def test_a_scope_inside_another_tenants_scope_is_refused(personas):
+    with tenant_scope(personas.tenant_a), pytest.raises(TenantScopeReentered), \
+            tenant_scope(personas.tenant_b):
+        pass  # pragma: no cover - never entered
+
+
+def test_the_same_tenants_scope_is_not_entered_twice(personas):
+    with tenant_scope(personas.tenant_a), pytest.raises(TenantScopeReentered), \
+            tenant_scope(personas.tenant_a):
+        pass  # pragma: no cover - never entered
+
+
+def test_a_refused_scope_leaves_the_outer_one_as_it_was(personas):
+    with tenant_scope(personas.tenant_a):
+        with pytest.raises(TenantScopeReentered), tenant_scope(personas.tenant_b):
+            pass  # pragma: no cover - never entered
+        assert get_current_tenant() == personas.tenant_a
+    assert get_current_tenant() is None
+
+
+def test_an_edge_fills_an_empty_slot_only(personas):
+    with no_tenant():
+        activate_tenant(personas.tenant_a)
+        assert get_current_tenant() == personas.tenant_a
+        with pytest.raises(TenantScopeReentered):
+            activate_tenant(personas.tenant_b)
+        with pytest.raises(TenantScopeReentered):
+            tenant_scope(personas.tenant_a).__enter__()
+    assert get_current_tenant() is None
+
+
+def test_an_edge_for_another_tenant_starts_from_an_empty_slot(personas):
+    with tenant_scope(personas.tenant_a):
+        with no_tenant(), tenant_scope(personas.tenant_b):
+            assert get_current_tenant() == personas.tenant_b
+        assert get_current_tenant() == personas.tenant_a
+
 
 # --- services run in their caller's scope ----------------------------------------------------
 
@@ -74,6 +118,13 @@ def test_a_new_tenant_is_announced_inside_its_own_scope():
         tenant_created.disconnect(dispatch_uid="test-one-scope")
     assert seen == [(tenant.pk, tenant)]
     assert get_current_tenant() is None
+
+
+def test_making_a_store_is_refused_inside_another_stores_scope(personas):
+    """tenant_create is an edge: a member making a second store leaves the first one's scope
+    explicitly (the dashboard's store_create view does, with no_tenant())."""
+    with tenant_scope(personas.tenant_a), pytest.raises(TenantScopeReentered):
+        services.tenant_create(name="Zeta", owner=personas.alice)
 
 
 def test_a_task_run_in_its_callers_scope_runs_in_its_own_tenants(personas):

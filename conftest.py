@@ -66,6 +66,19 @@ def personas(db) -> Personas:
     return Personas(alice, bob, carol, tenant_a, tenant_b, alice_key, carol_key)
 
 
+@pytest.fixture(autouse=True)
+def _tests_set_up_across_tenants():
+    """A test's own code (factories, set-up through services, assertions) reads and writes
+    several tenants' rows outside any scope, as the app never does: it runs on the database's
+    cross-tenant path (tenants/rls.py). What it calls still binds itself: a tenant scope
+    entered inside wins, and every request starts without it (the middleware), as in
+    production. tests/tenancy/test_rls.py leaves it to test the database's refusals."""
+    from tenants.rls import cross_tenant
+
+    with cross_tenant("a test's own set-up and assertions"):
+        yield
+
+
 @pytest.fixture
 def api_client():
     """A DRF test client; `api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")`."""

@@ -6,6 +6,8 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenants and accounts"
 
     def ready(self) -> None:
+        from .rls import rls_connect
         from .webhook_tenants import webhook_tenants_connect
 
         webhook_tenants_connect()
+        rls_connect(self)

@@ -24,6 +24,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 
 from .models import Brand, Tenant
+from .rls import cross_tenant
 
 # A DNS name as a store can enter it (tenants.forms checks the same shape); anything else is
 # refused before the cache or the database is asked.
@@ -62,9 +63,10 @@ def tracking_domain_tenant_id(host: str) -> int | None:
         return None
     tenant_id = cache.get(_cache_key(host))
     if tenant_id is None:
-        tenant_id = (Brand.objects.unscoped(reason="the Host header names the tenant")
-                     .filter(custom_tracking_domain=host, tenant__status=Tenant.Status.ACTIVE)
-                     .values_list("tenant_id", flat=True).first()) or NO_TENANT
+        with cross_tenant("the Host header names the tenant"):
+            tenant_id = (Brand.objects.unscoped(reason="the Host header names the tenant")
+                         .filter(custom_tracking_domain=host, tenant__status=Tenant.Status.ACTIVE)
+                         .values_list("tenant_id", flat=True).first()) or NO_TENANT
         cache.set(_cache_key(host), tenant_id, CACHE_TTL)
     return tenant_id or None
 

@@ -15,19 +15,22 @@ from config.views import is_shopper_path
 
 from .context import activate_tenant, no_tenant
 from .models import Membership, Tenant
+from .rls import cross_tenant, no_cross_tenant
 
 SESSION_KEY = "doorstep_tenant_id"
 # Paths where a missing 2FA set-up must not block (the set-up pages themselves, log-out).
+ADMIN_PREFIX = "/admin/"  # config/urls.py
 TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/invitations/", "/static/", "/media/", "/healthz")
 
 
 def user_memberships(user) -> list[Membership]:
-    return list(
-        Membership.objects.unscoped(reason="list the tenants a logged-in user belongs to")
-        .filter(user=user, tenant__status=Tenant.Status.ACTIVE)
-        .select_related("tenant")
-        .order_by("tenant__name")
-    )
+    with cross_tenant("list the tenants a logged-in user belongs to"):
+        return list(
+            Membership.objects.unscoped(reason="list the tenants a logged-in user belongs to")
+            .filter(user=user, tenant__status=Tenant.Status.ACTIVE)
+            .select_related("tenant")
+            .order_by("tenant__name")
+        )
 
 
 def user_has_totp(user) -> bool:
@@ -41,7 +44,7 @@ class DashboardTenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with no_tenant():
+        with no_tenant(), no_cross_tenant():
             request.tenant = None
             request.membership = None
             if request.path.startswith(("/api/", "/webhooks/")) or is_shopper_path(request.path):
@@ -55,6 +58,11 @@ class DashboardTenantMiddleware:
                 blocked = self._two_factor_gate(request, user)
                 if blocked is not None:
                     return blocked
+            if request.path.startswith(ADMIN_PREFIX):
+                # The operator's Django admin (staff only, tenants/admin.py) lists every
+                # store's rows: the database's cross-tenant path, not the member's tenant.
+                with cross_tenant("operator admin across tenants"):
+                    return self.get_response(request)
             return self.get_response(request)
 
     def _resolve(self, request, user) -> None:

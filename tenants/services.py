@@ -28,6 +28,7 @@ from .context import require_tenant, tenant_scope
 from .domains import tracking_domains_forget
 from .models import ApiKey, Brand, Credential, Invitation, Membership, Tenant
 from .permissions import ASSIGNABLE_ROLES, ApiKeyScope, Role
+from .rls import cross_tenant
 from .signals import tenant_created
 
 logger = logging.getLogger(__name__)
@@ -262,9 +263,11 @@ def invitation_revoke(tenant: Tenant, invitation_id: int, *, actor: AbstractBase
 
 def invitation_get_by_token(token: str) -> Invitation | None:
     """Public-token resolution: the token names the tenant. Open, unexpired ones only."""
-    return Invitation.objects.unscoped(reason="public invitation token resolves the tenant").filter(
-        token_hash=_digest(token), accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(),
-    ).select_related("tenant").first()
+    with cross_tenant("public invitation token resolves the tenant"):
+        return Invitation.objects.unscoped(reason="public invitation token resolves the tenant").filter(
+            token_hash=_digest(token), accepted_at=None, revoked_at=None,
+            expires_at__gt=timezone.now(),
+        ).select_related("tenant").first()
 
 
 @transaction.atomic
@@ -287,8 +290,9 @@ def invitation_accept(invitation: Invitation, user: AbstractBaseUser) -> Members
 def invitations_purge_expired(*, older_than: timedelta = timedelta(days=30)) -> int:
     """Drop long-expired, never-used invitations (their links stopped working long ago)."""
     cutoff = timezone.now() - older_than
-    deleted, _ = Invitation.objects.unscoped(reason="housekeeping across tenants").filter(
-        accepted_at=None, expires_at__lt=cutoff).delete()
+    with cross_tenant("housekeeping across tenants"):
+        deleted, _ = Invitation.objects.unscoped(reason="housekeeping across tenants").filter(
+            accepted_at=None, expires_at__lt=cutoff).delete()
     return deleted
 
 
@@ -329,15 +333,16 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 def api_key_authenticate(raw: str) -> ApiKey | None:
     """The key whose hash matches, if it is active and its tenant is; touches last-used at
     most once a minute so authentication is not a write per request."""
-    key = ApiKey.objects.unscoped(reason="API key resolves the tenant").select_related("tenant").filter(
-        key_hash=_digest(raw)).first()
-    if key is None or key.revoked_at is not None or not key.tenant.is_active:
-        return None
-    now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        ApiKey.objects.unscoped(reason="touch the key just authenticated").filter(pk=key.pk).update(
-            last_used_at=now)
-        key.last_used_at = now
+    with cross_tenant("the API key resolves the tenant"):
+        key = ApiKey.objects.unscoped(reason="API key resolves the tenant").select_related(
+            "tenant").filter(key_hash=_digest(raw)).first()
+        if key is None or key.revoked_at is not None or not key.tenant.is_active:
+            return None
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+            ApiKey.objects.unscoped(reason="touch the key just authenticated").filter(
+                pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
     return key
 
 
@@ -384,8 +389,9 @@ def credentials_rotate() -> int:
     """Re-encrypt every credential with the newest key (after a key was added in front)."""
     rows = Credential.objects.unscoped(reason="operator key rotation across tenants")
     count = 0
-    for row in rows.iterator():
-        Credential.objects.unscoped(reason="operator key rotation").filter(pk=row.pk).update(
-            ciphertext=creds.reencrypt(row.ciphertext))
-        count += 1
+    with cross_tenant("operator key rotation across tenants"):
+        for row in rows.iterator():
+            Credential.objects.unscoped(reason="operator key rotation").filter(pk=row.pk).update(
+                ciphertext=creds.reencrypt(row.ciphertext))
+            count += 1
     return count

@@ -27,3 +27,9 @@ DATABASES = {
 # config.db's hot-path reads as prepared statements (PostgreSQL): parsed and planned once per
 # connection. Off (0) behind a transaction-pooling PgBouncer older than 1.21.
 DATABASE_PREPARED_READS = env_bool("DATABASE_PREPARED_READS", True)
+
+# The role the application runs as (SET ROLE on each new connection): no superuser, no
+# BYPASSRLS, not the tables' owner, so PostgreSQL's row-level security binds it
+# (tenants/rls.py). `manage.py migrate`, run as the owner, creates it and grants it the
+# tables. Empty: no SET ROLE, for a DATABASE_URL that logs in as such a role itself.
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "doorstep_app")

@@ -169,6 +169,10 @@ ALLOWED = {
     ("tenants/inbound.py", "execute"):
         "the archive's purge and a refused body forgotten: tenant_id = %s in each; raw so "
         "that no ORM collector scans the events table for each row",
+    ("tenants/rls.py", "cursor"): "row-level security's set-up after migrate: catalog, DDL",
+    ("tenants/rls.py", "execute"):
+        "row-level security: the session's role and settings, the catalog and DDL after "
+        "migrate; no tenant's row",
     ("tenants/webhook_tenants.py", "execute"):
         "the webhook edge: finds the tenant by the URL's slug, and the credential of that "
         "tenant (c.tenant_id = t.id); no scope exists yet",

@@ -142,6 +142,8 @@ def test_the_migration_step_protects_a_table_left_without_it():
     with owner_session(), connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {TABLE} DISABLE ROW LEVEL SECURITY")
         cursor.execute(f"DROP POLICY {POLICY} ON {TABLE}")
+        # A stray permissive policy would widen the table's (policies add up): it goes.
+        cursor.execute(f"CREATE POLICY tenant_isolation_0 ON {TABLE} USING (true)")
         rls_apply(sender=None)
         rls_apply(sender=None)  # nothing left to do
         cursor.execute("SELECT relrowsecurity FROM pg_class WHERE relname = %s", [TABLE])

@@ -154,9 +154,9 @@ def test_the_migration_step_protects_a_table_left_without_it():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_transaction_does_not_leave_a_stale_scope(personas, shoppers):
-    """Outside the test's own transaction: the settings made in a transaction rolled back are
-    gone from the session, and made again; a committed one holds (and the flush after this
-    test runs as the owner: TRUNCATE is never the application's)."""
+    """Outside the test's own transaction: a setting made in a transaction that rolled back
+    is gone from the session, and made again (and the flush after this test runs as the
+    owner: TRUNCATE is never the application's)."""
     _, b = shoppers
     with no_cross_tenant(), tenant_scope(personas.tenant_b):
         with pytest.raises(ZeroDivisionError), transaction.atomic():

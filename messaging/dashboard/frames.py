@@ -18,11 +18,11 @@ import re
 import secrets
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 
 from config.csp import email_frame_response
 from tenants.permissions import Perm
-from tenants.views.base import dashboard_view
+from tenants.views.base import DashboardRequest, dashboard_view
 
 from .. import selectors
 
@@ -39,7 +39,7 @@ def links_open_outside(html: str) -> str:
     return html if found else base + html
 
 
-def _preview_key(tenant_id: int, user_id: int, key: str) -> str:
+def _preview_key(tenant_id: int, user_id: int | None, key: str) -> str:
     return f"email-preview:{tenant_id}:{user_id}:{key}"
 
 
@@ -52,7 +52,7 @@ def preview_frame_store(tenant, user, html: str) -> str:
 
 
 @dashboard_view(Perm.MESSAGES_VIEW)
-def message_frame(request: HttpRequest, message_id: int) -> HttpResponse:
+def message_frame(request: DashboardRequest, message_id: int) -> HttpResponse:
     message = selectors.message_get(request.tenant, message_id)
     if not message.html_body:
         raise Http404("no e-mail body")
@@ -60,7 +60,7 @@ def message_frame(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @dashboard_view(Perm.JOURNEYS_VIEW)
-def template_preview_frame(request: HttpRequest, key: str) -> HttpResponse:
+def template_preview_frame(request: DashboardRequest, key: str) -> HttpResponse:
     html = cache.get(_preview_key(request.tenant.pk, request.user.pk, key))
     if html is None:  # expired, or not this person's: the editor makes a new one on change
         raise Http404("no such preview")

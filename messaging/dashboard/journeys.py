@@ -5,13 +5,13 @@ a rule with the services' errors next to the fields they concern."""
 from __future__ import annotations
 
 from django.contrib import messages as flash
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import ValidationFailed
 from tenants.permissions import Perm
-from tenants.views.base import can, dashboard_view, is_htmx, with_flash
+from tenants.views.base import DashboardRequest, can, dashboard_view, is_htmx, with_flash
 
 from .. import selectors, services
 from ..journeys.triggers import TRIGGER_LABELS
@@ -21,7 +21,7 @@ from .forms import RuleForm, field_for_error
 MILESTONE_LABELS = TRIGGER_LABELS
 
 
-def _actor(request: HttpRequest) -> str:
+def _actor(request: DashboardRequest) -> str:
     return f"user:{request.user.email}"
 
 
@@ -62,7 +62,7 @@ def _decorate(rule: JourneyRule) -> JourneyRule:
 
 
 @dashboard_view(Perm.JOURNEYS_VIEW)
-def journey_list(request: HttpRequest) -> HttpResponse:
+def journey_list(request: DashboardRequest) -> HttpResponse:
     journeys = list(selectors.journey_list(request.tenant))
     for journey in journeys:
         for rule in journey.rules.all():
@@ -75,7 +75,7 @@ def journey_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def journey_toggle(request: HttpRequest, journey_id: int) -> HttpResponse:
+def journey_toggle(request: DashboardRequest, journey_id: int) -> HttpResponse:
     journey = selectors.journey_get(request.tenant, journey_id)
     services.journey_update(request.tenant, journey.pk, enabled=not journey.enabled,
                             actor=_actor(request))
@@ -83,14 +83,14 @@ def journey_toggle(request: HttpRequest, journey_id: int) -> HttpResponse:
     return redirect("messaging:journeys")
 
 
-def _rule_form_page(request: HttpRequest, form: RuleForm, *, journey, rule=None,
+def _rule_form_page(request: DashboardRequest, form: RuleForm, *, journey, rule=None,
                     status: int = 200) -> HttpResponse:
     return render(request, "messaging/dashboard/rule_form.html", {
         "form": form, "journey": journey, "rule": rule, "nav_active": "journeys",
         "tab": "journeys"}, status=status)
 
 
-def _save_rule(request: HttpRequest, form: RuleForm, save) -> bool:
+def _save_rule(request: DashboardRequest, form: RuleForm, save) -> bool:
     """Run the service; its field errors go next to the fields (`conditions.tags` → tags)."""
     try:
         save(form.rule_values())
@@ -110,12 +110,12 @@ def _save_rule(request: HttpRequest, form: RuleForm, save) -> bool:
     return True
 
 
-def _templates(request: HttpRequest) -> list[Template]:
+def _templates(request: DashboardRequest) -> list[Template]:
     return list(Template.objects.order_by("name", "pk"))
 
 
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def rule_create(request: HttpRequest, journey_id: int) -> HttpResponse:
+def rule_create(request: DashboardRequest, journey_id: int) -> HttpResponse:
     journey = selectors.journey_get(request.tenant, journey_id)
     form = RuleForm(request.POST or None, templates=_templates(request))
     if request.method == "POST" and form.is_valid():
@@ -134,7 +134,7 @@ def rule_create(request: HttpRequest, journey_id: int) -> HttpResponse:
 
 
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_edit(request: DashboardRequest, rule_id: int) -> HttpResponse:
     rule = selectors.journey_rule_get(request.tenant, rule_id)
     form = RuleForm(request.POST or None, initial=RuleForm.initial_for(rule),
                     templates=_templates(request))
@@ -152,7 +152,7 @@ def rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_toggle(request: DashboardRequest, rule_id: int) -> HttpResponse:
     """htmx: flip the switch and answer with the rule's row (a plain POST goes back)."""
     rule = selectors.journey_rule_get(request.tenant, rule_id)
     enabled = request.POST.get("enabled") == "on"
@@ -169,7 +169,7 @@ def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
+def rule_delete(request: DashboardRequest, rule_id: int) -> HttpResponse:
     rule = selectors.journey_rule_get(request.tenant, rule_id)
     services.journey_rule_delete(request.tenant, rule.pk, actor=_actor(request))
     flash.success(request, f"Rule “{rule.name}” deleted.")

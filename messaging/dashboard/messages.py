@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from django.contrib import messages as flash
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import Conflict, ValidationFailed
 from tenants.permissions import Perm
-from tenants.views.base import can, dashboard_view
+from tenants.views.base import DashboardRequest, can, dashboard_view
 from tenants.views.paging import page_of
 
 from .. import selectors, services
@@ -59,12 +59,12 @@ STATUS_WORDS: dict[str, str] = {
 MILESTONE_LABELS = TRIGGER_LABELS
 
 
-def _actor(request: HttpRequest) -> str:
+def _actor(request: DashboardRequest) -> str:
     return f"user:{request.user.email}"
 
 
 @dashboard_view(Perm.MESSAGES_VIEW)
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: DashboardRequest) -> HttpResponse:
     form = MessageFilter(request.GET or None)
     # The log never loads bodies or events: a page is one query, however long the e-mails.
     rows = (selectors.message_list(request.tenant, with_events=False)
@@ -88,7 +88,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 
 
 @dashboard_view(Perm.MESSAGES_VIEW)
-def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+def message_detail(request: DashboardRequest, message_id: int) -> HttpResponse:
     message = selectors.message_get(request.tenant, message_id)
     is_email = message.channel == Channel.EMAIL
     return render(request, "messaging/dashboard/message_detail.html", {
@@ -107,7 +107,7 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.MESSAGES_VIEW, manage=Perm.MESSAGES_MANAGE)
-def message_resend(request: HttpRequest, message_id: int) -> HttpResponse:
+def message_resend(request: DashboardRequest, message_id: int) -> HttpResponse:
     message = selectors.message_get(request.tenant, message_id)
     form = ResendForm(request.POST)
     form.is_valid()
@@ -124,7 +124,7 @@ def message_resend(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.MESSAGES_VIEW, manage=Perm.MESSAGES_MANAGE)
-def message_send_again(request: HttpRequest, message_id: int) -> HttpResponse:
+def message_send_again(request: DashboardRequest, message_id: int) -> HttpResponse:
     """From the order page: send a message again, to the same or a corrected address."""
     message = selectors.message_get(request.tenant, message_id)
     back = (reverse("orders:detail", args=[message.order_id]) + "#timeline" if message.order_id
@@ -144,7 +144,7 @@ def message_send_again(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.MESSAGES_VIEW, manage=Perm.MESSAGES_MANAGE)
-def order_message_send(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_message_send(request: DashboardRequest, order_id: int) -> HttpResponse:
     """From the order page: a one-off branded message from one of the store's templates."""
     raw = request.POST.get("template", "")
     template_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0

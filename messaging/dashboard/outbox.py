@@ -5,11 +5,11 @@ links working, and the SMS text; its .eml can be downloaded here."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from tenants.permissions import Perm
-from tenants.views.base import dashboard_view
+from tenants.views.base import DashboardRequest, dashboard_view
 from tenants.views.paging import page_of
 
 from .. import selectors
@@ -20,7 +20,7 @@ from ..providers.outbox import outbox_eml, outbox_files_dir
 
 
 @dashboard_view(Perm.MESSAGES_VIEW)
-def outbox_list(request: HttpRequest) -> HttpResponse:
+def outbox_list(request: DashboardRequest) -> HttpResponse:
     rows = (selectors.message_list(request.tenant, with_events=False).filter(provider=OUTBOX)
             .defer("html_body", "links").order_by("-sent_at", "-pk"))
     return render(request, "messaging/dashboard/outbox.html", {
@@ -30,7 +30,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 
 
 @dashboard_view(Perm.MESSAGES_VIEW)
-def outbox_message_eml(request: HttpRequest, message_id: int) -> HttpResponse:
+def outbox_message_eml(request: DashboardRequest, message_id: int) -> HttpResponse:
     """The kept e-mail as a .eml file, to open in a mail client."""
     message = selectors.message_get(request.tenant, message_id)
     if message.provider != OUTBOX or message.channel != Channel.EMAIL:

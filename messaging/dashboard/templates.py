@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -26,7 +26,7 @@ from config.errors import ApplicationError, ValidationFailed
 from orders import selectors as order_selectors
 from tenants.permissions import Perm
 from tenants.services import brand_get
-from tenants.views.base import can, dashboard_view, flash_fragment
+from tenants.views.base import DashboardRequest, can, dashboard_view, flash_fragment
 from tracking import selectors as tracking_selectors
 from tracking.statuses import Milestone
 
@@ -52,7 +52,7 @@ LOCALES = [code for code, _ in settings.LANGUAGES]
 PREVIEW_ORDERS = 25  # the newest orders offered as real preview data
 
 
-def _locale(request: HttpRequest, tenant) -> str:
+def _locale(request: DashboardRequest, tenant) -> str:
     asked = request.GET.get("locale") or request.POST.get("locale") or tenant.default_locale
     return asked if asked in LOCALES else tenant.default_locale
 
@@ -75,7 +75,7 @@ def _recent_orders(tenant) -> list:
 
 
 @dashboard_view(Perm.JOURNEYS_VIEW)
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: DashboardRequest) -> HttpResponse:
     templates = list(selectors.template_list(request.tenant))
     for template in templates:
         template.by_locale = {v.locale: v for v in template.current_versions}
@@ -90,7 +90,7 @@ def _draft_version(template: Template, locale: str, draft: dict) -> TemplateVers
                            number=0, **draft)
 
 
-def _context(request: HttpRequest, template: Template, locale: str, source: PreviewSourceForm):
+def _context(request: DashboardRequest, template: Template, locale: str, source: PreviewSourceForm):
     """Sample data, or the chosen real order (with its newest shipment) of this store."""
     data = source.cleaned_data if source.is_valid() else {}
     milestone = data.get("milestone") or _default_milestone(template)
@@ -108,7 +108,7 @@ def _context(request: HttpRequest, template: Template, locale: str, source: Prev
                           brand=brand_get(request.tenant))
 
 
-def _render_draft(request: HttpRequest, template: Template, form: TemplateDraftForm,
+def _render_draft(request: DashboardRequest, template: Template, form: TemplateDraftForm,
                   source: PreviewSourceForm):
     """Render the posted draft with the same check Save runs (so the preview shows the error
     and its line that Save would refuse), against the chosen data; raises ValidationFailed."""
@@ -135,7 +135,7 @@ def _errors(exc: ValidationFailed) -> list[tuple[str, str]]:
 
 
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+def template_edit(request: DashboardRequest, template_id: int) -> HttpResponse:
     template = selectors.template_get(request.tenant, template_id)
     locale = _locale(request, request.tenant)
     current = template_version_current(template, locale)
@@ -179,7 +179,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.JOURNEYS_VIEW)
-def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
+def template_preview(request: DashboardRequest, template_id: int) -> HttpResponse:
     """htmx: the draft as it would look; viewers may preview too (it changes nothing)."""
     template = selectors.template_get(request.tenant, template_id)
     form = TemplateDraftForm(request.POST, channel=template.channel)
@@ -206,7 +206,7 @@ def template_preview(request: HttpRequest, template_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def template_test_send(request: HttpRequest, template_id: int) -> HttpResponse:
+def template_test_send(request: DashboardRequest, template_id: int) -> HttpResponse:
     """Render the draft and e-mail it to the signed-in person through the store's own e-mail
     transport (so a test shows the real sender). An SMS template is e-mailed as its text."""
     template = selectors.template_get(request.tenant, template_id)
@@ -247,7 +247,7 @@ def template_test_send(request: HttpRequest, template_id: int) -> HttpResponse:
 
 @require_POST
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
-def template_restore(request: HttpRequest, template_id: int, version_id: int) -> HttpResponse:
+def template_restore(request: DashboardRequest, template_id: int, version_id: int) -> HttpResponse:
     """A new version copying an old one: history only grows, and messages keep pointing at
     the version they used."""
     template = selectors.template_get(request.tenant, template_id)

@@ -1,14 +1,13 @@
 """Everything under /api/v1/: each app contributes its `api_urls`."""
 
+from csp.decorators import csp_replace
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from config.csp import csp_directives_replaced
-
 # The reference's renderer (Redoc) injects its styles and starts a worker as it runs: this page
 # alone allows inline styles (no script: templates/drf_spectacular/redoc.html has none).
-api_docs = csp_directives_replaced(style_src=["'self'", "'unsafe-inline'"],
-                                   worker_src=["'self'", "blob:"])(
+api_docs = csp_replace({"style-src": ["'self'", "'unsafe-inline'"],
+                        "worker-src": ["'self'", "blob:"]})(
     SpectacularRedocView.as_view(url_name="api-schema", authentication_classes=[],
                                  permission_classes=[]))
 

@@ -12,6 +12,8 @@ the store's own parcels, at phone and at laptop width.
 
 from __future__ import annotations
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -140,6 +142,7 @@ def _preview_settings(request: HttpRequest, saved: TrackingPageSettings) -> Trac
 
 
 @xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})  # the settings page frames it
 @dashboard_view(Perm.BRAND_VIEW)
 def tracking_page_preview(request: DashboardRequest) -> HttpResponse:
     """The shopper's page for one of the store's parcels, rendered now with the settings the

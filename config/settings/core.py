@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
     "tenants.domains.TenantHostMiddleware",  # before anything reads the Host
     "django.middleware.security.SecurityMiddleware",
-    "config.csp.ContentSecurityPolicyMiddleware",  # outside every answer, error pages too
+    "csp.middleware.CSPMiddleware",  # outside every answer, error pages too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,7 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.dashboard",
-                "config.csp.nonce",
+                "csp.context_processors.nonce",
             ],
         },
     },

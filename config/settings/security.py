@@ -2,6 +2,8 @@ import base64
 import hashlib
 import secrets
 
+from csp.constants import NONCE
+
 from config.env import env_bool, env_int, env_list, env_str
 
 from .core import PRODUCTION, VAR_DIR
@@ -48,14 +50,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PROD
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
-# The Content-Security-Policy of every page without one of its own (config/csp.py; django-csp
-# 4's shape). Nothing inline: a <style> that must be made per request carries the nonce.
-# frame-ancestors follows X-Frame-Options per answer ('none', or 'self' for SAMEORIGIN).
+# The Content-Security-Policy of every page without one of its own (django-csp; config/csp.py
+# for the shopper pages' own). Nothing inline: a <style> that must be made per request carries
+# the nonce. A view the dashboard frames replaces frame-ancestors with 'self' (csp_replace).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'", "<CSP_NONCE_VALUE>"],
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:", "blob:"],  # blob: a chosen logo, previewed before upload
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

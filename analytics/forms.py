@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 
@@ -27,12 +28,16 @@ class AnalyticsFilterForm(forms.Form):
     def __init__(self, tenant: Tenant, data=None):
         self.default = default_period(tenant)
         super().__init__(data, initial={"start": self.default.first, "end": self.default.last})
-        self.fields["journey"].choices = [("", "Any journey"), *Journey.objects.values_list(
-            "pk", "name").order_by("name", "pk")]
-        self.fields["locale"].choices = [("", "Any language"),
-                                         *((code, code.upper()) for code in locales_in_rollups())]
-        self.fields["carrier"].choices = [("", "Any carrier"),
-                                          *((code, code) for code in carriers_in_rollups())]
+        self._choices("journey", [("", "Any journey"), *Journey.objects.values_list(
+            "pk", "name").order_by("name", "pk")])
+        self._choices("locale", [("", "Any language"),
+                                 *((code, code.upper()) for code in locales_in_rollups())])
+        self._choices("carrier", [("", "Any carrier"),
+                                  *((code, code) for code in carriers_in_rollups())])
+
+    def _choices(self, name: str, choices: list[tuple[object, str]]) -> None:
+        """A choice field's options, known per tenant (the fields are declared above)."""
+        cast(forms.ChoiceField, self.fields[name]).choices = choices
 
     def clean(self):
         data = super().clean()

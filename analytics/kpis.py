@@ -132,7 +132,7 @@ def totals_get(period: Period, filters: Filters, *, today: date | None = None) -
     units_returned = ReturnDay.objects.filter(in_period).aggregate(n=Sum("units"))["n"] or 0
     refunds = list(RefundDay.objects.filter(in_period).values_list("refund_days")
                    .annotate(n=Sum("returns")).order_by("refund_days"))
-    recommendations = {
+    recommendations: dict[str, float] = {
         **_sums(RecommendationDay.objects.filter(in_period), ("shown", "clicks")),
         **_sums(AttributionDay.objects.filter(in_period),
                 ("orders", "revenue", "recommended_revenue"))}
@@ -143,6 +143,11 @@ def totals_get(period: Period, filters: Filters, *, today: date | None = None) -
 def ratio(part: int | float, whole: int | float) -> float | None:
     """part / whole, or None (no data) when there is nothing to divide by."""
     return None if not whole else part / whole
+
+
+def _repeat_rate(window: int) -> Callable[[Totals], float | None]:
+    """The repeat purchase rate of one window (a function per window: no late binding)."""
+    return lambda t: ratio(t.repeat[f"repeat_{window}"], t.repeat[f"delivered_{window}"])
 
 
 def percentile(histogram: list[tuple[int, int]], share: float) -> int | None:
@@ -261,7 +266,7 @@ KPIS: tuple[Kpi, ...] = (
     *(Kpi(f"repeat_purchase_rate_{w}d", f"Repeat purchase within {w} days", "revenue", "rate",
           f"shoppers with another order within {w} days of a delivery / delivered orders of "
           f"known shoppers, over deliveries at least {w} days ago",
-          lambda t, w=w: ratio(t.repeat[f"repeat_{w}"], t.repeat[f"delivered_{w}"]))
+          _repeat_rate(w))
       for w in REPEAT_WINDOWS),
     Kpi("recommendation_clicks", "Recommendation clicks", "revenue", "count",
         "clicks on recommended products in the period", lambda t: t.recommendations["clicks"]),

@@ -10,8 +10,10 @@ all from the rollup tables (analytics/models.py), in the caller's tenant scope.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
@@ -175,7 +177,7 @@ def breakdowns(period: Period, filters: Filters) -> list[Table]:
               ("channel", "milestone", "template_version_id", *MESSAGE_COLUMNS),
               _message_rows(period, filters, ("channel", "milestone", "template_version_id"))),
     ]
-    carriers = (ShipmentDay.objects.filter(_in(period), filters.shipments())
+    carriers: Iterable[Mapping[str, Any]] = (ShipmentDay.objects.filter(_in(period), filters.shipments())
                 .values("carrier", "service")
                 .annotate(**{name: Sum(name) for name in SHIPMENT_SUMS})
                 .order_by("carrier", "service"))

@@ -69,7 +69,7 @@ def _query(period: Period, filters: Filters, **extra: object) -> str:
     params = {"start": period.first, "end": period.last, "channel": filters.channel,
               "journey": filters.journey or "", "locale": filters.locale,
               "carrier": filters.carrier, **extra}
-    return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+    return urlencode({k: str(v) for k, v in params.items() if v not in ("", None)})
 
 
 def _context(request: DashboardRequest) -> tuple[AnalyticsFilterForm, Period, Filters]:

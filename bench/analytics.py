@@ -255,7 +255,7 @@ def counts() -> dict[str, int]:
     import psycopg
 
     with psycopg.connect(DATABASE_URL) as conn:
-        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
                 for table in ("messaging_message", "messaging_messageevent", "orders_order",
                               "tracking_shipment")}
 
@@ -492,7 +492,8 @@ def run(args, load_before: str) -> int:
                 1),
     ]
     updated = upkeep(tenants[:10], args.new_events)
-    page = page_ms(*tenants[0], Period(today - timedelta(days=29), today), args.rounds)
+    first_tenant, first_owner = tenants[0]
+    page = page_ms(first_tenant, first_owner, Period(today - timedelta(days=29), today), args.rounds)
     with tenant_scope(tenants[0][0]):
         differences = rollups_differences(tenants[0][0], year.first - timedelta(days=400), today)
     if differences:

@@ -139,14 +139,15 @@ def _versions_choose(tenant: Tenant, messages: list[Message],
     problems: dict[int, str] = {}
     linked: set[int] = set()
     for message in messages:
-        version = versions.get(message.template_version_id)
-        template = (templates.get(version.template_id) if version
-                    else templates.get(rule_templates.get(message.pk)))
+        version = (versions.get(message.template_version_id)
+                   if message.template_version_id is not None else None)
+        template_id = version.template_id if version else rule_templates.get(message.pk)
+        template = templates.get(template_id) if template_id is not None else None
         if template is None:
             problems[message.pk] = ("There is no template to render this message with "
                                     "(its journey rule is gone).")
             continue
-        customer = customers.get(message.customer_id)
+        customer = customers.get(message.customer_id) if message.customer_id is not None else None
         if version is None:
             locale = (message.locale or (customer.locale if customer else "")
                       or tenant.default_locale)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -66,7 +67,7 @@ def day_bounds(tenant: Tenant, days: Iterable[date]) -> tuple[datetime, datetime
             datetime.combine(ordered[-1] + timedelta(days=1), time.min, zone))
 
 
-def params(tenant: Tenant, days: Iterable[date]) -> dict:
+def params(tenant: Tenant, days: Iterable[date]) -> dict[str, Any]:
     days = sorted(set(days))
     lo, hi = day_bounds(tenant, days)
     return {"tenant": tenant.pk, "tz": tenant.timezone, "days": days, "lo": lo, "hi": hi,

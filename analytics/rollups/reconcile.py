@@ -7,6 +7,7 @@ trace the upkeep reads, such as a promised date edited after delivery); rebuildi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -32,12 +33,14 @@ class Difference:
                 f"rollup {self.rollup}, raw {self.raw}")
 
 
-def _differences_of_rows(tenant: Tenant, rollup: Rollup, days: list[date]) -> list[Difference]:
-    """The same comparison for a rollup whose raw figures come from another app's function."""
+def _differences_of_rows(tenant: Tenant, rollup: Rollup, rows: Callable[..., list[tuple]],
+                         days: list[date]) -> list[Difference]:
+    """The same comparison for a rollup whose raw figures come from another app's function
+    (`rows`, the rollup's own)."""
     bound = params(tenant, days)
     width = 1 + len(rollup.keys)
-    raw = {row[:width]: row[width:] for row in rollup.rows(tenant, days, bound["lo"], bound["hi"])}
-    mine = {row[:width]: row[width:] for row in rollup.model.objects.filter(day__in=days)
+    raw = {row[:width]: row[width:] for row in rows(tenant, days, bound["lo"], bound["hi"])}
+    mine = {row[:width]: row[width:] for row in rollup.model._default_manager.filter(day__in=days)
             .values_list("day", *rollup.keys, *rollup.values)}
     zeros = (0,) * len(rollup.values)
     found = []
@@ -51,7 +54,7 @@ def _differences_of_rows(tenant: Tenant, rollup: Rollup, days: list[date]) -> li
 
 def _differences(tenant: Tenant, rollup: Rollup, days: list[date]) -> list[Difference]:
     if rollup.rows is not None:
-        return _differences_of_rows(tenant, rollup, days)
+        return _differences_of_rows(tenant, rollup, rollup.rows, days)
     keys = ("day", *rollup.keys)
     raw_names = ", ".join((*keys, *rollup.values))
     joined = " AND ".join(f"r.{k} = w.{k}" for k in keys)  # keys are never null

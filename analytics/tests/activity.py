@@ -24,8 +24,8 @@ STATUS_FOR = {"delivered": "delivered", "open": "opened", "click": "clicked",
               "bounce": "bounced", "failed": "failed"}
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def send(tenant, *, at: datetime, channel: str = "email", milestone: str = "shipped",

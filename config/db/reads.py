@@ -14,7 +14,7 @@ connection). Rows come back as instances or tuples, as the ORM gives them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -22,20 +22,22 @@ from django.db.models import Field, Model
 
 from .statements import array_type, execute, has_tenant, quote
 
+M = TypeVar("M", bound=Model)
+
 # The lookups a hot-path read may use, as `where` keys: "status", "id__in", "due_at__lte".
 _OPERATORS = {"exact": "=", "in": "IN", "lte": "<=", "lt": "<", "gte": ">=", "gt": ">"}
 
 
-def instances_where(model: type[Model], tenant_id: int, where: dict, *,
+def instances_where(model: type[M], tenant_id: int, where: dict, *,
                     related: Sequence[str] = (), order_by: Sequence[str] = (),
-                    limit: int | None = None, lock: str = "") -> list[Model]:
+                    limit: int | None = None, lock: str = "") -> list[M]:
     """One tenant's rows of `model` matching `where` ({"id__in": ids, "status": "queued"}:
     exact, in, lt(e), gt(e)), as model instances, with `related` forward relations joined
     (the related row must be the same tenant's: a stray foreign key reads as None). An `in`
     list is one array parameter; `lock` ("FOR UPDATE", "FOR UPDATE OF t SKIP LOCKED") locks
     the rows read. The tenant is a required argument: every statement has `tenant_id = %s`."""
     read = _read(model, None, where, related, order_by, limit, lock)
-    return _built(model, read.own, read.nested, read.rows(tenant_id, where, limit))
+    return cast("list[M]", _built(model, read.own, read.nested, read.rows(tenant_id, where, limit)))
 
 
 def values_where(model: type[Model], tenant_id: int, columns: Sequence[str], where: dict, *,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import psycopg
@@ -11,9 +11,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 
-def execute(sql: str, params: Sequence = (), *, prepare: bool = False) -> list[tuple]:
+def execute(sql: str, params: Sequence[Any] | Mapping[str, Any] = (), *,
+            prepare: bool = False) -> list[tuple]:
     """Run one statement and return its rows (none for a statement without a result), on a
-    server-side-binding cursor: parameters travel apart from the SQL, arrays in binary
+    server-side-binding cursor: parameters (a sequence for %s placeholders, a mapping for
+    %(name)s ones, handed to psycopg as they are) travel apart from the SQL, arrays in binary
     (Django's client-side cursor quoted 4 MB of rendered HTML into the statement in Python,
     character by character). Through Django's cursor wrapper, in the caller's transaction:
     execute wrappers and the tests' query counts see it.

@@ -141,13 +141,15 @@ class MessageFacts:
         if listed:
             return (f"{address} is on the suppression list "
                     f"({str(REASON_LABELS.get(listed, listed)).lower()}).")
+        if message.customer_id is None:
+            return None
         customer = self.customers.get(message.customer_id)
         if customer is None:
             return None
         if not getattr(customer, f"transactional_{message.channel}_consent", False):
             return (f"The shopper has not agreed to receive {message.get_channel_display()} "
                     "messages.")
-        rule = self.rules.get(message.rule_id)
+        rule = self.rules.get(message.rule_id) if message.rule_id is not None else None
         if (rule is not None and _marketing_required(rule)
                 and not getattr(customer, f"marketing_{message.channel}_consent", False)):
             return "The shopper has not agreed to marketing messages."

@@ -30,8 +30,9 @@ def draft(**overrides) -> dict:
 
 def framed(client, body: str) -> str:
     """The e-mail the preview's frames show (served apart: messaging/dashboard/frames.py)."""
-    frame_url = re.search(r'src="(/journeys/templates/preview/[^"]+/)"', body).group(1)
-    return client.get(frame_url).content.decode()
+    frame = re.search(r'src="(/journeys/templates/preview/[^"]+/)"', body)
+    assert frame is not None, "the preview shows no frame"
+    return client.get(frame[1]).content.decode()
 
 
 def test_the_preview_renders_the_draft_with_sample_data(client, personas):

@@ -22,8 +22,9 @@ class Area:
     coming: tuple[str, ...]
 
 
-AREAS: dict[str, Area] = {area.slug: area for area in (
-)}
+_COMING: tuple[Area, ...] = (
+)
+AREAS: dict[str, Area] = {area.slug: area for area in _COMING}
 
 
 def _make_view(area: Area):

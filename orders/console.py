@@ -14,6 +14,7 @@ does not grow with its parcels and messages (tests/test_agent_order_page.py coun
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from tenants.models import Tenant
 
@@ -24,7 +25,7 @@ K = OrderEvent.Kind
 # OrderEvent kinds that a richer source shows already (a scan with the carrier's words, a
 # message with its events, a rating with its comment): left out so nothing shows twice.
 SHOWN_ELSEWHERE = {K.SHIPMENT_STATUS, K.MILESTONE, K.FEEDBACK}
-EVENT_KINDS = {
+EVENT_KINDS: dict[str, TimelineKind] = {
     K.CREATED: TimelineKind.ORDER, K.UPDATED: TimelineKind.ORDER,
     K.CANCELLED: TimelineKind.ORDER, K.REDACTED: TimelineKind.ORDER,
     K.SHIPMENT_CREATED: TimelineKind.PARCEL, K.MESSAGE: TimelineKind.MESSAGE,
@@ -33,7 +34,7 @@ EVENT_KINDS = {
 
 
 def _own_entries(order: Order) -> list[TimelineEntry]:
-    entries = []
+    entries: list[TimelineEntry] = []
     for event in OrderEvent.objects.filter(order_id=order.pk).order_by("occurred_at", "pk"):
         if event.kind in SHOWN_ELSEWHERE:
             continue
@@ -82,7 +83,7 @@ def order_console(tenant: Tenant, order: Order, request, *, kind: str = "",
     unless `everything`) and blocks."""
     entries = _own_entries(order)
     for _receiver, found in order_timeline.send(sender=Order, tenant=tenant, order=order):
-        entries += found or []
+        entries += cast(list[TimelineEntry], found or [])
     entries.sort(key=lambda e: e.at, reverse=True)
     counts: dict[str, int] = {}
     for entry in entries:
@@ -91,10 +92,10 @@ def order_console(tenant: Tenant, order: Order, request, *, kind: str = "",
         entries = [e for e in entries if e.kind == kind]
     else:
         kind = ""
-    sections = []
+    sections: list[OrderSection] = []
     for _receiver, found in order_sections.send(sender=Order, tenant=tenant, order=order,
                                                 request=request):
-        sections += found or []
+        sections += cast(list[OrderSection], found or [])
     sections.sort(key=lambda s: s.position)
     hidden = 0 if everything else max(0, len(entries) - SHOWN)
     return Console(entries if everything else entries[:SHOWN], counts, kind, sections, hidden)

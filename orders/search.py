@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, FloatField, Q
@@ -211,7 +212,7 @@ def order_search(tenant: Tenant, text: str, *, limit: int = RESULTS,
         trigram = trigram_search_available()
     hits = _own_hits(query, trigram=trigram)
     for _receiver, found in order_search_hits.send(sender=Order, tenant=tenant, query=query):
-        hits += found or []
+        hits += cast(list[SearchHit], found or [])
     best: dict[int, SearchHit] = {}
     for hit in hits:
         if hit.order_id not in best or hit.rank > best[hit.order_id].rank:
@@ -225,5 +226,5 @@ def order_search(tenant: Tenant, text: str, *, limit: int = RESULTS,
     ids = [r.order.pk for r in results]
     for _receiver, flags in order_flags.send(sender=Order, tenant=tenant, order_ids=ids):
         for result in results:
-            result.flags += (flags or {}).get(result.order.pk, [])
+            result.flags += cast(dict[int, list[OrderFlag]], flags or {}).get(result.order.pk, [])
     return results

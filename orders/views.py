@@ -8,14 +8,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages as flash
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.errors import ValidationFailed
 from tenants.permissions import Perm
-from tenants.views.base import DashboardRequest, can, dashboard_view, is_htmx
+from tenants.views.base import DashboardRequest, can, dashboard_view, is_htmx, member_actor
 from tenants.views.paging import page_of
 
 from . import selectors, services
@@ -25,12 +25,8 @@ from .search import MAX_QUERY
 from .services.agents import CONSENT_LABELS, NOTE_MAX, REASON_MAX
 
 
-def _actor(request: HttpRequest) -> str:
-    return f"user:{request.user.email}"
-
-
 @dashboard_view(Perm.ORDERS_VIEW)
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: DashboardRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     orders = Order.objects.select_related("customer").order_by("-placed_at", "-pk")
     if q:
@@ -100,8 +96,8 @@ def _back(order: Order, anchor: str = "timeline") -> HttpResponse:
 
 
 def _form_errors(form: forms.Form) -> str:
-    return " ".join(f"{form.fields[f].label or f}: {' '.join(e)}" if f in form.fields
-                    else " ".join(e) for f, e in form.errors.items())
+    return " ".join(f"{form.fields[f].label or f}: {' '.join(map(str, e))}" if f in form.fields
+                    else " ".join(map(str, e)) for f, e in form.errors.items())
 
 
 @require_POST
@@ -114,7 +110,7 @@ def order_note_add(request: DashboardRequest, order_id: int) -> HttpResponse:
         return _back(order, "note")
     try:
         notified = services.order_note_add(request.tenant, order.pk, form.cleaned_data["text"],
-                                           actor=_actor(request))
+                                           actor=member_actor(request))
     except ValidationFailed as exc:
         flash.error(request, exc.message)
     else:
@@ -135,7 +131,7 @@ def customer_contact_correct(request: DashboardRequest, order_id: int) -> HttpRe
     try:
         changed = services.customer_contact_correct(
             request.tenant, order.customer.pk, order_id=order.pk, email=data["email"],
-            phone=data["phone"], actor=_actor(request), reason=data["reason"])
+            phone=data["phone"], actor=member_actor(request), reason=data["reason"])
     except ValidationFailed as exc:
         flash.error(request, " ".join([exc.message, *(f"{k}: {' '.join(v)}" for k, v in
                                                        exc.details.items())]))
@@ -156,7 +152,7 @@ def customer_consent_set(request: DashboardRequest, order_id: int) -> HttpRespon
     data = form.cleaned_data
     changed = services.customer_consent_set(
         request.tenant, order.customer.pk, data["channel"], data["given"], order_id=order.pk,
-        actor=_actor(request), reason=data["reason"])
+        actor=member_actor(request), reason=data["reason"])
     flash.success(request, "Consent recorded." if changed else "That was the consent already.")
     return _back(order, "customer")
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from orders.selectors import order_get
 from tenants.permissions import Perm
 from tenants.services import audit_record
-from tenants.views.base import DashboardRequest, dashboard_view
+from tenants.views.base import DashboardRequest, dashboard_view, member_actor
 
 from .models import CreatedVia
 from .services import LineRequest, ReturnRefused, return_request_create
@@ -40,12 +40,12 @@ def return_start(request: DashboardRequest, order_id: int) -> HttpResponse:
         created = return_request_create(
             request.tenant, order.pk, _lines(request, [line.pk for line in order.lines.all()]),
             resolution=request.POST.get("resolution", ""), method=request.POST.get("method", ""),
-            created_via=CreatedVia.AGENT, actor=f"user:{request.user.email}",
+            created_via=CreatedVia.AGENT, actor=member_actor(request),
             photos_required=False)
     except ReturnRefused as exc:
         flash.error(request, f"The return could not be started: {exc.message}")
         return redirect(f"{back}#returns")
-    audit_record(request.tenant, actor=f"user:{request.user.email}", action="return.started",
+    audit_record(request.tenant, actor=member_actor(request), action="return.started",
                  summary=f"Started return {created.number} for order {order.number}",
                  object_type="return", object_id=created.pk)
     flash.success(request, f"Return {created.number} started: {created.get_status_display()}.")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
 from tenants.permissions import Perm
-from tenants.views.base import DashboardRequest, dashboard_view
+from tenants.views.base import DashboardRequest, dashboard_view, member_actor
 from tenants.views.paging import page_of
 
 from . import services
@@ -25,10 +25,6 @@ from .models import ItemCondition, ReturnPhoto, ReturnReason, ReturnStatus
 from .selectors import return_request_get, return_request_list
 
 AGES = {"2d": 2, "7d": 7, "30d": 30}  # "older than N days": what has been waiting
-
-
-def _actor(request: DashboardRequest) -> str:
-    return f"user:{getattr(request.user, 'email', '')}"
 
 
 @dashboard_view(Perm.RETURNS_VIEW)
@@ -81,7 +77,7 @@ def _done(request: DashboardRequest, request_id: int, action) -> HttpResponse:
 def return_approve(request: DashboardRequest, request_id: int) -> HttpResponse:
     found = return_request_get(request.tenant, request_id)
     return _done(request, found.pk, lambda: services.return_approve(
-        request.tenant, found.pk, actor=_actor(request)))
+        request.tenant, found.pk, actor=member_actor(request)))
 
 
 @require_POST
@@ -90,7 +86,7 @@ def return_reject(request: DashboardRequest, request_id: int) -> HttpResponse:
     found = return_request_get(request.tenant, request_id)
     return _done(request, found.pk, lambda: services.return_reject(
         request.tenant, found.pk, reason=request.POST.get("reason", "")[:500],
-        actor=_actor(request)))
+        actor=member_actor(request)))
 
 
 @require_POST
@@ -103,7 +99,7 @@ def return_receive(request: DashboardRequest, request_id: int) -> HttpResponse:
         quantity = int(raw) if raw.isdigit() and len(raw) < 6 else -1
         lines[line.pk] = (quantity, request.POST.get(f"condition_{line.pk}", "")[:16])
     return _done(request, found.pk, lambda: services.return_receive(
-        request.tenant, found.pk, lines=lines, actor=_actor(request)))
+        request.tenant, found.pk, lines=lines, actor=member_actor(request)))
 
 
 @require_POST
@@ -120,7 +116,7 @@ def return_settle(request: DashboardRequest, request_id: int) -> HttpResponse:
         return redirect(reverse("returns:detail", args=[found.pk]))
     return _done(request, found.pk, lambda: services.return_settle(
         request.tenant, found.pk, amount=amount.quantize(Decimal("0.01")),
-        reference=request.POST.get("reference", "")[:200], actor=_actor(request)))
+        reference=request.POST.get("reference", "")[:200], actor=member_actor(request)))
 
 
 @dashboard_view(Perm.RETURNS_VIEW)

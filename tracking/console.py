@@ -8,7 +8,9 @@ Each receiver is a fixed number of queries, whatever the number of parcels or sc
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import OuterRef, Prefetch, Subquery
 
@@ -74,6 +76,7 @@ def flags_for_orders(sender, *, tenant: Tenant, order_ids: list[int], **kwargs) 
                            "stalled"))
     flags: dict[int, list[OrderFlag]] = defaultdict(list)
     for s in shipments:
+        assert s.order_id is not None  # filtered by order
         status = TrackingStatus(s.status)
         flags[s.order_id].append(OrderFlag(f"{s.carrier} {s.tracking_number}: {status.label}",
                                            STATUS_TONE.get(s.status, ""),
@@ -95,19 +98,34 @@ def _location(location: object) -> str:
     return ", ".join(str(p) for p in parts if p)
 
 
-def order_shipments(order: Order) -> list[Shipment]:
+class _ConsoleFields(TypedDict):
+    tracking_domain: str
+    rating: int | None
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    ConsoleShipment = WithAnnotations[Shipment, _ConsoleFields]
+
+# The order's parcels, kept on the order object for the rest of the request.
+_SHIPMENTS = "_console_shipments"
+
+
+def order_shipments(order: Order) -> list[ConsoleShipment]:
     """The order's parcels with their scans and the store's tracking domain: two queries,
     once per request (the timeline and the parcels block share them)."""
-    cached = getattr(order, "_console_shipments", None)
+    cached = getattr(order, _SHIPMENTS, None)
     if cached is not None:
         return cached
-    order._console_shipments = list(Shipment.objects.filter(order_id=order.pk)
+    shipments = list(Shipment.objects.filter(order_id=order.pk)
                 .annotate(tracking_domain=Subquery(
                     Brand.objects.values("custom_tracking_domain")[:1]), rating=_rating())
                 .prefetch_related(Prefetch("events", TrackingEvent.objects.order_by(
                     "occurred_at", "pk")))
                 .order_by("created_at", "pk"))
-    return order._console_shipments
+    setattr(order, _SHIPMENTS, shipments)
+    return shipments
 
 
 def timeline_for_order(sender, *, tenant: Tenant, order: Order, **kwargs) -> list[TimelineEntry]:
@@ -153,13 +171,24 @@ def timeline_for_order(sender, *, tenant: Tenant, order: Order, **kwargs) -> lis
 
 def sections_for_order(sender, *, tenant: Tenant, order: Order, request, **kwargs) -> list[OrderSection]:
     """The parcels block: status, flags, the shopper's tracking page link, the parcel actions."""
-    shipments = order_shipments(order)
-    for s in shipments:
-        s.tone = STATUS_TONE.get(s.status, "")
-        s.page_url = tracking_page_url(s.public_token, domain=s.tracking_domain)
-        s.last_scan = next(reversed(s.events.all()), None) if s.events.all() else None
+    parcels = []
+    for s in order_shipments(order):
+        events = list(s.events.all())  # prefetched, oldest first
+        parcels.append(Parcel(s, STATUS_TONE.get(s.status, ""),
+                              tracking_page_url(s.public_token, domain=s.tracking_domain),
+                              events[-1] if events else None))
     return [OrderSection("Parcels", "tracking/console/_parcels.html", {
-        "shipments": shipments, "can_act": can(request, Perm.ORDERS_MANAGE)}, position=10)]
+        "parcels": parcels, "can_act": can(request, Perm.ORDERS_MANAGE)}, position=10)]
+
+
+@dataclass
+class Parcel:
+    """A parcel as the order page's Parcels block shows it."""
+
+    shipment: ConsoleShipment
+    tone: str
+    page_url: str
+    last_scan: TrackingEvent | None
 
 
 def connect() -> None:

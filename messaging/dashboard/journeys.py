@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ValidationFailed
 from tenants.permissions import Perm
-from tenants.views.base import DashboardRequest, can, dashboard_view, is_htmx, with_flash
+from tenants.views.base import DashboardRequest, can, dashboard_view, is_htmx, member_actor, with_flash
 
 from .. import selectors, services
 from ..journeys.triggers import TRIGGER_LABELS
@@ -20,9 +20,6 @@ from .forms import RuleForm, field_for_error
 
 MILESTONE_LABELS = TRIGGER_LABELS
 
-
-def _actor(request: DashboardRequest) -> str:
-    return f"user:{request.user.email}"
 
 
 def delay_words(minutes: int) -> str:
@@ -78,7 +75,7 @@ def journey_list(request: DashboardRequest) -> HttpResponse:
 def journey_toggle(request: DashboardRequest, journey_id: int) -> HttpResponse:
     journey = selectors.journey_get(request.tenant, journey_id)
     services.journey_update(request.tenant, journey.pk, enabled=not journey.enabled,
-                            actor=_actor(request))
+                            actor=member_actor(request))
     flash.success(request, f"“{journey.name}” is {'off' if journey.enabled else 'on'}.")
     return redirect("messaging:journeys")
 
@@ -123,7 +120,7 @@ def rule_create(request: DashboardRequest, journey_id: int) -> HttpResponse:
             if values["quiet_hours_start"] is None and values["quiet_hours_end"] is None:
                 # Blank on a new rule: the channel's default (SMS waits out the night).
                 del values["quiet_hours_start"], values["quiet_hours_end"]
-            services.journey_rule_create(request.tenant, journey.pk, actor=_actor(request),
+            services.journey_rule_create(request.tenant, journey.pk, actor=member_actor(request),
                                          **values)
 
         if _save_rule(request, form, create):
@@ -140,7 +137,7 @@ def rule_edit(request: DashboardRequest, rule_id: int) -> HttpResponse:
                     templates=_templates(request))
     if request.method == "POST" and form.is_valid():
         def update(values: dict) -> None:
-            services.journey_rule_update(request.tenant, rule.pk, actor=_actor(request),
+            services.journey_rule_update(request.tenant, rule.pk, actor=member_actor(request),
                                          **values)
 
         if _save_rule(request, form, update):
@@ -156,7 +153,7 @@ def rule_toggle(request: DashboardRequest, rule_id: int) -> HttpResponse:
     """htmx: flip the switch and answer with the rule's row (a plain POST goes back)."""
     rule = selectors.journey_rule_get(request.tenant, rule_id)
     enabled = request.POST.get("enabled") == "on"
-    services.journey_rule_set_enabled(request.tenant, rule.pk, enabled, actor=_actor(request))
+    services.journey_rule_set_enabled(request.tenant, rule.pk, enabled, actor=member_actor(request))
     rule = selectors.journey_rule_get(request.tenant, rule.pk)
     words = f"“{rule.name}” is {'on' if enabled else 'off'}."
     if not is_htmx(request):
@@ -171,6 +168,6 @@ def rule_toggle(request: DashboardRequest, rule_id: int) -> HttpResponse:
 @dashboard_view(Perm.JOURNEYS_VIEW, manage=Perm.JOURNEYS_MANAGE)
 def rule_delete(request: DashboardRequest, rule_id: int) -> HttpResponse:
     rule = selectors.journey_rule_get(request.tenant, rule_id)
-    services.journey_rule_delete(request.tenant, rule.pk, actor=_actor(request))
+    services.journey_rule_delete(request.tenant, rule.pk, actor=member_actor(request))
     flash.success(request, f"Rule “{rule.name}” deleted.")
     return redirect("messaging:journeys")

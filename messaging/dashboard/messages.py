@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from config.errors import Conflict, ValidationFailed
 from tenants.permissions import Perm
-from tenants.views.base import DashboardRequest, can, dashboard_view
+from tenants.views.base import DashboardRequest, can, dashboard_view, member_actor
 from tenants.views.paging import page_of
 
 from .. import selectors, services
@@ -58,9 +58,6 @@ STATUS_WORDS: dict[str, str] = {
 }
 MILESTONE_LABELS = TRIGGER_LABELS
 
-
-def _actor(request: DashboardRequest) -> str:
-    return f"user:{request.user.email}"
 
 
 @dashboard_view(Perm.MESSAGES_VIEW)
@@ -113,7 +110,7 @@ def message_resend(request: DashboardRequest, message_id: int) -> HttpResponse:
     form.is_valid()
     try:
         services.message_resend(
-            request.tenant, message.pk, actor=_actor(request),
+            request.tenant, message.pk, actor=member_actor(request),
             confirmed_not_received=form.cleaned_data.get("confirmed_not_received", False))
     except Conflict as exc:
         flash.error(request, exc.message)
@@ -131,7 +128,7 @@ def message_send_again(request: DashboardRequest, message_id: int) -> HttpRespon
             else reverse("messaging:message", args=[message.pk]))
     try:
         copy = services.message_send_again(
-            request.tenant, message.pk, actor=_actor(request),
+            request.tenant, message.pk, actor=member_actor(request),
             recipient=request.POST.get("recipient", "")[:254],
             request_key=request.POST.get("request_key", ""))
     except ValidationFailed as exc:
@@ -150,7 +147,7 @@ def order_message_send(request: DashboardRequest, order_id: int) -> HttpResponse
     template_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
     try:
         message = services.message_send_one_off(
-            request.tenant, order_id, template_id, actor=_actor(request),
+            request.tenant, order_id, template_id, actor=member_actor(request),
             recipient=request.POST.get("recipient", "")[:254],
             request_key=request.POST.get("request_key", ""))
     except ValidationFailed as exc:

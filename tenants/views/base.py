@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -63,6 +64,12 @@ class DashboardRequest(HttpRequest):
 
     tenant: Tenant
     membership: Membership
+    user: User  # dashboard_view lets only members in
+
+
+def member_actor(request: DashboardRequest) -> str:
+    """Who did it, as the order timeline, messages and the audit log name a member."""
+    return f"user:{request.user.email}"
 
 
 def is_htmx(request: HttpRequest) -> bool:

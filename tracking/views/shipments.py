@@ -18,7 +18,7 @@ from config.errors import ValidationFailed
 from tenants.access import access_scoped
 from tenants.permissions import Perm
 from tenants.services import brand_get
-from tenants.views.base import DashboardRequest, dashboard_view, safe_back_url
+from tenants.views.base import DashboardRequest, dashboard_view, member_actor, safe_back_url
 from tenants.views.paging import page_of
 
 from ..models import DeliveryFeedback, Shipment, TrackingEvent
@@ -158,7 +158,7 @@ def shipment_mark(request: DashboardRequest, shipment_id: int) -> HttpResponse:
     """From the order page: "lost — reshipping" or "customer contacted" on the timeline."""
     try:
         shipment = shipment_agent_mark(request.tenant, shipment_id, request.POST.get("mark", ""),
-                                       actor=f"user:{request.user.email}",
+                                       actor=member_actor(request),
                                        note=request.POST.get("note", ""))
     except ValidationFailed as exc:
         flash.error(request, exc.message)

@@ -152,6 +152,7 @@ EDGES = {
     ("tenants/inbound.py", "unknown_source_edge"): "a webhook to a source we do not have",
     ("messaging/views.py", "message_for_token"): "a public token (open, unsubscribe)",
     ("messaging/views.py", "click_redirect"): "a public token (a click, checked first)",
+    ("tracking/public/views.py", "tracking_page"): "a public token: the tracking page (not cached)",
     ("tracking/public/views.py", "recommendation_click"): "a public token: a recommendation",
     ("tracking/public/feedback.py", "delivery_feedback"): "a public token: delivery feedback",
     ("tracking/lookup/views.py", "_lookup"): "a store's slug: the tracking lookup",

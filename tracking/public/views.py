@@ -81,8 +81,9 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
         data = tracking_page_data(token)
         if data is None or not host_serves(request, data.tenant.pk):
             raise Http404("no such parcel")
-        page = _render(data, found, choose,
-                       view=page_view_counter(request, data.tenant.pk, data.shipment.pk))
+        with tenant_scope(data.tenant):  # the token's tenant: this page's edge
+            page = _render(data, found, choose,
+                           view=page_view_counter(request, data.tenant.pk, data.shipment.pk))
     response = HttpResponse(page.body, content_type="text/html; charset=utf-8")
     response["Content-Language"] = page.lang
     response["Vary"] = "Accept-Language"
@@ -123,10 +124,10 @@ def recommendation_click(request: HttpRequest, token: str, product_id: int) -> H
     data = tracking_page_data(token)
     if data is None or not host_serves(request, data.tenant.pk):
         raise Http404("no such parcel")
-    product = product_for_click(data.tenant.pk, product_id)
-    if product is None or urlsplit(product.url).scheme.lower() not in ("http", "https"):
-        raise Http404("no such product")
     with tenant_scope(data.tenant):  # the token's tenant: this page's edge
+        product = product_for_click(data.tenant.pk, product_id)
+        if product is None or urlsplit(product.url).scheme.lower() not in ("http", "https"):
+            raise Http404("no such product")
         recommendation_click_record(
             data.tenant, product_id=product.pk, order_id=data.order_id,
             customer_id=data.customer_id, surface=RecommendationClick.Surface.TRACKING_PAGE,

@@ -25,7 +25,7 @@ from django.db import transaction
 
 from config.errors import ApplicationError
 from tenants import services
-from tenants.context import no_tenant
+from tenants.context import no_tenant, tenant_scope
 from tenants.permissions import ApiKeyScope
 
 
@@ -86,8 +86,9 @@ class Command(BaseCommand):
                                               defaults={"verified": True, "primary": True})
         tenant = services.tenant_create(name=options["name"], owner=owner, slug=options["slug"],
                                         timezone_name=options["timezone"], locale=options["locale"])
-        key, raw_key = services.api_key_create(tenant, name=options["api_key_name"],
-                                               scope=options["api_key_scope"], actor=owner)
+        with tenant_scope(tenant):  # the store just made: its first key
+            key, raw_key = services.api_key_create(tenant, name=options["api_key_name"],
+                                                   scope=options["api_key_scope"], actor=owner)
         return {
             "tenant": {"id": tenant.pk, "slug": tenant.slug, "name": tenant.name,
                        "timezone": tenant.timezone, "default_locale": tenant.default_locale},

@@ -48,7 +48,10 @@ def setup_tenant() -> tuple[int, int, str, str]:
     owner = get_user_model().objects.create_user(username=f"bench-{suffix}",
                                                  email=f"bench-{suffix}@bench.invalid")
     tenant = services.tenant_create(name=f"Bench {suffix}", owner=owner, slug=f"bench-{suffix}")
-    _, raw = services.api_key_create(tenant, name="bench", scope=ApiKeyScope.READ, actor=owner)
+    from tenants.context import tenant_scope
+
+    with tenant_scope(tenant):
+        _, raw = services.api_key_create(tenant, name="bench", scope=ApiKeyScope.READ, actor=owner)
     from django.db import connection
 
     where = connection.settings_dict["HOST"] or "localhost"

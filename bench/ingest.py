@@ -89,11 +89,15 @@ def setup() -> Fixture:
     from tenants import services
     from tenants.permissions import ApiKeyScope
 
+    from tenants.context import tenant_scope
+
     fx = Fixture()
-    _, fx.api_key = services.api_key_create(tenant, name="bench", scope=ApiKeyScope.READ_WRITE,
-                                            actor=owner)
     fx.webhook_secret = "whsec-" + secrets.token_hex(16)
-    services.credential_set(tenant, "easypost", {"webhook_secret": fx.webhook_secret}, actor=owner)
+    with tenant_scope(tenant):
+        _, fx.api_key = services.api_key_create(tenant, name="bench", scope=ApiKeyScope.READ_WRITE,
+                                                actor=owner)
+        services.credential_set(tenant, "easypost", {"webhook_secret": fx.webhook_secret},
+                                actor=owner)
     fx.tenant_id, fx.owner_id, fx.slug = tenant.pk, owner.pk, tenant.slug
     return fx
 

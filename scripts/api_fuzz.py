@@ -79,8 +79,9 @@ def seed() -> tuple[int, int, str]:
     owner = get_user_model().objects.create_user(username=f"fuzz-{suffix}",
                                                  email=f"fuzz-{suffix}@fuzz.invalid")
     tenant = services.tenant_create(name=f"Fuzz {suffix}", owner=owner, slug=f"fuzz-{suffix}")
-    _, key = services.api_key_create(tenant, name="fuzz", scope=ApiKeyScope.READ_WRITE,
-                                     actor=owner)
+    with tenant_scope(tenant):
+        _, key = services.api_key_create(tenant, name="fuzz", scope=ApiKeyScope.READ_WRITE,
+                                         actor=owner)
     order = make_order(tenant)
     delivered_at = timezone.now() - timedelta(hours=2)
     shipment = make_shipment(tenant, order, status="delivered", delivered_at=delivered_at)

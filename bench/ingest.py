@@ -87,9 +87,8 @@ class Fixture:
 def setup() -> Fixture:
     tenant, owner = h.bench_store()
     from tenants import services
-    from tenants.permissions import ApiKeyScope
-
     from tenants.context import tenant_scope
+    from tenants.permissions import ApiKeyScope
 
     fx = Fixture()
     fx.webhook_secret = "whsec-" + secrets.token_hex(16)

@@ -18,7 +18,8 @@ to the baseline's is the figure (target ≥ 1.5). Creates and drops its own data
 
 --data takes any CSV of the shape of ../shared/datasets/online_retail_2010_2011.csv.gz (gzip
 or not); --cutoff defaults to three months before the file's last date; --quick keeps a
-fixed fifth of the customers (CI: a few minutes instead of many).
+fixed fifth of the customers (CI: a few minutes instead of many). Uses Redis database 5
+(BENCH_RECO_REDIS_URL) under a run lock, deleting every key it made.
 """
 
 from __future__ import annotations
@@ -38,10 +39,29 @@ import _harness as h  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_RECO_DATABASE_URL",
                               "postgres://postgres@127.0.0.1:5432/doorstep_bench_reco")
-# ../shared beside the checkout (a worktree one level deeper finds it one level up)
-DATA = next((d / "shared" / "datasets" / "online_retail_2010_2011.csv.gz"
-             for d in (h.ROOT.parent, h.ROOT.parent.parent) if (d / "shared").is_dir()),
-            h.ROOT.parent / "shared" / "datasets" / "online_retail_2010_2011.csv.gz")
+REDIS_URL = os.environ.get("BENCH_RECO_REDIS_URL", "redis://127.0.0.1:6379/5")
+DATASET = Path("shared") / "datasets" / "online_retail_2010_2011.csv.gz"
+
+
+def _dataset() -> Path:
+    """../shared/datasets beside the checkout: found from any folder above it, or above the
+    repository it was cloned from (a fresh clone elsewhere, as CI makes, or a worktree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(h.ROOT), *args], capture_output=True,
+                              text=True).stdout.strip()
+
+    found = [git("config", "remote.origin.url"), git("rev-parse", "--git-common-dir")]
+    roots = [h.ROOT, *(Path(h.ROOT, p) for p in found if p and Path(h.ROOT, p).is_dir())]
+    for root in roots:
+        for folder in root.resolve().parents:
+            if (folder / DATASET).is_file():
+                return folder / DATASET
+    return h.ROOT.parent / DATASET
+
+
+DATA = _dataset()
 BATCH = 100  # customers per picks call: a dispatch batch's size
 TARGET_RATIO = 1.5
 
@@ -59,10 +79,12 @@ def main() -> int:
     args = parse_args()
     h.sigterm_as_interrupt()
     os.environ.update({"DJANGO_SETTINGS_MODULE": "bench._settings", "DATABASE_URL": DATABASE_URL,
+                       "REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": REDIS_URL,
                        "DEBUG": "0", "LOG_LEVEL": "WARNING"})
     h.database_create(DATABASE_URL)
     try:
-        return run(args)
+        with h.redis_run_lock(REDIS_URL, "recommendations", ttl=3600):
+            return run(args)
     finally:
         from django.db import connections
 

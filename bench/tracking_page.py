@@ -93,8 +93,8 @@ def setup() -> Store:
     from tenants.context import tenant_scope
 
     store = Store()
-    services.brand_update(tenant, primary_color="#0B5FFF", footer_text="Bench Outfitters")
     with tenant_scope(tenant):
+        services.brand_update(tenant, primary_color="#0B5FFF", footer_text="Bench Outfitters")
         products = Product.objects.bulk_create([
             Product(tenant=tenant, external_id=f"bp{n}", title=f"Trail tent {n}",
                     category="Tents", price="149.00", currency="EUR",

@@ -108,8 +108,11 @@ def teardown(tenant_id: int, owner_id: int) -> None:
     from django.contrib.auth import get_user_model
 
     from tenants.models import Tenant
+    from tenants.rls import cross_tenant
 
-    Tenant.objects.filter(pk=tenant_id).delete()  # cascades to everything it owns
+    # An operator's deletion: the cascade must see every row of the store (row-level security).
+    with cross_tenant("delete a throwaway store and everything it owns"):
+        Tenant.objects.filter(pk=tenant_id).delete()  # cascades to everything it owns
     get_user_model().objects.filter(pk=owner_id).delete()
 
 

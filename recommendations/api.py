@@ -8,12 +8,12 @@ from datetime import datetime, time, timedelta
 from typing import cast
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from config.api.serializers import StrictSerializer
-from config.errors import ValidationFailed
+from config.errors import NotFound
 from orders.models import Order, Product
 from tenants.access import access_scoped
 from tenants.api.base import TenantApiView, query_filters, validated
@@ -89,8 +89,8 @@ class RecommendationProductRulesApi(TenantApiView):
     required_perms = {"GET": VIEW, "PUT": MANAGE}
 
     def _kind(self, kind: str) -> str:
-        if kind not in KINDS:
-            raise ValidationFailed(details={"kind": ["One of pinned, blocked, curated."]})
+        if kind not in KINDS:  # a path segment: an unknown list is not found
+            raise NotFound("No such list: one of pinned, blocked, curated.")
         return KINDS[kind]
 
     @extend_schema(operation_id="recommendation_product_rules_get",
@@ -190,7 +190,9 @@ class RecommendationPreviewApi(TenantApiView):
     required_perms = {"GET": VIEW}
 
     @extend_schema(operation_id="recommendation_preview", parameters=[PreviewQuerySerializer],
-                   responses=PreviewSerializer,
+                   responses={200: PreviewSerializer,
+                              404: OpenApiResponse(description="`not_found`: no such order or "
+                                                   "product in this store")},
                    summary="What would be recommended, and why")
     def get(self, request):
         query = query_filters(request, PreviewQuerySerializer)

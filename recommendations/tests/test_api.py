@@ -62,7 +62,7 @@ def test_unknown_or_foreign_products_and_bad_queries_are_clear_errors(alpha, per
     assert alpha.get(f"{API}/preview/").status_code == 400
     assert alpha.get(f"{API}/preview/", {"product": 1, "limit": -2}).status_code == 400
     assert alpha.put(f"{API}/products/favourites/", {"product_ids": []},
-                     format="json").status_code == 400
+                     format="json").status_code == 404  # no such list
 
 
 @pytest.mark.django_db

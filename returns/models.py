@@ -259,9 +259,14 @@ class ReturnRequest(TenantScopedModel):
                                         db_index=False)
     label_carrier = models.CharField(max_length=32, blank=True)
     label_tracking_number = models.CharField(max_length=64, blank=True)
-    label_url = models.URLField(max_length=1000, blank=True)
+    label_url = models.URLField(max_length=1000, blank=True)  # the label's PDF (else PNG)
+    # The provider's shipment (EasyPost "shp_…"), kept before buying: a retry after an
+    # uncertain answer looks at it instead of buying a second label.
+    label_provider_id = models.CharField(max_length=64, blank=True)
     label_error = models.CharField(max_length=500, blank=True)  # the last failed attempt's
     label_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the label is tried again after a failure (returns' sweep); None: not waiting.
+    label_retry_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -72,7 +72,15 @@ CREDENTIAL_SPECS: dict[str, tuple[FieldSpec, ...]] = {
                   help="Preferred: lets Twilio pick the sender. Give this or a from number."),
         FieldSpec("from_number", "From number", secret=False, required=False, check=E164),
     ),
-    "easypost": (FieldSpec("webhook_secret", "Webhook secret"),),
+    "easypost": (
+        FieldSpec("webhook_secret", "Webhook secret", required=False,
+                  help="Tracking updates: the secret of the webhook you added in EasyPost."),
+        FieldSpec("api_key", "API key", required=False,
+                  check=_pattern(r"EZ[AT]K[0-9a-zA-Z]{16,}",
+                                 "EasyPost API keys start with EZAK (production) or EZTK (test)."),
+                  help="Prepaid return labels: bought with this key (returns). Without it, "
+                       "shoppers send returns themselves with a printable authorisation."),
+    ),
     "aftership": (FieldSpec("webhook_secret", "Webhook secret"),),
     "shippo": (FieldSpec("webhook_token", "Webhook token",
                          help="Shippo signs nothing: we add this token to the webhook URL."),),
@@ -125,6 +133,8 @@ def credential_validate(name: str, fields: object) -> dict[str, str]:
         cleaned.get("messaging_service_sid") or cleaned.get("from_number")
     ):
         errors["messaging_service_sid"] = ["Give a Messaging Service SID or a from number."]
+    if name == "easypost" and not errors and not cleaned:
+        errors["webhook_secret"] = ["Give the webhook secret, the API key, or both."]
     if errors:
         raise ValidationFailed(f"The {name} credentials are not valid.", details=errors)
     return cleaned

@@ -40,6 +40,10 @@ class Shipment(TenantScopedModel):
     # Derived flags, set by the silence/lateness job and cleared when movement resumes.
     delayed = models.BooleanField(default=False)
     stalled = models.BooleanField(default=False)
+    # A parcel on its way back to the retailer (a return's label, returns/labels.py): moved by
+    # the carriers' webhooks like any parcel, but its milestones are of their own outbox kind
+    # (ShipmentMilestone.RETURN_KIND), so no delivery message is planned from them.
+    is_return = models.BooleanField(default=False)
     # The shopper's tracking page /t/<token>/: unguessable, and it names the tenant, so its
     # unique index is global.
     public_token = models.CharField(max_length=40, unique=True, default=new_public_token)
@@ -124,6 +128,8 @@ class ShipmentMilestone(OutboxRow):
     (tenants/outbox.py): the app that reacts to it registers its processor."""
 
     KIND = "tracking.shipment_milestone"
+    # A return parcel's milestones (Shipment.is_return): the returns app processes them.
+    RETURN_KIND = "tracking.return_parcel_milestone"
 
     kind = models.CharField(max_length=64, default=KIND)
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="milestones",
@@ -146,6 +152,10 @@ class ShipmentMilestone(OutboxRow):
 
     def __str__(self) -> str:
         return f"{self.milestone} of {self.shipment_id}"
+
+    @classmethod
+    def kind_for(cls, shipment: Shipment) -> str:
+        return cls.RETURN_KIND if shipment.is_return else cls.KIND
 
 
 class TrackingSettings(TenantScopedModel):

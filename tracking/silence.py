@@ -210,7 +210,7 @@ ACTIVE_STATUSES = [s.value for s in TrackingStatus if s not in TERMINAL_STATUSES
 BATCH_SIZE = 500
 _FLAG_MILESTONE = {"stalled": Milestone.STALLED, "delayed": Milestone.DELAYED}
 _FIELDS = ["id", "tenant", "status", "carrier", "created_at", "shipped_at", "last_event_at",
-           "promised_delivery", "carrier_estimated_delivery", "delayed", "stalled"]
+           "promised_delivery", "carrier_estimated_delivery", "delayed", "stalled", "is_return"]
 
 
 @dataclass
@@ -279,7 +279,8 @@ def _check_batch(tenant: Tenant, batch: list[Shipment], thresholds: TrackingSett
             milestone = _FLAG_MILESTONE[flag]
             if up and (shipment.pk, milestone) not in recorded:
                 new.append(ShipmentMilestone(tenant=tenant, shipment=shipment,
-                                             milestone=milestone, occurred_at=now))
+                                             milestone=milestone, occurred_at=now,
+                                             kind=ShipmentMilestone.kind_for(shipment)))
     if changed:
         for shipment in changed.values():
             shipment.updated_at = now

@@ -71,10 +71,27 @@ def test_a_bad_value_is_shown_next_to_its_field(client, personas):
 
 def test_a_missing_required_field_is_shown_next_to_it(client, personas):
     client.force_login(personas.alice)
-    response = client.post(reverse("dashboard:integration-set", args=["easypost"]),
-                           {"easypost-webhook_secret": ""})
+    response = client.post(reverse("dashboard:integration-set", args=["shopify"]),
+                           {"shopify-shop_domain": "acme.myshopify.com", "shopify-webhook_secret": ""})
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
+    assert services.credential_fields(personas.tenant_a, "shopify") is None
+
+
+def test_easypost_takes_a_webhook_secret_an_api_key_or_both(client, personas):
+    """Tracking needs the webhook secret, return labels the API key: either alone is fine."""
+    client.force_login(personas.alice)
+    url = reverse("dashboard:integration-set", args=["easypost"])
+    response = client.post(url, {"easypost-webhook_secret": "", "easypost-api_key": ""})
+    assert response.status_code == 200
+    assert "Give the webhook secret, the API key, or both." in response.content.decode()
+    response = client.post(url, {"easypost-api_key": "not-a-key"})
+    assert "EasyPost API keys start with EZAK (production) or EZTK (test)." in response.content.decode()
+    assert services.credential_fields(personas.tenant_a, "easypost") is None
+    response = client.post(url, {"easypost-api_key": "EZTK0123456789abcdefABCDEF"})
+    assert response.status_code == 302
+    assert services.credential_fields(personas.tenant_a, "easypost") == {
+        "api_key": "EZTK0123456789abcdefABCDEF"}
 
 
 def test_disconnecting_deletes_the_secrets(client, personas):

@@ -41,7 +41,8 @@ PROVIDERS: dict[str, Provider] = {p.name: p for p in (
              (("Webhook URL", "shopify/{slug}/",
                "Shopify admin → Settings → Notifications → Webhooks: add it for order and "
                "fulfillment events, format JSON."),)),
-    Provider("easypost", "Carrier tracking", "Tracking updates for 100+ carriers via EasyPost.",
+    Provider("easypost", "Carrier tracking", "Tracking updates for 100+ carriers via EasyPost, and "
+                                                  "prepaid return labels bought with your API key.",
              (("Webhook URL", "easypost/{slug}/",
                "EasyPost → Account settings → Webhooks → Add webhook, with the secret below."),),
              test_event=True),

@@ -28,6 +28,7 @@ from .inbound import (
     source_parser,
 )
 from .shipments import (
+    return_parcel_register,
     shipment_create,
     shipment_get_or_create,
     shipment_recompute,
@@ -39,6 +40,8 @@ __all__ = [
     "inbound_process", "inbound_receive", "shipment_create", "shipment_get_or_create",
     "shipment_recompute", "shipments_recompute", "source_parser", "updates_apply",
     "updates_apply_many",
+    # a return's parcel (returns/labels.py)
+    "return_parcel_register",
     # what agents mark on a parcel (agents.py)
     "PARCEL_MARKS", "shipment_agent_mark",
     # delivery feedback (feedback.py)

@@ -39,6 +39,34 @@ def shipment_create(tenant: Tenant, *, carrier: str, tracking_number: str, order
                                   items=items, actor=actor)[0]
 
 
+def return_parcel_register(tenant: Tenant, *, carrier: str, tracking_number: str,
+                           service: str = "") -> Shipment:
+    """A return parcel (a return's label): a shipment the carriers' webhooks move like any
+    other, through the same canonical statuses, whose milestones are of the return kind
+    (ShipmentMilestone.RETURN_KIND: the returns app processes them; no delivery message).
+    It names no order: it is not one of the order's deliveries (the tracking page, the lookup
+    and the order's parcels list show deliveries only); the return links to it.
+    Scans that came before it are applied now, as for any new shipment."""
+    carrier = carrier_code(carrier)
+    tracking_number = tracking_number.strip()
+    with transaction.atomic():
+        shipment, created = Shipment.objects.get_or_create(
+            carrier=carrier, tracking_number=tracking_number,
+            defaults={"service": service, "is_return": True})
+        if not created and not shipment.is_return:
+            if shipment.order_id is not None or ShipmentMilestone.objects.filter(
+                    shipment=shipment).exists():
+                raise ValueError(f"{carrier} {tracking_number} is a delivery, not a return parcel.")
+            Shipment.objects.filter(pk=shipment.pk).update(is_return=True)
+            shipment.is_return = True
+        if created:
+            TrackingEvent.objects.filter(shipment=None, tracking_number=tracking_number).update(
+                shipment=shipment)
+        shipment_recompute(tenant, shipment.pk)
+        shipment.refresh_from_db()
+    return shipment
+
+
 def shipment_get_or_create(tenant: Tenant, *, carrier: str, tracking_number: str, order=None,
                            service: str = "", promised_delivery=None,
                            items: Iterable[tuple[int, int]] = (),
@@ -193,7 +221,8 @@ def shipments_recompute(tenant: Tenant, shipment_ids: Iterable[int], *,
                     "dedup_key": f"shipment:{shipment.pk}:status:{step.status}",
                 } for step in fold.transitions]
             first_reached = dict(reversed(reached))  # the earliest time each was reached
-            new += [ShipmentMilestone(tenant=tenant, shipment=shipment, milestone=m, occurred_at=at)
+            new += [ShipmentMilestone(tenant=tenant, shipment=shipment, milestone=m, occurred_at=at,
+                                      kind=ShipmentMilestone.kind_for(shipment))
                     for m, at in first_reached.items() if m not in existing[shipment.pk]]
         # One statement for every changed row (the rows are locked, so writing the fields that
         # did not change writes back what is there).

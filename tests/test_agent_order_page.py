@@ -17,6 +17,7 @@ from messaging.models import Message, MessageEvent
 from messaging.tests.factories import PLACED_AT, make_customer, make_message, make_order, make_shipment
 from orders.models import Customer, OrderEvent
 from tenants.context import tenant_scope
+from tenants.models import AuditEntry
 from tenants.permissions import Role
 from tenants.tests.factories import UserFactory, add_member
 from tracking.models import TrackingEvent
@@ -161,6 +162,28 @@ def test_an_agent_marks_a_parcel_lost(client, personas, order):
         shipment = order.shipments.first()
     client.post(reverse("tracking:shipment-mark", args=[shipment.pk]), {"mark": "lost_reshipping"})
     assert "Marked lost — reshipping" in _page(client, order)
+
+
+def test_copying_the_tracking_link_is_on_the_timeline_and_in_the_audit_log(client, personas,
+                                                                          order):
+    client.force_login(personas.bob)
+    with tenant_scope(personas.tenant_a):
+        shipment = order.shipments.first()
+    url = reverse("tracking:shipment-mark", args=[shipment.pk])
+    assert f'hx-post="{url}"' in _page(client, order)
+    # With script the link is copied in the browser and the click recorded: 204, no page.
+    answer = client.post(url, {"mark": "link_copied"}, HTTP_HX_REQUEST="true")
+    assert answer.status_code == 204 and not answer.content
+    # Without script nothing was copied: the answer shows the link to copy by hand.
+    answer = client.post(url, {"mark": "link_copied"}, follow=True)
+    assert f"/t/{shipment.public_token}/" in answer.content.decode()
+    with tenant_scope(personas.tenant_a):
+        actions = list(OrderEvent.objects.filter(order=order, kind="agent_action"))
+        audit = list(AuditEntry.objects.filter(action="order.agent_action", object_id=order.pk))
+    assert [a.actor for a in actions] == ["user:bob@alpha.test"] * 2
+    assert all(a.summary.startswith("Tracking link copied for the shopper: ") for a in actions)
+    assert len(audit) == 2 and audit[0].data["mark"] == "link_copied"
+    assert "Tracking link copied for the shopper" in _page(client, order)
 
 
 def test_a_viewer_reads_the_page_but_sees_no_actions_and_cannot_post(client, personas, order):

@@ -99,6 +99,13 @@ def test_an_agent_finds_the_order_reads_it_and_acts(page, personas, zoes_order, 
     page.click("#note button[type=submit]")
     assert "Zoë called: zip broken." in page.inner_text("#timeline")
 
+    # The tracking page's address, to give her: copied, and the copy on the timeline.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    with page.expect_response(lambda r: r.url.endswith("/mark/")) as answer:
+        page.locator("#parcels button[data-copy-target]").first.click()
+    assert answer.value.status == 204
+    assert "/t/" in page.evaluate("navigator.clipboard.readText()")
+
     # A return on her behalf.
     page.click("#start-return summary")
     page.locator("#start-return input[type=number]").first.fill("1")
@@ -109,6 +116,7 @@ def test_an_agent_finds_the_order_reads_it_and_acts(page, personas, zoes_order, 
 
     page.click(".console-filters a[data-kind=agent]")
     assert "Sent the E-mail" in page.inner_text("#timeline")
+    assert "Tracking link copied for the shopper" in page.inner_text("#timeline")
     assert "Die Sendung" not in page.inner_text("#timeline")
 
 

@@ -14,6 +14,8 @@ from ..models import Shipment
 PARCEL_MARKS: dict[str, str] = {
     "lost_reshipping": "Marked lost — reshipping",
     "customer_contacted": "Customer contacted",
+    # the agent's "Copy link" (the tracking page's address, to give to the shopper)
+    "link_copied": "Tracking link copied for the shopper",
 }
 
 

@@ -18,7 +18,13 @@ from config.errors import ValidationFailed
 from tenants.access import access_scoped
 from tenants.permissions import Perm
 from tenants.services import brand_get
-from tenants.views.base import DashboardRequest, dashboard_view, member_actor, safe_back_url
+from tenants.views.base import (
+    DashboardRequest,
+    dashboard_view,
+    is_htmx,
+    member_actor,
+    safe_back_url,
+)
 from tenants.views.paging import page_of
 
 from ..models import DeliveryFeedback, Shipment, TrackingEvent
@@ -155,7 +161,9 @@ def shipment_detail(request: DashboardRequest, shipment_id: int) -> HttpResponse
 @require_POST
 @dashboard_view(Perm.ORDERS_VIEW, manage=Perm.ORDERS_MANAGE)
 def shipment_mark(request: DashboardRequest, shipment_id: int) -> HttpResponse:
-    """From the order page: "lost — reshipping" or "customer contacted" on the timeline."""
+    """From the order page: "lost — reshipping", "customer contacted" or "link copied" on the
+    timeline and in the audit log. "Copy link" copies in the browser and posts here with htmx
+    (answered 204); without script the answer shows the link to copy by hand."""
     try:
         shipment = shipment_agent_mark(request.tenant, shipment_id, request.POST.get("mark", ""),
                                        actor=member_actor(request),
@@ -163,5 +171,12 @@ def shipment_mark(request: DashboardRequest, shipment_id: int) -> HttpResponse:
     except ValidationFailed as exc:
         flash.error(request, exc.message)
         return redirect(safe_back_url(request, "dashboard:home"))
-    flash.success(request, f"{PARCEL_MARKS[request.POST['mark']]}: noted on the timeline.")
+    if is_htmx(request):  # the "Copy link" button: copied in the browser, recorded here
+        return HttpResponse(status=204)
+    if request.POST["mark"] == "link_copied":  # no script: nothing was copied; show the link
+        domain = brand_get(request.tenant).custom_tracking_domain
+        flash.success(request, "The shopper's tracking page (noted on the timeline): "
+                      + tracking_page_url(shipment.public_token, domain=domain))
+    else:
+        flash.success(request, f"{PARCEL_MARKS[request.POST['mark']]}: noted on the timeline.")
     return redirect(reverse("orders:detail", args=[shipment.order_id]) + "#timeline")

@@ -41,6 +41,7 @@ a later view shows them.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -49,12 +50,15 @@ from typing import cast
 
 from django.conf import settings
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from config import db
 from config.redis_client import redis_client, redis_key
 from orders.models import Order
 
 from ..models import Shipment
+
+logger = logging.getLogger(__name__)
 
 
 class _Store:
@@ -416,12 +420,19 @@ def tracking_page_forget(tenant_id: int, shipment_ids: Iterable[int] | None = No
 
 def _forget(tenant_id: int, *, shipments: list[int] | None, orders: list[int] | None,
             customers: list[int] | None) -> None:
-    if shipments is None and orders is None and customers is None:
-        store.delete_many([_tenant_key(tenant_id)])
-        return
-    tokens = _tokens(tenant_id, shipments or [], orders or [], customers or [])
-    if tokens:
-        store.delete_many([_shipment_key(token) for token in tokens])
+    """With the cache down, the change that called it stands (it has committed): logged, and a
+    page cached before the outage shows for at most TRACKING_PAGE_CACHE_SECONDS if the cache
+    comes back with its data."""
+    try:
+        if shipments is None and orders is None and customers is None:
+            store.delete_many([_tenant_key(tenant_id)])
+            return
+        tokens = _tokens(tenant_id, shipments or [], orders or [], customers or [])
+        if tokens:
+            store.delete_many([_shipment_key(token) for token in tokens])
+    except RedisError as exc:
+        logger.warning("tracking page cache unreachable: pages of tenant %s not forgotten (%s)",
+                       tenant_id, exc)
 
 
 def _tokens_by_order(tenant_id: int, order_ids: list[int]) -> list[tuple[str, int]]:

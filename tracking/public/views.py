@@ -8,12 +8,14 @@ framing by this site only (the dashboard's live preview).
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_safe
+from redis.exceptions import RedisError
 
 from config.csp import HEADER as CSP_HEADER
 from config.csp import shopper_policy
@@ -38,6 +40,7 @@ from .selectors import (
 )
 
 PRIVATE_REVALIDATE = "private, no-cache"
+logger = logging.getLogger(__name__)
 
 
 def _privacy_headers(response: HttpResponse) -> HttpResponse:
@@ -71,8 +74,13 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
     if not TOKEN_RE.match(token):
         raise Http404("no such parcel")
     choose = _language_chooser(request)
-    found = cache.page_lookup(token, choose)
-    if found.page is not None and found.meta is not None:
+    try:
+        found: cache.Lookup | None = cache.page_lookup(token, choose)
+    except RedisError as exc:  # the cache is down: the shopper still gets the page
+        logger.warning("tracking page: cache unreachable, rendering from the database (%s)",
+                       exc)
+        found = None
+    if found is not None and found.page is not None and found.meta is not None:
         page = found.page
         if not host_serves(request, found.meta.tenant_id):  # another store's own domain
             raise Http404("no such parcel")
@@ -82,23 +90,32 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
         if data is None or not host_serves(request, data.tenant.pk):
             raise Http404("no such parcel")
         with tenant_scope(data.tenant):  # the token's tenant: this page's edge
-            page = _render(data, found, choose,
-                           view=page_view_counter(request, data.tenant.pk, data.shipment.pk))
+            view = page_view_counter(request, data.tenant.pk, data.shipment.pk)
+            try:
+                page = _render(data, found, choose, view=view)
+            except RedisError as exc:  # gone since the lookup: served, not stored
+                logger.warning("tracking page: cache unreachable, page not stored (%s)", exc)
+                page = _render(data, None, choose, view=None)
     response = HttpResponse(page.body, content_type="text/html; charset=utf-8")
     response["Content-Language"] = page.lang
     response["Vary"] = "Accept-Language"
     return _privacy_headers(response)
 
 
-def _render(data: TrackingPageData, found: cache.Lookup, choose,
+def _render(data: TrackingPageData, found: cache.Lookup | None, choose,
             view: tuple[str, str] | None) -> cache.Page:
     """Render and store the page: one cache round trip after (which also counts the view),
-    and one before for the tenant's generation when the lookup could not read it."""
+    and one before for the tenant's generation when the lookup could not read it. With the
+    cache down (`found` None) the page is rendered without its recommendations and not
+    stored, and the view is not counted."""
     tenant_id, order_id = data.tenant.pk, data.order_id
     wants_picks = data.settings.show_recommendations and order_id is not None
-    picks = found.picks
-    tenant_version = found.tenant_version_of(tenant_id) or cache.tenant_version(tenant_id)
-    versions = (tenant_version, found.shipment_version)
+    picks = found.picks if found is not None else None
+    if found is not None:
+        tenant_version = found.tenant_version_of(tenant_id) or cache.tenant_version(tenant_id)
+        versions = (tenant_version, found.shipment_version)
+    else:
+        versions = ("", "")
     meta = cache.Meta(tenant_id=tenant_id, shipment_id=data.shipment.pk, order_id=order_id,
                       shopper_locale=data.customer_locale,
                       shop_default=data.tenant.default_locale,
@@ -111,8 +128,9 @@ def _render(data: TrackingPageData, found: cache.Lookup, choose,
                                 page_context(data, lang, recommendations=recommendations),
                                 using=ENGINE)
     page = cache.Page(versions=versions, lang=lang, body=body.encode())
-    cache.page_store(data.shipment.public_token, meta, page,
-                     picks_wanted=wants_picks and picks is None, view=view)
+    if found is not None:
+        cache.page_store(data.shipment.public_token, meta, page,
+                         picks_wanted=wants_picks and picks is None, view=view)
     return page
 
 

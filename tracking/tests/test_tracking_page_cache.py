@@ -233,3 +233,36 @@ def test_an_uncached_page_of_a_tenant_served_lately_costs_two_cache_round_trips(
     trips.clear()
     assert "Your parcel is on its way" in queries_for(client, theirs.url)[1]
     assert len(trips) == 3
+
+
+@pytest.fixture
+def redis_down(monkeypatch):
+    """The process's Redis client pointed at a port nothing listens on (config.redis_client
+    keeps one client per process): every cache trip raises a ConnectionError."""
+    import redis
+
+    from config import redis_client as module
+
+    monkeypatch.setattr(module, "_client", redis.Redis(host="127.0.0.1", port=1,
+                                                        socket_connect_timeout=0.2))
+
+
+def test_with_the_cache_down_the_shopper_still_gets_the_page(client, personas, redis_down,
+                                                             caplog):
+    parcel = make_parcel(personas.tenant_a, statuses=("pending", "in_transit"))
+    count, html = queries_for(client, parcel.url)
+    assert count <= 2 and "In transit" in html
+    assert "cache unreachable" in caplog.text
+
+
+def test_a_cache_lost_between_the_lookup_and_the_store_still_serves_the_page(
+        client, personas, monkeypatch):
+    parcel = make_parcel(personas.tenant_a, statuses=("pending", "in_transit"))
+
+    def store_fails(*args, **kwargs):
+        import redis
+        raise redis.exceptions.ConnectionError("gone")
+
+    monkeypatch.setattr(page_cache, "page_store", store_fails)
+    response = client.get(parcel.url)
+    assert response.status_code == 200 and "In transit" in response.content.decode()

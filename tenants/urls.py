@@ -3,14 +3,12 @@
 from django.urls import path
 
 from .views import api_keys, audit, brand, home, integrations, members, settings_general
-from .views.areas import AREA_VIEWS
 
 app_name = "dashboard"
 urlpatterns = [
     path("", home.overview, name="home"),
     path("switch/", home.switch_tenant, name="switch-tenant"),
     path("stores/new/", home.store_create, name="store-create"),
-    *(path(f"{slug}/", view, name=slug) for slug, view in AREA_VIEWS.items()),
     path("settings/", settings_general.general, name="settings-general"),
     path("settings/brand/", brand.brand_settings, name="settings-brand"),
     path("settings/members/", members.members, name="settings-members"),

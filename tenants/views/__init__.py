@@ -3,7 +3,6 @@
     base              the one permission gate (`dashboard_view`) and shared helpers
     paging            lists page by page, newest first, with a capped total
     home              overview, tenant switching, creating a store
-    areas             honest placeholders for product areas not built yet
     settings_general  store name, time zone, language, 2FA enforcement
     brand             logo, colours, font, senders, with a live preview
     members           team, roles, invitations

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("orders.api_urls")),
     path("", include("recommendations.api_urls")),
     path("", include("tracking.api_urls")),
+    path("", include("returns.api_urls")),
     path("", include("messaging.api_urls")),
     path("", include("analytics.api_urls")),
 ]

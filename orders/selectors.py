@@ -67,6 +67,13 @@ def product_list(tenant: Tenant, *, sku: str | None = None, category: str | None
     return _created_between(qs, created_after, created_before)
 
 
+def product_categories(tenant: Tenant) -> dict[str, str]:
+    """The catalog's categories, folded (case and spaces ignored, as the return policy compares
+    them) → as the catalog spells them. One query over the (tenant, category) index."""
+    names = Product.objects.exclude(category="").values_list("category", flat=True).distinct()
+    return {name.strip().casefold(): name for name in names}
+
+
 def product_get(tenant: Tenant, product_id: object) -> Product:
     return access_scoped(Product, tenant, product_id)
 

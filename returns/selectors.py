@@ -125,14 +125,19 @@ def order_return_facts(tenant: Tenant, order: Order, *, exclude_request_id: int 
 
 # --- requests --------------------------------------------------------------------------
 
+# The queue's "waiting longer than" choices (the dashboard's and the API's `age`), in days.
+QUEUE_AGES = {"2d": 2, "7d": 7, "30d": 30}
+
+
 def return_request_list(tenant: Tenant, *, status: str | None = None, reason: str | None = None,
                         needs_review: bool | None = None, order_id: int | None = None,
                         created_before: datetime | None = None,
                         created_after: datetime | None = None) -> QuerySet[ReturnRequest]:
     """Requests, newest first, with their order, shopper and lines (a fixed number of queries
     per page)."""
-    qs = ReturnRequest.objects.select_related("order", "customer").prefetch_related(
-        Prefetch("lines", queryset=ReturnLine.objects.select_related("line_item")))
+    qs = ReturnRequest.objects.select_related("order", "customer", "policy").prefetch_related(
+        Prefetch("lines", queryset=ReturnLine.objects.select_related("line_item")
+                 .prefetch_related("photos")))
     if status:
         qs = qs.filter(status=status)
     if needs_review is not None:

@@ -22,9 +22,8 @@ from tenants.views.paging import page_of
 
 from . import services
 from .models import ItemCondition, ReturnPhoto, ReturnReason, ReturnStatus
+from .selectors import QUEUE_AGES as AGES
 from .selectors import return_request_get, return_request_list
-
-AGES = {"2d": 2, "7d": 7, "30d": 30}  # "older than N days": what has been waiting
 
 
 @dashboard_view(Perm.RETURNS_VIEW)

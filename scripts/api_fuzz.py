@@ -56,8 +56,9 @@ CHECKS = ",".join([
 
 def seed() -> tuple[int, int, str]:
     """Migrate, then make a throwaway tenant with a read-write key and one of each thing the
-    API shows (customer, order, shipment with events, rating, message, journey, template), so
-    reads of existing objects answer 200 and their bodies are checked too."""
+    API shows (customer, order, shipment with events, rating, message, journey, template,
+    return policy and return), so reads of existing objects answer 200 and their bodies are
+    checked too."""
     import django
 
     django.setup()
@@ -68,6 +69,7 @@ def seed() -> tuple[int, int, str]:
     from messaging import services as messaging_services
     from messaging.rendering import template_version_save
     from messaging.tests.factories import make_message, make_order, make_shipment
+    from returns import services as return_services
     from tenants import services
     from tenants.context import tenant_scope
     from tenants.permissions import ApiKeyScope
@@ -101,6 +103,12 @@ def seed() -> tuple[int, int, str]:
         messaging_services.journey_rule_create(tenant, journey.pk, name="Shipped",
                                                trigger="shipped", channel="sms",
                                                template_id=template.pk)
+        # A return policy and a return of the delivered order: its steps answer 200 or 409.
+        return_services.return_policy_update(tenant, actor="fuzz")
+        return_services.return_request_create(
+            tenant, order.pk, [return_services.LineRequest(order.lines.order_by("position")[0].pk,
+                                                           1, "too_small")],
+            resolution="refund", method="self_ship", created_via="api", actor="fuzz")
     return tenant.pk, owner.pk, key
 
 

@@ -47,7 +47,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name per vocabulary where a field name (`status`) is shared by several.
-    "ENUM_NAME_OVERRIDES": {"TrackingStatusEnum": "tracking.statuses.TrackingStatus"},
+    "ENUM_NAME_OVERRIDES": {"TrackingStatusEnum": "tracking.statuses.TrackingStatus",
+                            "ReturnStatusEnum": "returns.models.ReturnStatus",
+                            "ReturnReasonEnum": "returns.models.ReturnReason",
+                            "ReturnResolutionEnum": "returns.models.Resolution"},
     # The error responses every operation can give, in the one error shape (config/api/schema.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.api.schema.document_errors"],

@@ -137,11 +137,13 @@ class ApiCursorPagination(CursorPagination):
 
 
 def paginated_response(request: Request, view, queryset, serializer_class, *,
-                       ordering: str | tuple[str, ...] | None = None) -> Response:
+                       ordering: str | tuple[str, ...] | None = None,
+                       context: dict | None = None) -> Response:
+    """`context`: what the serializer needs besides the request (looked up once per page)."""
     paginator = ApiCursorPagination(ordering)
     page: list | None = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(
-        serializer_class(page, many=True, context={"request": request}).data)
+        serializer_class(page, many=True, context={"request": request, **(context or {})}).data)
 
 
 PAGINATION_PARAMETERS = [

@@ -48,3 +48,15 @@ def _alices_return_photo(p) -> dict:
     with tenant_scope(p.tenant_a):
         photo = ReturnPhoto.objects.get(line__request=request)
     return {"request_id": request.pk, "photo_id": photo.pk}
+
+
+# --- the API (/api/v1/returns/…): Alice's return, through Carol's key -------------------
+
+def _alices_return_api(p) -> dict:
+    return {"return_id": _alices_return(p).pk}
+
+
+for _name in ("api-return-approve", "api-return-reject", "api-return-receive",
+              "api-return-settle", "api-return-cancel"):
+    cross_tenant_case(_name, methods=("POST",))(_alices_return_api)
+cross_tenant_case("api-return-detail")(_alices_return_api)

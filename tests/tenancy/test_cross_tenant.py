@@ -117,6 +117,19 @@ def _seed_ingestion(tenant) -> None:
                                         comment="Alpha Secret Tent arrived wet")
         inbound_store(tenant, source="easypost",
                                         body=b'{"tracking_code": "ALPHATRACK0001"}', headers={})
+        _seed_return(tenant, order)
+
+
+def _seed_return(tenant, order) -> None:
+    """A return of the Alpha order (its number shows in the returns queue, API and pages)."""
+    from datetime import UTC, datetime
+
+    from returns import services as return_services
+
+    return_services.return_policy_update(tenant, actor="test")
+    return_services.return_request_create(
+        tenant, order.pk, [return_services.LineRequest(order.lines.get().pk, 1, "too_small")],
+        resolution="refund", method="self_ship", now=datetime(2026, 11, 3, tzinfo=UTC))
 
 
 def _tenant_a_counts(tenant) -> dict[str, int]:
@@ -167,6 +180,7 @@ def test_nothing_carol_is_shown_belongs_to_alice(client, api_client, personas):
         checked.append(url)
     assert "/api/v1/credentials/" in checked and "/api/v1/brand/" in checked
     assert "/api/v1/feedback/" in checked
+    assert {"/api/v1/returns/", "/api/v1/return-policy/", "/returns/"} <= set(checked)
     assert {"/orders/", "/shipments/", "/webhook-log/", "/outbox/"} <= set(checked)
 
 
@@ -176,6 +190,7 @@ def test_the_markers_do_show_up_for_alice(client, api_client, personas):
     _seed_tenant_a(personas)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {personas.alice_key}")
     assert "Alpha Secret Tent" in api_client.get("/api/v1/feedback/").content.decode()
+    assert "ALPHA-ORDER-7781" in api_client.get("/api/v1/returns/").content.decode()
     client.force_login(personas.alice)
     assert "ALPHA-ORDER-7781" in client.get("/orders/").content.decode()
     assert "ALPHATRACK0001" in client.get("/shipments/").content.decode()

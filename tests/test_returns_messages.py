@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from messaging.models import Message, Template
 from messaging.rendering import contexts_for_many, render_message, template_version_current
+from messaging.tests.factories import make_customer
 from returns import services
 from returns.tests.factories import make_order, make_policy, make_request
 from tenants.context import tenant_scope
@@ -60,7 +61,7 @@ def test_a_return_email_names_the_return_and_leads_to_its_status_page(
     with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
         services.return_reject(tenant, request.pk, reason="Worn outdoors")
     with tenant_scope(tenant):
-        message = Message.objects.get(milestone="return_rejected")
+        message = Message.objects.get(milestone="return_rejected", channel="email")
         template = Template.objects.get(key="return_rejected-email")
         context = contexts_for_many(tenant, [message])[message.pk]
         rendered = render_message(template_version_current(template, locale), context,
@@ -68,3 +69,34 @@ def test_a_return_email_names_the_return_and_leads_to_its_status_page(
     assert request.number in rendered.subject
     assert "Worn outdoors" in rendered.html
     assert f"/s/alpha/returns/{request.public_token}/" in " ".join(rendered.links)
+
+
+def test_a_shopper_who_consented_to_sms_gets_each_step_by_sms_too(
+        personas, django_capture_on_commit_callbacks):
+    tenant = personas.tenant_a
+    make_policy(tenant)
+    now = timezone.now()
+    texting, silent = (make_customer(tenant, phone="+4915112345678",
+                                     transactional_sms_consent=consent) for consent in (True, False))
+    with django_capture_on_commit_callbacks(execute=True):
+        told = make_request(tenant, make_order(tenant, customer=texting,
+                                               delivered_at=now - timedelta(days=1)), now=now)
+        quiet = make_request(tenant, make_order(tenant, customer=silent,
+                                                delivered_at=now - timedelta(days=1)), now=now)
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
+        services.return_reject(tenant, told.pk, reason="Worn outdoors")
+    with tenant_scope(tenant):
+        sms = {(m.return_request_id, m.milestone): m for m in Message.objects.filter(channel="sms")}
+        template = Template.objects.get(key="return_rejected-sms")
+        message = sms[told.pk, "return_rejected"]
+        context = contexts_for_many(tenant, [message])[message.pk]
+        text = render_message(template_version_current(template, "de"), context,
+                              message=message).text
+    assert {milestone for (pk, milestone), m in sms.items()
+            if pk == told.pk and m.status != "suppressed"} == {
+        "return_requested", "return_approved", "return_rejected"}
+    assert message.recipient == "+4915112345678"
+    # Without consent nothing goes out; the row says why (the retailer sees it).
+    assert all(m.status == "suppressed" for (pk, _), m in sms.items() if pk == quiet.pk)
+    assert f"Leider können wir die Retoure {told.number} nicht annehmen" in text
+    assert "/m/c/" in text  # the status page's link, through a click URL

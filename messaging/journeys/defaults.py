@@ -46,8 +46,9 @@ def template_key(milestone: str, channel: str) -> str:
 
 
 M, E, SMS = Milestone, Channel.EMAIL, Channel.SMS
-# E-mail for every milestone a shopper cares about; SMS for the three that are urgent (it is
-# only sent where the shopper consented to transactional SMS, which defaults to no). SMS and
+# E-mail for every milestone a shopper cares about; SMS for the three urgent ones of a parcel
+# and every step of a return (it is only sent where the shopper consented to transactional
+# SMS, which defaults to no). SMS and
 # the review request (a marketing message) wait out the night in the shopper's time zone.
 DEFAULT_RULES: tuple[DefaultRule, ...] = (
     DefaultRule(OrderMilestoneName.ORDER_CONFIRMED, E, "Order confirmed by e-mail"),
@@ -64,8 +65,11 @@ DEFAULT_RULES: tuple[DefaultRule, ...] = (
     DefaultRule(JourneyTrigger.REVIEW_REQUEST, E, "Review request 3 days after delivery",
                 delay_minutes=REVIEW_REQUEST_DELAY_MINUTES, quiet_hours=EVENING_QUIET_HOURS),
     # A message at every step of a return (returns/services), so the shopper always knows
-    # what happens next; refund_delayed before they have to ask.
-    *(DefaultRule(milestone, E, f"{label} by e-mail") for milestone, label in ReturnMilestone.choices),
+    # what happens next; refund_delayed before they have to ask. By SMS too, where the shopper
+    # consented to it: a return is money they wait for, worth a line on their phone.
+    *(rule for milestone, label in ReturnMilestone.choices for rule in (
+        DefaultRule(milestone, E, f"{label} by e-mail"),
+        DefaultRule(milestone, SMS, f"{label} by SMS", quiet_hours=SMS_DEFAULT_QUIET_HOURS))),
 )
 
 

@@ -35,10 +35,14 @@ def test_a_new_store_gets_the_default_journey_at_sign_up(personas):
         ("delayed", "email"), ("delayed", "sms"),
         ("exception", "email"), ("available_for_pickup", "email"),
         ("review_request", "email"),
-        # every step of a return
-        ("return_requested", "email"), ("return_approved", "email"), ("return_rejected", "email"),
-        ("return_label_ready", "email"), ("return_received", "email"), ("refund_issued", "email"),
-        ("refund_delayed", "email"),
+        # every step of a return, by e-mail and (with consent) by SMS
+        ("return_requested", "email"), ("return_requested", "sms"),
+        ("return_approved", "email"), ("return_approved", "sms"),
+        ("return_rejected", "email"), ("return_rejected", "sms"),
+        ("return_label_ready", "email"), ("return_label_ready", "sms"),
+        ("return_received", "email"), ("return_received", "sms"),
+        ("refund_issued", "email"), ("refund_issued", "sms"),
+        ("refund_delayed", "email"), ("refund_delayed", "sms"),
     ]
     assert all(key == f"{trigger}-{channel}"
                for trigger, channel, _, _, key in rules)

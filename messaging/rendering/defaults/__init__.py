@@ -26,7 +26,10 @@ EMAIL_MILESTONES = ("order_confirmed", "shipped", "out_for_delivery", "delivered
                     # a return's steps (returns.models.ReturnMilestone): its status page's button
                     "return_requested", "return_approved", "return_rejected",
                     "return_label_ready", "return_received", "refund_issued", "refund_delayed")
-SMS_MILESTONES = ("out_for_delivery", "delivered", "delayed")
+SMS_MILESTONES = ("out_for_delivery", "delivered", "delayed",
+                  # a return's steps, each a line with its status page's link
+                  "return_requested", "return_approved", "return_rejected",
+                  "return_label_ready", "return_received", "refund_issued", "refund_delayed")
 # These carry a recommendations block (shown only with marketing consent), so they get the
 # List-Unsubscribe headers.
 MARKETING_MILESTONES = frozenset({"delivered", "review_request"})

@@ -3,9 +3,10 @@
     orders in the window ─▶ lines: one row per (order, product), weighted by the order's age
         │                  (half as much every `half_life_days`)
         ├─▶ items: weighted orders and customers per product ─▶ ProductPopularity
-        ├─▶ order pairs: bought in the same order (baskets up to MAX_BASKET products)
-        ├─▶ customer pairs: bought by the same customer (their MAX_CUSTOMER_ITEMS latest)
-        └─▶ judged per pair:
+        └─▶ pairs, counted in one sorted pass over both:
+              bought in the same order (baskets up to MAX_BASKET products)
+              bought by the same customer (their MAX_CUSTOMER_ITEMS latest)
+            judged per pair:
               same non-empty category, or the same customers but rarely one order → substitute
               otherwise bought together in at least `min_support` orders       → complement
             ─▶ the `top_k` of each kind per product ─▶ ProductAssociation
@@ -13,7 +14,8 @@
 
 A store's rows are replaced whole in one transaction (readers see the old set until it
 commits); two recomputes of one store queue on an advisory lock. The work is a handful of
-statements whatever the store's size: 500,000 order lines take seconds (bench/recommendations.py).
+statements whatever the store's size: 500,000 order lines take about 8 s of one core
+(bench/recommendations.py).
 
 The complement score is the pair's recency-weighted co-purchases normalised by both products'
 own (w_ab / √(w_a·w_b), the cosine of their order vectors): like lift it does not favour a
@@ -29,7 +31,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from config import db
@@ -74,22 +76,28 @@ def associations_recompute(tenant: Tenant, *, as_of: datetime | None = None) -> 
     # One recompute per store at a time; the lock is released at commit.
     db.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, t])
     db.execute("SET LOCAL work_mem = '256MB'")
+    _temp_buffers()
     # Dropped at commit; dropped first too, for a caller that recomputes twice in one
     # transaction (a test, a backfill).
-    db.execute("DROP TABLE IF EXISTS rec_lines, rec_items, rec_pairs, rec_custitems, "
-               "rec_cpairs, rec_judged")
+    db.execute("DROP TABLE IF EXISTS rec_lines, rec_items, rec_custitems, rec_judged")
     for statement in _TEMP_TABLES:
         db.execute(statement)
     db.execute(_LINES, [now, float(config.half_life_days), t, t, since, now])
     db.execute("ANALYZE rec_lines")
     db.execute(_CUSTOMER_ITEMS, [MAX_CUSTOMER_ITEMS])
     db.execute(_ITEMS, [t])
-    db.execute(_ORDER_PAIRS, [MAX_BASKET, config.min_support])
-    db.execute(_CUSTOMER_PAIRS, [config.min_support])
-    for table in ("rec_items", "rec_pairs", "rec_cpairs"):  # plans for the joins below
-        db.execute(f"ANALYZE {table}")
-    orders, lines, total_w, customers = db.execute(_TOTALS)[0]
-    db.execute(_JUDGED, [SUBSTITUTE_TOGETHER, customers or 1, total_w or 1.0])
+    db.execute("ANALYZE rec_items")
+    orders, lines, total_w, customers, ranks = db.execute(_TOTALS)[0]
+    # The pairs (millions of them in a big store, most bought together once) are counted by
+    # sorting their integer keys: a hash table of every pair takes more time and memory.
+    db.execute("SET LOCAL enable_hashagg = off")
+    db.execute("SET LOCAL work_mem = '512MB'")
+    db.execute(_JUDGED, {"ranks": ranks + 1, "max_basket": MAX_BASKET,
+                         "support": config.min_support, "together": SUBSTITUTE_TOGETHER,
+                         "customers": customers or 1, "total_w": total_w or 1.0})
+    db.execute("SET LOCAL enable_hashagg = on")
+    db.execute("SET LOCAL work_mem = '256MB'")
+    db.execute("ANALYZE rec_judged")
     for table in _TABLES:
         db.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [t])  # noqa: S608
     associations = db.execute(_ASSOCIATIONS_INSERT, [t, config.top_k])[0][0]
@@ -102,6 +110,18 @@ def associations_recompute(tenant: Tenant, *, as_of: datetime | None = None) -> 
                            seconds=seconds)
 
 
+def _temp_buffers() -> None:
+    """Room for the temporary tables in memory (a store's lines alone are 30 MB for 500,000
+    of them; beyond the default 8 MB they go through the disk). PostgreSQL sizes a session's
+    buffers once, at its first temporary table: a connection that used one before keeps what
+    it had, and a refusal is harmless."""
+    try:
+        with transaction.atomic():
+            db.execute("SET LOCAL temp_buffers = '128MB'")
+    except DatabaseError:
+        pass
+
+
 _LOCK_SPACE = zlib.crc32(b"recommendations.recompute") & 0x7FFFFFFF
 _TABLES = ("recommendations_productassociation", "recommendations_productpopularity",
            "recommendations_categoryassociation")
@@ -109,13 +129,14 @@ _TABLES = ("recommendations_productassociation", "recommendations_productpopular
 _TEMP_TABLES = [
     "CREATE TEMP TABLE rec_lines (order_id bigint, customer_id bigint, product_id bigint, "
     "w float8, n int) ON COMMIT DROP",
-    "CREATE TEMP TABLE rec_items (product_id bigint PRIMARY KEY, category text, w float8, "
-    "orders int, customers int) ON COMMIT DROP",
-    "CREATE TEMP TABLE rec_pairs (a bigint, b bigint, w float8, n int) ON COMMIT DROP",
     "CREATE TEMP TABLE rec_custitems (customer_id bigint, product_id bigint) ON COMMIT DROP",
-    "CREATE TEMP TABLE rec_cpairs (a bigint, b bigint, c int) ON COMMIT DROP",
-    "CREATE TEMP TABLE rec_judged (a bigint, b bigint, kind text, score float8, lift float8, "
-    "support int) ON COMMIT DROP",
+    # `r`: the product's rank by id, dense from 1: a pair of them packs into one bigint key.
+    "CREATE TEMP TABLE rec_items (product_id bigint PRIMARY KEY, r int, category text, "
+    "w float8, orders int, customers int) ON COMMIT DROP",
+    # Every pair learned, once (a < b), with its kind (NULL: neither) and, where they were
+    # bought together in `min_support` orders, their weight and count (the category pairs').
+    "CREATE TEMP TABLE rec_judged (a bigint, b bigint, kind text COLLATE \"C\", score float8, "
+    "lift float8, support int, w float8, n int) ON COMMIT DROP",
 ]
 
 # One row per order and product; `w` the order's recency weight, `n` its basket size.
@@ -130,24 +151,6 @@ FROM (SELECT DISTINCT l.order_id, o.customer_id, l.product_id,
         AND o.placed_at >= %s AND o.placed_at < %s) s
 """
 
-_ITEMS = """
-INSERT INTO rec_items (product_id, category, w, orders, customers)
-SELECT l.product_id, min(p.category), sum(l.w), count(*), coalesce(min(ci.c), 0)
-FROM rec_lines l JOIN orders_product p ON p.id = l.product_id AND p.tenant_id = %s
-LEFT JOIN (SELECT product_id, count(*) AS c FROM rec_custitems GROUP BY product_id) ci
-       ON ci.product_id = l.product_id
-GROUP BY l.product_id
-"""
-
-_ORDER_PAIRS = """
-INSERT INTO rec_pairs (a, b, w, n)
-SELECT x.product_id, y.product_id, sum(x.w), count(*)
-FROM rec_lines x JOIN rec_lines y ON y.order_id = x.order_id AND y.product_id > x.product_id
-WHERE x.n <= %s
-GROUP BY x.product_id, y.product_id
-HAVING count(*) >= %s
-"""
-
 _CUSTOMER_ITEMS = """
 INSERT INTO rec_custitems (customer_id, product_id)
 SELECT customer_id, product_id
@@ -158,54 +161,78 @@ FROM (SELECT customer_id, product_id,
 WHERE r <= %s
 """
 
-_CUSTOMER_PAIRS = """
-INSERT INTO rec_cpairs (a, b, c)
-SELECT x.product_id, y.product_id, count(*)
-FROM rec_custitems x
-JOIN rec_custitems y ON y.customer_id = x.customer_id AND y.product_id > x.product_id
-GROUP BY x.product_id, y.product_id
-HAVING count(*) >= %s
+_ITEMS = """
+INSERT INTO rec_items (product_id, r, category, w, orders, customers)
+SELECT l.product_id, row_number() OVER (ORDER BY l.product_id), min(p.category), sum(l.w),
+       count(*), coalesce(min(ci.c), 0)
+FROM rec_lines l JOIN orders_product p ON p.id = l.product_id AND p.tenant_id = %s
+LEFT JOIN (SELECT product_id, count(*) AS c FROM rec_custitems GROUP BY product_id) ci
+       ON ci.product_id = l.product_id
+GROUP BY l.product_id
 """
 
 _TOTALS = """
 SELECT count(*), coalesce(sum(n), 0), coalesce(sum(w), 0),
-       (SELECT count(DISTINCT customer_id) FROM rec_custitems)
+       (SELECT count(DISTINCT customer_id) FROM rec_custitems),
+       (SELECT count(*) FROM rec_items)
 FROM (SELECT order_id, min(n) AS n, min(w) AS w FROM rec_lines GROUP BY order_id) o
 """
 
-# Each pair once (a < b), with its kind. Substitutes: the same category (where the catalog
-# has categories), or bought by the same customers (more than chance: customer lift > 1) but
-# rarely in one order. Complements: bought together in `min_support` orders, otherwise.
+# Each pair once (a < b), counted in one pass over both kinds of evidence: bought in the same
+# order (baskets of 2 to `max_basket` products, weighted by the order's age) and bought by
+# the same customer (their MAX_CUSTOMER_ITEMS latest products). A pair is one bigint (the two
+# products' ranks), so the pass sorts and groups integers. Kept from `support` orders or
+# customers, and judged: a substitute shares a (non-empty) category with the product, or is
+# bought by the same customers (customer lift > 1) but rarely in one order; otherwise, bought
+# together in `support` orders, a complement.
 _JUDGED = """
-INSERT INTO rec_judged (a, b, kind, score, lift, support)
+INSERT INTO rec_judged (a, b, kind, score, lift, support, w, n)
+WITH ol AS (
+  SELECT l.order_id, i.r, l.w FROM rec_lines l JOIN rec_items i ON i.product_id = l.product_id
+  WHERE l.n BETWEEN 2 AND %(max_basket)s
+), cl AS (
+  SELECT c.customer_id, i.r FROM rec_custitems c JOIN rec_items i ON i.product_id = c.product_id
+), counted AS (
+  SELECT k, sum(w) AS w, count(*) FILTER (WHERE o) AS n, count(*) FILTER (WHERE NOT o) AS c
+  FROM (SELECT x.r::bigint * %(ranks)s + y.r AS k, x.w, true AS o
+        FROM ol x JOIN ol y ON y.order_id = x.order_id AND y.r > x.r
+        UNION ALL
+        SELECT x.r::bigint * %(ranks)s + y.r, 0.0::float8, false
+        FROM cl x JOIN cl y ON y.customer_id = x.customer_id AND y.r > x.r) pairs
+  GROUP BY k
+), kept AS (
+  SELECT (k / %(ranks)s)::int AS ra, (k %% %(ranks)s)::int AS rb,
+         CASE WHEN n >= %(support)s THEN w END AS w,
+         CASE WHEN n >= %(support)s THEN n END AS n,
+         CASE WHEN c >= %(support)s THEN c END AS c
+  FROM counted WHERE n >= %(support)s OR c >= %(support)s
+), judged AS (
+  SELECT ia.product_id AS a, ib.product_id AS b, kept.w, n, c, ia.w AS wa, ib.w AS wb,
+         kept.w * %(total_w)s::float8 / (ia.w * ib.w) AS olift,
+         c * %(customers)s::float8 / greatest(ia.customers::float8 * ib.customers, 1) AS clift,
+         CASE WHEN ia.category <> '' AND ia.category = ib.category THEN 'substitute'
+              WHEN c IS NOT NULL AND coalesce(n, 0) <= %(together)s::float8 * c
+                   AND c * %(customers)s::float8
+                       / greatest(ia.customers::float8 * ib.customers, 1) > 1
+                   THEN 'substitute'
+              WHEN n IS NOT NULL THEN 'complement' END AS kind
+  FROM kept JOIN rec_items ia ON ia.r = kept.ra JOIN rec_items ib ON ib.r = kept.rb
+)
 SELECT a, b, kind,
        CASE WHEN kind = 'complement' THEN w / sqrt(wa * wb) ELSE clift END,
        CASE WHEN kind = 'complement' THEN olift ELSE clift END,
-       CASE WHEN kind = 'complement' THEN n ELSE coalesce(c, n) END
-FROM (
-  SELECT a, b, pairs.w, n, c, ia.w AS wa, ib.w AS wb,
-         pairs.w * k.total_w / (ia.w * ib.w) AS olift,
-         c * k.customers / greatest(ia.customers::float8 * ib.customers, 1) AS clift,
-         CASE WHEN ia.category <> '' AND ia.category = ib.category THEN 'substitute'
-              WHEN c IS NOT NULL AND coalesce(n, 0) <= k.together * c
-                   AND c * k.customers / greatest(ia.customers::float8 * ib.customers, 1) > 1
-                   THEN 'substitute'
-              WHEN n IS NOT NULL THEN 'complement' END AS kind
-  FROM (SELECT coalesce(p.a, q.a) AS a, coalesce(p.b, q.b) AS b, p.w, p.n, q.c
-        FROM rec_pairs p FULL JOIN rec_cpairs q ON q.a = p.a AND q.b = p.b) pairs
-  JOIN rec_items ia ON ia.product_id = pairs.a
-  JOIN rec_items ib ON ib.product_id = pairs.b
-  CROSS JOIN (SELECT %s::float8 AS together, %s::float8 AS customers,
-                     %s::float8 AS total_w) k
-) judged
-WHERE kind IS NOT NULL
+       CASE WHEN kind = 'complement' THEN n ELSE coalesce(c, n) END,
+       w, n
+FROM judged
+WHERE kind IS NOT NULL OR n IS NOT NULL
 """
 
 _ASSOCIATIONS_INSERT = """
 WITH both_ways AS (
   SELECT a AS product_id, b AS related_id, kind, score, lift, support FROM rec_judged
+  WHERE kind IS NOT NULL
   UNION ALL
-  SELECT b, a, kind, score, lift, support FROM rec_judged
+  SELECT b, a, kind, score, lift, support FROM rec_judged WHERE kind IS NOT NULL
 ), ranked AS (
   SELECT *, row_number() OVER (PARTITION BY product_id, kind
                                ORDER BY score DESC, related_id) AS r
@@ -224,16 +251,18 @@ INSERT INTO recommendations_productpopularity (tenant_id, product_id, score, ord
 SELECT %s, product_id, w, orders FROM rec_items
 """
 
-# Categories bought together: complements' co-purchases summed per pair of (different,
-# named) categories, normalised like the products' own score.
+# Categories bought together: the co-purchases of products bought together in `min_support`
+# orders summed per pair of (different, named) categories, normalised like the products' own
+# score.
 _CATEGORIES_INSERT = """
 WITH cat AS (
   SELECT category, sum(w) AS w FROM rec_items WHERE category <> '' GROUP BY category
 ), pairs AS (
   SELECT ia.category AS a, ib.category AS b, sum(p.w) AS w
-  FROM rec_pairs p
+  FROM rec_judged p
   JOIN rec_items ia ON ia.product_id = p.a JOIN rec_items ib ON ib.product_id = p.b
-  WHERE ia.category <> '' AND ib.category <> '' AND ia.category <> ib.category
+  WHERE p.n IS NOT NULL
+    AND ia.category <> '' AND ib.category <> '' AND ia.category <> ib.category
   GROUP BY 1, 2
 ), both_ways AS (
   SELECT a, b, w FROM pairs UNION ALL SELECT b, a, w FROM pairs

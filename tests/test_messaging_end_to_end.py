@@ -35,7 +35,7 @@ from twilio.request_validator import RequestValidator
 
 from config.celery import app
 from messaging import dispatch, tasks
-from messaging.models import Message
+from messaging.models import Message, Template
 from tenants import services as tenant_services
 from tenants.context import tenant_scope
 from tracking.carriers.signatures import easypost_signature
@@ -502,6 +502,50 @@ def test_a_shopper_without_marketing_consent_gets_no_marketing_block_and_no_list
     assert review.status_reason == "The shopper has not consented to marketing e-mail."
     assert {m.status_reason for m in store.messages(channel="sms")} == {
         "The shopper has not consented to transactional SMS."}
+
+
+@pytest.mark.django_db
+def test_the_default_upsell_email_goes_a_week_after_delivery_to_consenting_shoppers_only(
+        store, jana, ben, fake_sendgrid):
+    # given the store's things that go with a tent, and an upsell rule a week after delivery
+    # on the default upsell template (no default journey sends it: the retailer adds the rule)
+    with store.committed():
+        store.api.post("/api/v1/products/", COMPLEMENTARY, format="json")
+    with tenant_scope(store.tenant):
+        template = Template.objects.get(key="upsell-email")
+    with store.committed():
+        response = store.api.post("/api/v1/journeys/", {"name": "Upsell", "rules": [
+            {"name": "Upsell a week after delivery", "trigger": "upsell", "channel": "email",
+             "template": template.pk, "delay_minutes": 7 * 24 * 60}]}, format="json")
+    assert response.status_code == 201, response.content
+    # and Jana's order (marketing consent) and Ben's (none), both delivered
+    scans = scans_from(store.started)
+    for shopper, number, tracking in ((jana, "#1007", "9400100000000000000007"),
+                                      (ben, "#1008", "9400100000000000000008")):
+        store.place_order(shopper, number)
+        store.ship(shopper, tracking)
+        store.carrier_update(tracker_body(tracking, [scans["in_transit"], scans["delivered"]],
+                                          event_id=f"evt_{number}"))
+    store.beat()
+    assert "upsell" not in mails_by_milestone(fake_sendgrid)  # not before its week
+    # when beat runs a week later
+    store.beat(at=local_morning(jana.zone, store.started, days=8, hour=10))
+    # then Jana has the upsell e-mail: German, the recommendations block with what goes with
+    # her tent (in stock), one-click unsubscribe
+    [mail] = mails_by_milestone(fake_sendgrid)["upsell"]
+    assert mail["personalizations"][0]["to"] == [{"email": jana.email}]
+    assert mail["subject"] == "Passend zu deiner Bestellung #1007"
+    html = content(mail, "html")
+    assert "Hallo Jana," in html and RECOMMENDATIONS_HEADING in html
+    assert "Gaskocher" in html and "Ausverkaufte Lampe" not in html
+    assert any(store.follow(url).startswith("https://shop.alpha.test/kocher")
+               for url in CLICK_URL.findall(html))
+    assert mail["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # and Ben's upsell is suppressed: it is marketing, and he did not consent
+    [sent] = store.messages(milestone="upsell", status=S.SENT)
+    [held] = [m for m in store.messages(milestone="upsell") if m.pk != sent.pk]
+    assert held.status == S.SUPPRESSED
+    assert held.status_reason == "The shopper has not consented to marketing e-mail."
 
 
 # --- exactly once ----------------------------------------------------------------------

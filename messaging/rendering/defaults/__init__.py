@@ -22,7 +22,7 @@ from tenants.context import require_tenant
 HERE = Path(__file__).parent
 DEFAULT_LOCALES = ("en", "de", "fr", "es")
 EMAIL_MILESTONES = ("order_confirmed", "shipped", "out_for_delivery", "delivered", "delayed",
-                    "exception", "available_for_pickup", "review_request",
+                    "exception", "available_for_pickup", "review_request", "upsell",
                     # a return's steps (returns.models.ReturnMilestone): its status page's button
                     "return_requested", "return_approved", "return_rejected",
                     "return_label_ready", "return_received", "refund_issued", "refund_delayed")
@@ -31,8 +31,10 @@ SMS_MILESTONES = ("out_for_delivery", "delivered", "delayed",
                   "return_requested", "return_approved", "return_rejected",
                   "return_label_ready", "return_received", "refund_issued", "refund_delayed")
 # These carry a recommendations block (shown only with marketing consent), so they get the
-# List-Unsubscribe headers.
-MARKETING_MILESTONES = frozenset({"delivered", "review_request"})
+# List-Unsubscribe headers. The upsell e-mail is that block with a few words around it (no
+# journey rule sends it until the retailer adds one: a second marketing e-mail after every
+# delivery is their call).
+MARKETING_MILESTONES = frozenset({"delivered", "review_request", "upsell"})
 
 _PART = re.compile(r"\[\[@([a-z_]+)\]\]")
 _WORD = re.compile(r"\[\[([a-z_]+)\]\]")

@@ -137,7 +137,7 @@ def test_defaults_install_every_template_in_four_languages(personas):
     assert {"shipped-email", "delivered-sms", "review_request-email"} <= set(installed)
     with tenant_scope(personas.tenant_a):
         locales = set(TemplateVersion.objects.values_list("template__key", "locale"))
-        assert len(locales) == 19 * 4  # 12 for parcels (the upsell too), 7 for a return's steps
+        assert len(locales) == 26 * 4  # 16 e-mails (the upsell too), 10 SMS (7 a return's steps)
         assert Template.objects.get(key="review_request-email").has_marketing_content
         assert not Template.objects.get(key="shipped-email").has_marketing_content
 
@@ -150,8 +150,8 @@ def test_installing_defaults_twice_changes_nothing(personas):
         default_templates_install(personas.tenant_a)
     assert MJML_COMPILES.total == before
     with tenant_scope(personas.tenant_a):
-        assert TemplateVersion.objects.count() == 19 * 4
-        assert Template.objects.count() == 19
+        assert TemplateVersion.objects.count() == 26 * 4
+        assert Template.objects.count() == 26
 
 
 def test_defaults_speak_the_shoppers_language(personas):

@@ -3,7 +3,8 @@
 Celery worker and beat until Ctrl-C, SIGTERM, or `kill -INT` of the `make` that started it.
 
     demo.py ─┬─ PostgreSQL 16 + Redis under var/   (config.embedded; not with DATABASE_URL)
-             ├─ manage.py migrate, seed_demo, seed_demo_shipments, recommendations_recompute,
+             ├─ manage.py migrate, seed_demo, seed_demo_shipments, seed_demo_returns,
+             │  recommendations_recompute,
              │  analytics_rebuild   (one after the other)
              ├─ web     manage.py runserver --noreload 0.0.0.0:$DEMO_PORT
              ├─ worker  celery -A config worker -Q ingest,messages,default,analytics
@@ -271,6 +272,8 @@ def main() -> int:
         manage("seed_demo")
         say("giving its fulfilled orders parcels (their history is not messaged again)")
         manage("seed_demo_shipments")
+        say("giving it a return policy and returns in every state (not messaged either)")
+        manage("seed_demo_returns")
         say("learning what its shoppers buy together (recommendations)")
         manage("recommendations_recompute", "--all")
         say("rolling its history up for Analytics (then beat keeps it up to date)")

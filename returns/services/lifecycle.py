@@ -67,15 +67,17 @@ def _move(tenant: Tenant, request: ReturnRequest, status: str, summary: str, *, 
     return request
 
 
-def return_approve(tenant: Tenant, request_id: int, *, actor: str = "") -> ReturnRequest:
+def return_approve(tenant: Tenant, request_id: int, *, actor: str = "",
+                   now: datetime | None = None) -> ReturnRequest:
     with transaction.atomic():
         request = _locked(request_id)
         _require(request, (S.REQUESTED, S.NEEDS_REVIEW), "approved")
-        return _move(tenant, request, S.APPROVED, "Approved", actor=actor,
+        return _move(tenant, request, S.APPROVED, "Approved", actor=actor, now=now,
                      milestone=ReturnMilestone.RETURN_APPROVED)
 
 
-def return_reject(tenant: Tenant, request_id: int, *, reason: str, actor: str = "") -> ReturnRequest:
+def return_reject(tenant: Tenant, request_id: int, *, reason: str, actor: str = "",
+                  now: datetime | None = None) -> ReturnRequest:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("Say why the return is rejected; the shopper is told.",
@@ -85,14 +87,16 @@ def return_reject(tenant: Tenant, request_id: int, *, reason: str, actor: str = 
         _require(request, (S.REQUESTED, S.NEEDS_REVIEW, S.APPROVED, S.LABEL_READY), "rejected")
         request.rejection_reason = reason[:500]
         return _move(tenant, request, S.REJECTED, f"Rejected: {reason}"[:500], actor=actor,
-                     milestone=ReturnMilestone.RETURN_REJECTED, fields=("rejection_reason",))
+                     now=now, milestone=ReturnMilestone.RETURN_REJECTED,
+                     fields=("rejection_reason",))
 
 
-def return_cancel(tenant: Tenant, request_id: int, *, actor: str = "") -> ReturnRequest:
+def return_cancel(tenant: Tenant, request_id: int, *, actor: str = "",
+                  now: datetime | None = None) -> ReturnRequest:
     with transaction.atomic():
         request = _locked(request_id)
         _require(request, (S.REQUESTED, S.NEEDS_REVIEW, S.APPROVED, S.LABEL_READY), "cancelled")
-        return _move(tenant, request, S.CANCELLED, "Cancelled", actor=actor)
+        return _move(tenant, request, S.CANCELLED, "Cancelled", actor=actor, now=now)
 
 
 def return_mark_in_transit(tenant: Tenant, request_id: int, *, actor: str = "",

@@ -172,6 +172,7 @@ EDGES = {
     ("tracking/pageviews.py", "_tenant_flush"): "the page-view counts' flush, store by store",
     ("orders/demo.py", "seed_demo"): "an operator's seeder: the demo store",
     ("tracking/demo.py", "seed_demo_shipments"): "an operator's seeder: the demo store",
+    ("returns/demo.py", "seed_demo_returns"): "an operator's seeder: the demo store",
     ("tenants/management/commands/create_tenant.py", "_create"):
         "an operator's command: the store it just made, for its first API key",
     ("messaging/management/commands/install_default_journeys.py", "handle"):

@@ -43,7 +43,9 @@ class Shipment(TenantScopedModel):
     # A parcel on its way back to the retailer (a return's label, returns/labels.py): moved by
     # the carriers' webhooks like any parcel, but its milestones are of their own outbox kind
     # (ShipmentMilestone.RETURN_KIND), so no delivery message is planned from them.
-    is_return = models.BooleanField(default=False)
+    # db_default: rows written by COPY (the benches, bulk loads) that do not name it are not
+    # returns
+    is_return = models.BooleanField(default=False, db_default=False)
     # The shopper's tracking page /t/<token>/: unguessable, and it names the tenant, so its
     # unique index is global.
     public_token = models.CharField(max_length=40, unique=True, default=new_public_token)

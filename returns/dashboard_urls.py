@@ -13,4 +13,6 @@ urlpatterns = [
     path("returns/<int:request_id>/receive/", views.return_receive, name="receive"),
     path("returns/<int:request_id>/settle/", views.return_settle, name="settle"),
     path("returns/<int:request_id>/photos/<int:photo_id>/", views.return_photo, name="photo"),
+    path("returns/<int:request_id>/authorization/", views.return_authorization,
+         name="authorization"),
 ]

@@ -11,6 +11,8 @@ urlpatterns = [
     path("returns/", views.return_start, name="returns-start"),
     path("returns/new/<str:grant>/", views.return_new, name="returns-new"),
     path("returns/<str:token>/", views.return_status, name="returns-status"),
+    path("returns/<str:token>/authorization/", views.return_authorization,
+         name="returns-authorization"),
     path("returns/<str:token>/photos/<int:photo_id>/", views.return_photo,
          name="returns-photo"),
     path("", include("returns.public_urls")),

@@ -25,15 +25,28 @@ def returns_refund_delayed_check_task(tenant_id: int) -> int:
     return returns_refund_delayed_check(require_current_tenant())
 
 
+@tenant_task(name="returns.tasks.return_label_buy_task")
+def return_label_buy_task(tenant_id: int, request_id: int) -> bool:
+    """Buy a return's label; a failure is recorded with its next try (the sweep's)."""
+    from .services import return_label_buy
+
+    return return_label_buy(require_current_tenant(), request_id)
+
+
 @shared_task(name="returns.tasks.returns_sweep")
 def returns_sweep() -> int:
-    """Safety net and clock: announce return milestones whose on-commit task never ran, and
-    look for refunds past their due day, per tenant."""
+    """Safety net and clock: announce return milestones whose on-commit task never ran, try
+    again the labels whose retry is due, and look for refunds past their due day, per tenant."""
+    from .services import return_labels_due
+
     queued = 0
     for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE):
         with tenant_scope(tenant):
             if ReturnMilestoneRecord.objects.filter(announced_at=None).exists():
                 return_milestones_announce_task.delay(tenant.pk)
+                queued += 1
+            for request_id in return_labels_due(tenant):
+                return_label_buy_task.delay(tenant.pk, request_id)
                 queued += 1
         returns_refund_delayed_check_task.delay(tenant.pk)
     return queued

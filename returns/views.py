@@ -12,18 +12,21 @@ from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
 from tenants.permissions import Perm
+from tenants.services import brand_get
 from tenants.views.base import DashboardRequest, dashboard_view, member_actor
 from tenants.views.paging import page_of
 
 from . import services
+from .authorization import authorization_pdf
 from .models import ItemCondition, ReturnPhoto, ReturnReason, ReturnStatus
+from .portal.views import address_lines
 from .selectors import QUEUE_AGES as AGES
-from .selectors import return_request_get, return_request_list
+from .selectors import return_request_get, return_request_list, return_status_url
 
 
 @dashboard_view(Perm.RETURNS_VIEW)
@@ -126,6 +129,25 @@ def return_photo(request: DashboardRequest, request_id: int, photo_id: int) -> H
         raise Http404("no such photo")
     with photo.image.open("rb") as image:
         response = HttpResponse(image.read(), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@dashboard_view(Perm.RETURNS_VIEW)
+def return_authorization(request: DashboardRequest, request_id: int) -> HttpResponse:
+    """The printable return authorisation the shopper sees, for the store's members (to
+    print for a shopper at the counter, or to see what the shopper was given)."""
+    found = return_request_get(request.tenant, request_id)
+    brand = brand_get(request.tenant)
+    with translation.override(found.locale or request.tenant.default_locale or None):
+        pdf = authorization_pdf(
+            found, shop_name=brand.sender_name or request.tenant.name,
+            status_url=return_status_url(request.tenant, found.public_token,
+                                         domain=brand.custom_tracking_domain or None),
+            address=address_lines(found.policy.return_address))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

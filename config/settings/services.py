@@ -64,7 +64,7 @@ TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 # Prepaid return labels (returns/labels.py): EasyPost's API, with the version path.
 EASYPOST_API_URL = env_str("EASYPOST_API_URL", "https://api.easypost.com/v2")
 # Seconds to wait for EasyPost's answer when buying a label; past it the attempt is retried.
-EASYPOST_TIMEOUT = 20.0
+EASYPOST_TIMEOUT = 20
 
 # Seconds to wait for a provider's answer; past it the outcome is uncertain (never resent).
 MESSAGING_PROVIDER_TIMEOUT = float(env_int("MESSAGING_PROVIDER_TIMEOUT", 10))

@@ -27,6 +27,7 @@ from tracking.selectors import number_key, order_lookup, shipment_order_id_for_t
 from tracking.services import lookup_wait
 
 from .. import services
+from ..authorization import authorization_pdf
 from ..models import (
     PHOTO_REASONS,
     CreatedVia,
@@ -247,12 +248,18 @@ class _Page:
             **self.frame, "order_number": self.order.number, "summary": summary,
             "options": options, "variants": self._variants(lines),
             "picks": signing.dumps(picked, salt=PICKS_SALT, compress=True),
-            "methods": [] if keep_only else [ReturnMethod.SELF_SHIP],
+            "methods": [] if keep_only else self._methods(),
             "return_address": self._address(), "max_photos": MAX_PER_LINE,
             "chosen": chosen or {}, "error": error}, status=status)
 
     def _address(self) -> list[str]:
         return address_lines(self.row.return_address)
+
+    def _methods(self) -> list[str]:
+        """A prepaid label first when the store buys them (its EasyPost API key)."""
+        if services.return_label_api_key(self.tenant):
+            return [ReturnMethod.LABEL, ReturnMethod.SELF_SHIP]
+        return [ReturnMethod.SELF_SHIP]
 
     def confirm(self):
         try:
@@ -262,8 +269,9 @@ class _Page:
             return self.items(error=str(EXPIRED), status=400)
         post, files = self.request.POST, self.request.FILES
         resolution = post.get("resolution", "")
+        methods = self._methods()
         method = ReturnMethod.NONE if resolution == Resolution.KEEP_IT else post.get(
-            "method", ReturnMethod.SELF_SHIP)
+            "method", methods[0])
         try:
             lines = []
             for key, p in picked.items():
@@ -275,7 +283,8 @@ class _Page:
             request = services.return_request_create(
                 self.tenant, self.order.pk, lines, resolution=resolution, method=method,
                 created_via=CreatedVia.SHOPPER, actor="shopper",
-                locale=self.frame["lang"], now=self.now)
+                locale=self.frame["lang"], now=self.now,
+                label_available=ReturnMethod.LABEL in methods)
         except (services.ReturnRefused, PhotoRefused) as refused:
             try:
                 options = self._options([services.LineRequest(k, p["quantity"], p["reason"])
@@ -325,14 +334,64 @@ def return_status(request: HttpRequest, token: str, tenant_slug: str | None = No
                            "photos": [f"{frame['portal']}{detail.public_token}/photos/{p.pk}/"
                                       for p in line.photos.all()]}
                           for line in detail.lines.all()],
-                "address": address_lines(detail.policy.return_address)
-                if detail.method == ReturnMethod.SELF_SHIP and status == ReturnStatus.APPROVED else [],
+                **_label_context(detail, status),
+                "authorization_url": f"{frame['portal']}{detail.public_token}/authorization/"
+                if _authorization_offered(detail) else "",
                 "timeline": [{"when": date_format(e.occurred_at.astimezone(zone), "j M"),
                               "iso": e.occurred_at.isoformat(),
                               "words": ReturnStatus(e.status).label if e.status else e.summary}
                              for e in detail.events.all() if e.public and e.status],
             }
             return page_response(request, "returns/public/status.html", context)
+
+
+def _label_context(detail, status: ReturnStatus) -> dict:
+    """What the status page says of the way back: the label (or why it is not there yet), or
+    the address to send the parcel to."""
+    waiting = status == ReturnStatus.APPROVED
+    label = detail.method == ReturnMethod.LABEL
+    gave_up = label and waiting and bool(detail.label_error) and detail.label_retry_at is None
+    context: dict = {"label_url": detail.label_url if status == ReturnStatus.LABEL_READY else "",
+                     "label_tracking": detail.label_tracking_number,
+                     "label_note": "", "address": []}
+    if label and waiting and not gave_up:
+        context["label_note"] = words.LABEL_RETRYING if detail.label_error else words.LABEL_PREPARING
+    elif gave_up:
+        context["label_note"] = words.LABEL_GAVE_UP
+    if (waiting and detail.method == ReturnMethod.SELF_SHIP) or gave_up:
+        context["address"] = address_lines(detail.policy.return_address)
+    return context
+
+
+def _authorization_offered(detail) -> bool:
+    """The printable authorisation goes in a parcel the shopper sends without our label."""
+    return detail.method != ReturnMethod.NONE and not detail.label_tracking_number and \
+        detail.status in (ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT)
+
+
+@shopper_page
+@require_safe
+def return_authorization(request: HttpRequest, token: str,
+                         tenant_slug: str | None = None) -> HttpResponse:
+    """The printable return authorisation (a PDF with the status page's QR code), to the
+    holder of the return's token only."""
+    tenant, found = _request_for(request, tenant_slug, token)
+    with tenant_scope(tenant):
+        detail = return_request_get(tenant, found.pk)
+        if not _authorization_offered(detail):
+            raise Http404("no return authorisation for this return")
+        frame = page_frame(request, tenant, shopper_locale=detail.locale)
+        with translation.override(frame["lang"]):
+            pdf = authorization_pdf(
+                detail, shop_name=frame["shop_name"],
+                status_url=request.build_absolute_uri(f"{frame['portal']}{detail.public_token}/"),
+                address=address_lines(detail.policy.return_address))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{detail.number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    shopper_headers(response)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _amount(detail) -> str:

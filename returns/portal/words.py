@@ -31,6 +31,13 @@ NEXT = {
 KEEP_NEXT = _("Your return is approved: keep the items, nothing needs to be sent back. Your "
               "refund follows shortly.")
 
+LABEL_PREPARING = _("Your label is being prepared. This page shows it as soon as it is "
+                    "ready, and we e-mail it to you.")
+LABEL_RETRYING = _("The carrier's system did not answer yet. We keep trying and e-mail you "
+                   "the label as soon as we have it.")
+LABEL_GAVE_UP = _("We could not get a label from the carrier. Please send the parcel to the "
+                  "address below; the shop has been told.")
+
 REFUSED = {
     "quantity_too_high": _("You chose more of an item than can be returned."),
     "quantity_too_low": _("Choose how many of the item you are returning."),

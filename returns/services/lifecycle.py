@@ -72,8 +72,13 @@ def return_approve(tenant: Tenant, request_id: int, *, actor: str = "",
     with transaction.atomic():
         request = _locked(request_id)
         _require(request, (S.REQUESTED, S.NEEDS_REVIEW), "approved")
-        return _move(tenant, request, S.APPROVED, "Approved", actor=actor, now=now,
-                     milestone=ReturnMilestone.RETURN_APPROVED)
+        _move(tenant, request, S.APPROVED, "Approved", actor=actor, now=now,
+              milestone=ReturnMilestone.RETURN_APPROVED)
+        if request.method == ReturnMethod.LABEL:
+            from .labels import return_label_queue  # labels.py builds on this module
+
+            return_label_queue(tenant, request)
+        return request
 
 
 def return_reject(tenant: Tenant, request_id: int, *, reason: str, actor: str = "",

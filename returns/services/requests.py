@@ -31,6 +31,7 @@ from ..models import (
 from ..photos import MAX_PER_LINE, CleanPhoto, photo_store
 from ..policy import REVIEW_TEXT, Pick, Quote, item_decide, policy_of, quote, resolutions_allowed
 from ..selectors import OrderReturnFacts, order_return_facts, return_policy_get
+from .labels import return_label_queue
 from .timeline import return_event_record, return_milestone_record
 
 
@@ -191,4 +192,6 @@ def return_request_create(tenant: Tenant, order_id: int, lines: list[LineRequest
                                 status=ReturnStatus.APPROVED, actor="policy", occurred_at=now)
             return_milestone_record(tenant, request, ReturnMilestone.RETURN_APPROVED,
                                     occurred_at=now)
+            if method == ReturnMethod.LABEL:
+                return_label_queue(tenant, request)
     return request

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from .easypost import FakeEasyPost
 from .sendgrid import FakeSendGrid
 from .smtp import FakeSMTP
 from .twilio import FakeTwilio
@@ -40,6 +41,17 @@ def fake_twilio(settings):
     settings.TWILIO_AUTH_TOKEN = server.auth_token
     settings.TWILIO_MESSAGING_SERVICE_SID = server.messaging_service_sid
     settings.MESSAGING_PROVIDER_TIMEOUT = FAKE_TIMEOUT
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_easypost(settings):
+    """A fake EasyPost (return labels): the SDK's base URL points at it. A store buys labels
+    with its own API key (its EasyPost credential; `fake_easypost.api_key` is accepted)."""
+    server = FakeEasyPost().start()
+    settings.EASYPOST_API_URL = server.api_base
+    settings.EASYPOST_TIMEOUT = int(FAKE_TIMEOUT)  # whole seconds (the SDK's type)
     yield server
     server.stop()
 

@@ -16,6 +16,7 @@ _TOKEN = ("the return's public token (unguessable, globally unique) names the re
 no_tenant_object("returns-new", _GRANT)
 no_tenant_object("returns-status", _TOKEN)
 no_tenant_object("returns-photo", _TOKEN + "; the photo must belong to that request's lines")
+no_tenant_object("returns-authorization", _TOKEN + " (tests/test_return_labels.py)")
 no_tenant_object("returns-start", _SLUG)
 
 
@@ -35,7 +36,7 @@ def _alices_return_id(p) -> dict:
 
 for _name, _methods in (("returns:detail", ("GET",)), ("returns:approve", ("POST",)),
                         ("returns:reject", ("POST",)), ("returns:receive", ("POST",)),
-                        ("returns:settle", ("POST",))):
+                        ("returns:settle", ("POST",)), ("returns:authorization", ("GET",))):
     cross_tenant_case(_name, methods=_methods)(_alices_return_id)
 
 

@@ -160,6 +160,7 @@ EDGES = {
     ("returns/portal/views.py", "return_new"): "the portal's signed grant for one order",
     ("returns/portal/views.py", "return_status"): "a return's public token",
     ("returns/portal/views.py", "return_photo"): "a return's public token: one of its photos",
+    ("returns/portal/views.py", "return_authorization"): "a return's public token: its return form",
     ("tenants/views/invitations.py", "invitation_accept"): "an invitation's token",
     ("tenants/accounts.py", "save"): "sign-up through an invitation's token",
     ("tenants/services.py", "tenant_create"): "makes the tenant, and announces it in its scope",

@@ -5,6 +5,7 @@
       └─ queued ──on commit──▶ [task tracking.tasks.inbound_process] ──▶ shopify_process
                                   ├─ orders/create, orders/updated      _order_apply
                                   ├─ fulfillments/create, …/update      fulfillments.fulfillment_apply
+                                  ├─ refunds/create                      refunds.refund_apply
                                   └─ customers/data_request, customers/redact, shop/redact  privacy.py
 
 Everything applied is keyed by Shopify's ids (orders, customers and products by external id,
@@ -32,6 +33,7 @@ from ..carriers.signatures import verify_shopify
 from . import privacy
 from .fulfillments import WAITING_PREFIX, WaitingForOrder, fulfillment_apply, fulfillment_parse
 from .mapping import ACTOR, ShopifyPayloadError, order_input, product_inputs
+from .refunds import refund_apply, refund_parse
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,8 @@ SOURCE = "shopify"  # tracking.services.SHOPIFY_SOURCE: InboundWebhook.source an
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated"})
 FULFILLMENT_TOPICS = frozenset({"fulfillments/create", "fulfillments/update"})
 PRIVACY_TOPICS = frozenset({"customers/data_request", "customers/redact", "shop/redact"})
-TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | PRIVACY_TOPICS
+REFUND_TOPIC = "refunds/create"
+TOPICS = ORDER_TOPICS | FULFILLMENT_TOPICS | PRIVACY_TOPICS | {REFUND_TOPIC}
 
 # A fulfillment whose order never arrives stops waiting after this long: failed, replayable.
 GIVE_UP_WAITING_AFTER = timedelta(hours=48)
@@ -64,6 +67,8 @@ def _validate(topic: str, payload: object) -> None:
         order_input(payload)
     elif topic in FULFILLMENT_TOPICS:
         fulfillment_parse(payload)
+    elif topic == REFUND_TOPIC:
+        refund_parse(payload)
     else:
         privacy.validate(topic, payload)
 
@@ -127,6 +132,8 @@ def shopify_process(tenant: Tenant, inbound: InboundWebhook) -> None:
                 created = _order_apply(tenant, topic, payload)
             elif topic in FULFILLMENT_TOPICS:
                 created = fulfillment_apply(tenant, fulfillment_parse(payload))
+            elif topic == REFUND_TOPIC:
+                created = refund_apply(tenant, refund_parse(payload))
             else:
                 created = privacy.apply(tenant, topic, payload, inbound_id=inbound.pk)
     except WaitingForOrder as exc:

@@ -152,7 +152,8 @@ class ReturnListApi(TenantApiView):
             created = services.return_request_create(
                 self.tenant, order.pk, lines, resolution=data["resolution"],
                 method=data["method"], created_via=CreatedVia.API, actor=api_actor(request),
-                locale=data["locale"], is_gift=data["is_gift"], photos_required=False)
+                locale=data["locale"], is_gift=data["is_gift"], photos_required=False,
+                label_available=bool(services.return_label_api_key(self.tenant)))
         except services.ReturnRefused as exc:
             raise _at(exc, paths, "line_item_id") from None
         return _detail(self, created.pk, code=status.HTTP_201_CREATED)

@@ -3,11 +3,13 @@
     seed_demo()
         ├─ demo user demo@acme.test (verified), tenant `acme` with its owner, brand colours,
         │  an agent and a viewer (demo_logins.py)
-        ├─ ~50 products in seven categories, with how-to / guide / video links, titled in
+        ├─ ~55 products in seven categories, with how-to / guide / video links, titled in
         │  en, de, fr, es (demo_translations.py), pictured by static/demo/products/
         ├─ ~200 customers across six countries, E.164 phones, a mix of consents
         └─ ~300 orders over the last 90 days: every financial × fulfillment status pair
-           at least once, the rest as a real shop's would be for their age
+           at least once, the rest as a real shop's would be for their age; baskets as an
+           outdoor shop's (a tent with a stove and a sleeping bag, a jacket with gloves and a
+           hat), so the recommender learns what goes with what
 
 Deterministic (every random choice comes from a seeded generator, one per section, so a
 change to one section does not reshuffle the others) and idempotent (rows are named by
@@ -130,6 +132,9 @@ CATALOG: dict[str, tuple[str, list[tuple[str, str, list[str]]]]] = {
         ("Solar Power Bank", "69.00", ["power", "electronics"]),
         ("Baseplate Compass", "29.00", ["navigation"]),
         ("Sun Hat", "35.00", ["hat", "summer"]),
+        ("Softshell Trail Gloves", "39.00", ["gloves", "winter"]),
+        ("Merino Neck Gaiter", "24.00", ["neck", "merino"]),
+        ("Merino Beanie", "29.00", ["hat", "merino", "winter"]),
     ]),
 }
 
@@ -142,6 +147,16 @@ HELP_LINKS: dict[str, list[tuple[str, str]]] = {
     "Footwear": [("guide", "Breaking in your boots"), ("video", "Lacing techniques for steep trails")],
     "Cooking": [("how_to", "Using your stove safely"), ("video", "Trail recipes in one pot")],
     "Accessories": [("guide", "What to pack: the ten essentials")],
+}
+
+# What shoppers add to a tent or a jacket, product by product, and how often (each drawn on its
+# own, the first when none was): a tent comes with a stove and a sleeping bag, a jacket with
+# gloves and a hat. The
+# recommender learns these back from the orders (orders/tests/test_demo_seed.py).
+COMPANIONS: dict[str, list[tuple[str, float]]] = {
+    "Tents": [("Titan Gas Stove", 0.6), ("Alpine Down Sleeping Bag -5°C", 0.4),
+              ("Summer Synthetic Sleeping Bag +10°C", 0.3), ("Ultralight Air Mat", 0.2)],
+    "Jackets": [("Softshell Trail Gloves", 0.6), ("Merino Beanie", 0.5), ("Sun Hat", 0.2)],
 }
 
 # What shoppers add to an anchor product of a category: complementary, not "another jacket".
@@ -320,6 +335,7 @@ def build_orders(now: datetime, customers: list[Customer],
     by_category: dict[str, list[Product]] = {}
     for product in products:
         by_category.setdefault(product.category, []).append(product)
+    by_title = {product.title: product for product in products}
     # A few loyal shoppers buy again and again; most buy once or twice.
     loyalty = [min(rng.paretovariate(2.0), 8.0) for _ in customers]
     ages = sorted((rng.uniform(0, ORDER_WINDOW_DAYS) for _ in range(ORDER_COUNT)), reverse=True)
@@ -329,10 +345,18 @@ def build_orders(now: datetime, customers: list[Customer],
         customer = rng.choices(customers, weights=loyalty)[0]
         anchor = rng.choice(products)
         picked = [anchor]
-        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+        for _ in range(rng.choice([0, 0, 0, 1] if anchor.category in COMPANIONS
+                                  else [0, 0, 1, 1, 2, 3])):
             extra = rng.choice(by_category[rng.choice(COMPLEMENTS[anchor.category])])
             if extra not in picked:
                 picked.append(extra)
+        # A tent or a jacket in the basket, anchor or not, brings its usual companions.
+        for item in list(picked):
+            companions = COMPANIONS.get(item.category, [])
+            chosen = [title for title, chance in companions if rng.random() < chance]
+            if companions and not chosen:  # never a tent alone: its usual companion at least
+                chosen = [companions[0][0]]
+            picked.extend(by_title[t] for t in chosen if by_title[t] not in picked)
         lines = [LineItem(product=p, sku=p.sku, title=p.title, unit_price=p.price,
                           quantity=2 if p.price < 40 and rng.random() < 0.4 else 1)
                  for p in picked]

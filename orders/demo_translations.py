@@ -103,6 +103,11 @@ TITLES: dict[str, tuple[str, str, str]] = {
     "Solar Power Bank": ("Solar-Powerbank", "Batterie externe solaire", "Batería externa solar"),
     "Baseplate Compass": ("Plattenkompass", "Boussole à plaquette", "Brújula de base"),
     "Sun Hat": ("Sonnenhut", "Chapeau de soleil", "Sombrero para el sol"),
+    "Softshell Trail Gloves": ("Softshell-Trailhandschuhe", "Gants softshell de randonnée",
+                               "Guantes softshell de trekking"),
+    "Merino Neck Gaiter": ("Merino-Schlauchschal", "Tour de cou en mérinos",
+                           "Braga de cuello de merino"),
+    "Merino Beanie": ("Merino-Mütze", "Bonnet en mérinos", "Gorro de merino"),
 }
 
 # English help-link title → (de, fr, es)

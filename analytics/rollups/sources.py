@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 
 from recommendations.selectors import attributed_orders
+from tracking.models import ShipmentMilestone
 
 from ..models import (
     AttributionDay,
@@ -98,12 +99,13 @@ MESSAGES = Rollup(MessageDay, (
     WHERE m.tenant_id = %(tenant)s AND {_in_days("m.sent_at")}
     GROUP BY 1, 2, 3, 4, 5, 6, 7""")  # noqa: S608
 
-# The milestones delivery performance counts, each on its own day.
+# The milestones delivery performance counts, each on its own day: deliveries only (a return
+# parcel's milestones are of their own kind, ShipmentMilestone.RETURN_KIND).
 _MILESTONES = f"""
     SELECT sm.shipment_id, sm.milestone, sm.occurred_at, {DAY.format(col="sm.occurred_at")} AS day
     FROM tracking_shipmentmilestone sm
     WHERE sm.tenant_id = %(tenant)s AND sm.milestone = ANY(%(milestones)s::text[])
-      AND {_in_days("sm.occurred_at")}"""  # noqa: S608
+      AND sm.kind = '{ShipmentMilestone.KIND}' AND {_in_days("sm.occurred_at")}"""  # noqa: S608
 
 SHIPMENTS = Rollup(ShipmentDay, ("carrier", "service"), (
     "shipped", "delivered", "with_promise", "on_time_promise", "with_estimate",

@@ -132,6 +132,24 @@ def test_delivery_figures_on_time_transit_and_exceptions(berlin):
             ("DHL", "carrier", 1)]  # the first exception scan says who
 
 
+def test_return_parcels_count_in_no_delivery_figure(berlin):
+    """A return's parcel (tracking's return kind of milestones) is no delivery to the shopper."""
+    from tracking.models import Shipment, ShipmentMilestone
+
+    parcel = shipment(berlin, shipped_at=utc(2026, 3, 2, 8))
+    with tenant_scope(berlin):
+        Shipment.objects.filter(pk=parcel.pk).update(is_return=True, order=None)
+        for name, at in (("shipped", utc(2026, 3, 2, 9)), ("delivered", utc(2026, 3, 4, 9))):
+            ShipmentMilestone.objects.create(shipment=parcel, milestone=name, occurred_at=at,
+                                             kind=ShipmentMilestone.RETURN_KIND)
+    delivery = shipment(berlin, shipped_at=utc(2026, 3, 2, 8))
+    milestone(berlin, delivery, "shipped", at=utc(2026, 3, 2, 9))
+    milestone(berlin, delivery, "delivered", at=utc(2026, 3, 5, 9))
+    march = figures(berlin, date(2026, 3, 1), date(2026, 3, 31))
+    assert (march["shipments_shipped"], march["shipments_delivered"]) == (1, 1)
+    assert (march["transit_days_median"], march["transit_days_p90"]) == (3, 3)
+
+
 def test_shopper_figures_ratings_and_page_views(berlin):
     parcel = shipment(berlin, shipped_at=utc(2026, 3, 2, 8))
     milestone(berlin, parcel, "shipped", at=utc(2026, 3, 2, 9))

@@ -11,8 +11,9 @@
 The client is `easypost.EasyPostClient(api_key, api_base=EASYPOST_API_URL, timeout=…)`, the
 SDK's public constructor: tests point it at a fake EasyPost server on loopback, nothing in
 the SDK is patched. Every failure (EasyPost's error answers, a timeout, a refused connection,
-no rate for the allowed carriers) is a `LabelFailed` with words for the retailer's timeline;
-returns/services/labels.py keeps the request and tries again later.
+no rate for the allowed carriers) is a `LabelFailed` with words for the retailer's timeline,
+permanent or not; returns/services/labels.py keeps the request and tries again later unless
+trying again cannot help.
 """
 
 from __future__ import annotations
@@ -28,8 +29,18 @@ from easypost.errors import EasyPostError
 OUNCES_PER_ITEM = 16.0
 
 
+# Answers worth trying again later; other 4xx are EasyPost refusing the request itself.
+TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
+
+
 class LabelFailed(Exception):
-    """The label could not be bought this time (said in the retailer's words)."""
+    """The label could not be bought (said in the retailer's words). `permanent`: trying
+    again cannot help (EasyPost refused the request itself: a bad address, a revoked key, no
+    rate for the allowed carriers); else it may work later (a timeout, a 5xx, a 429)."""
+
+    def __init__(self, message: str, *, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,9 @@ def label_buy(api_key: str, *, to_address: dict, from_address: dict, items: int,
             rate = shipment.lowest_rate(carriers=carriers)
         except EasyPostError:
             allowed = ", ".join(carriers) if carriers else "any carrier"
-            raise LabelFailed(f"EasyPost offered no rate for {allowed}.") from None
+            raise LabelFailed(f"EasyPost offered no rate for {allowed}.", permanent=True) from None
         return _label(client.shipment.buy(shipment["id"], rate=rate))
     except EasyPostError as exc:
-        raise LabelFailed(_words(exc)) from exc
+        status = getattr(exc, "http_status", None)
+        raise LabelFailed(_words(exc), permanent=isinstance(status, int) and 400 <= status < 500
+                          and status not in TRANSIENT_STATUSES) from exc

@@ -122,7 +122,7 @@ def test_a_timeout_is_retried_and_a_label_bought_unheard_is_not_bought_twice(
 def test_after_the_last_try_the_shopper_is_given_the_address_instead(
         personas, labels, client, django_capture_on_commit_callbacks):
     tenant = personas.tenant_a
-    labels.fail_next(422, {"error": {"code": "ADDRESS.VERIFY.FAILURE", "message": "Bad address",
+    labels.fail_next(503, {"error": {"code": "SERVICE.UNAVAILABLE", "message": "Try later",
                                      "errors": []}}, times=services.MAX_LABEL_ATTEMPTS)
     request = label_request(tenant, django_capture_on_commit_callbacks)
     with tenant_scope(tenant):
@@ -137,6 +137,20 @@ def test_after_the_last_try_the_shopper_is_given_the_address_instead(
     assert "We could not get a label from the carrier" in body
     assert "1 Dock Road" in body
     assert f"/s/alpha/returns/{request.public_token}/authorization/" in body
+
+
+def test_a_request_easypost_refuses_is_not_tried_again(
+        personas, labels, client, django_capture_on_commit_callbacks):
+    """A bad address (422) will be as bad in an hour: the shopper gets the address at once."""
+    tenant = personas.tenant_a
+    labels.fail_next(422, {"error": {"code": "ADDRESS.VERIFY.FAILURE", "message": "Bad address",
+                                     "errors": []}})
+    request = label_request(tenant, django_capture_on_commit_callbacks)
+    assert (request.label_attempts, request.label_retry_at) == (1, None)
+    assert "422" in request.label_error and "Bad address" in request.label_error
+    body = client.get(f"/s/alpha/returns/{request.public_token}/").content.decode()
+    assert "We could not get a label from the carrier" in body and "1 Dock Road" in body
+    assert len(labels.requests) == 1
 
 
 def test_the_return_parcels_scans_move_the_return_to_in_transit_then_received(

@@ -6,8 +6,10 @@
         │            label fields, approved ─▶ label_ready, milestone return_label_ready
         └─ failed ─▶ label_error, label_attempts + 1, label_retry_at = now + the next delay
                      (returns' sweep tries again when due; the status page says so);
-                     after the last delay: no more tries, the shopper is offered the return
-                     address instead and the retailer sees why on the return's timeline
+                     after the last delay, or at once when trying again cannot help (EasyPost
+                     refused the request itself: 4xx but 408/409/425/429, no rate, no key):
+                     no more tries, the shopper is offered the return address instead and the
+                     retailer sees why on the return's timeline
 
     the return parcel's milestones (outbox kind tracking.return_parcel_milestone)
         shipped, in_transit, out_for_delivery, available_for_pickup ─▶ in_transit
@@ -77,7 +79,8 @@ def return_label_buy(tenant: Tenant, request_id: int, *, now: datetime | None = 
     api_key = return_label_api_key(tenant)
     try:
         if not api_key:
-            raise LabelFailed("The store has no EasyPost API key (Settings → Integrations).")
+            raise LabelFailed("The store has no EasyPost API key (Settings → Integrations).",
+                              permanent=True)
         label = label_buy(
             api_key, reference=request.number, existing_id=request.label_provider_id,
             to_address=easypost_address(request.order.shipping_address,
@@ -88,7 +91,8 @@ def return_label_buy(tenant: Tenant, request_id: int, *, now: datetime | None = 
             created=lambda provider_id: ReturnRequest.objects.filter(pk=request_id).update(
                 label_provider_id=provider_id[:64]))
     except LabelFailed as failed:
-        _label_failed(tenant, request_id, str(failed), now=now or timezone.now())
+        _label_failed(tenant, request_id, str(failed), permanent=failed.permanent,
+                      now=now or timezone.now())
         return False
     now = now or timezone.now()
     with transaction.atomic():
@@ -124,12 +128,13 @@ def return_label_buy(tenant: Tenant, request_id: int, *, now: datetime | None = 
     return True
 
 
-def _label_failed(tenant: Tenant, request_id: int, error: str, *, now: datetime) -> None:
+def _label_failed(tenant: Tenant, request_id: int, error: str, *, permanent: bool,
+                  now: datetime) -> None:
     with transaction.atomic():
         request = ReturnRequest.objects.select_for_update().get(pk=request_id)
         request.label_attempts += 1
         request.label_error = error[:500]
-        last = request.label_attempts >= MAX_LABEL_ATTEMPTS
+        last = permanent or request.label_attempts >= MAX_LABEL_ATTEMPTS
         request.label_retry_at = None if last else now + LABEL_RETRY_DELAYS[request.label_attempts - 1]
         request.save(update_fields=["label_attempts", "label_error", "label_retry_at",
                                     "updated_at"])

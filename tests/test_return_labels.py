@@ -201,12 +201,13 @@ def test_without_an_api_key_no_label_is_offered(personas, fake_easypost):
 
 
 def test_the_return_authorization_is_a_pdf_for_the_token_and_the_stores_members(
-        personas, client):
+        personas, client, django_assert_max_num_queries):
     tenant = personas.tenant_a
     make_policy(tenant, return_address=RETURN_ADDRESS)
     request = make_request(tenant, make_order(tenant))
     url = f"/s/alpha/returns/{request.public_token}/authorization/"
-    response = client.get(url)
+    with django_assert_max_num_queries(9):  # 8 measured
+        response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")

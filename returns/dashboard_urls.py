@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import policy_views, views
 
 app_name = "returns"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("returns/<int:request_id>/photos/<int:photo_id>/", views.return_photo, name="photo"),
     path("returns/<int:request_id>/authorization/", views.return_authorization,
          name="authorization"),
+    path("settings/returns/", policy_views.return_policy_edit, name="policy"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 
 from tenants.context import require_current_tenant, tenant_scope
@@ -26,11 +28,13 @@ def returns_refund_delayed_check_task(tenant_id: int) -> int:
 
 
 @tenant_task(name="returns.tasks.return_label_buy_task")
-def return_label_buy_task(tenant_id: int, request_id: int) -> bool:
-    """Buy a return's label; a failure is recorded with its next try (the sweep's)."""
+def return_label_buy_task(tenant_id: int, request_id: int, claim: str | None = None) -> bool:
+    """Buy a return's label in the turn it was queued with (`claim`, ISO; None: a due one);
+    a failure is recorded with its next try (the sweep's)."""
     from .services import return_label_buy
 
-    return return_label_buy(require_current_tenant(), request_id)
+    return return_label_buy(require_current_tenant(), request_id,
+                            claim=datetime.fromisoformat(claim) if claim else None)
 
 
 @shared_task(name="returns.tasks.returns_sweep")

@@ -97,7 +97,8 @@ def test_an_easypost_error_keeps_the_request_and_the_label_is_tried_again(
         assert services.return_labels_due(tenant) == []  # not before its time
         due = services.return_labels_due(tenant, now=request.label_retry_at)
         assert due == [request.pk]
-        assert services.return_label_buy(tenant, request.pk) is True
+        assert services.return_label_buy(tenant, request.pk) is False  # not its turn yet
+        assert services.return_label_buy(tenant, request.pk, now=request.label_retry_at) is True
     request = fresh(tenant, request)
     assert request.status == ReturnStatus.LABEL_READY and request.label_retry_at is None
     assert len(labels.bought) == 1
@@ -112,7 +113,7 @@ def test_a_timeout_is_retried_and_a_label_bought_unheard_is_not_bought_twice(
     assert "timed out" in request.label_error.lower() or "timeout" in request.label_error.lower()
     assert request.label_provider_id == labels.bought[0]["id"]
     with tenant_scope(tenant):
-        assert services.return_label_buy(tenant, request.pk) is True
+        assert services.return_label_buy(tenant, request.pk, now=request.label_retry_at) is True
     request = fresh(tenant, request)
     assert request.status == ReturnStatus.LABEL_READY
     assert len(labels.bought) == 1  # the retry found the label EasyPost had bought
@@ -126,8 +127,9 @@ def test_after_the_last_try_the_shopper_is_given_the_address_instead(
                                      "errors": []}}, times=services.MAX_LABEL_ATTEMPTS)
     request = label_request(tenant, django_capture_on_commit_callbacks)
     with tenant_scope(tenant):
-        for _ in range(services.MAX_LABEL_ATTEMPTS - 1):
-            assert services.return_label_buy(tenant, request.pk) is False
+        for day in range(1, services.MAX_LABEL_ATTEMPTS):
+            later = timezone.now() + timedelta(days=day)
+            assert services.return_label_buy(tenant, request.pk, now=later) is False
     request = fresh(tenant, request)
     assert request.label_attempts == services.MAX_LABEL_ATTEMPTS
     assert request.label_retry_at is None and request.status == ReturnStatus.APPROVED
@@ -137,6 +139,46 @@ def test_after_the_last_try_the_shopper_is_given_the_address_instead(
     assert "We could not get a label from the carrier" in body
     assert "1 Dock Road" in body
     assert f"/s/alpha/returns/{request.public_token}/authorization/" in body
+
+
+def test_a_label_whose_task_never_ran_is_bought_by_the_sweep(personas, labels):
+    """The broker was down when the request was made: the label's turn falls due after its
+    lease, and the sweep's task buys it."""
+    tenant = personas.tenant_a
+    order = make_order(tenant, delivered_at=timezone.now() - timedelta(days=2),
+                       shipping_address=SHOPPER_ADDRESS)
+    request = make_request(tenant, order, method=ReturnMethod.LABEL, label_available=True,
+                           now=timezone.now())  # its on-commit task is never run
+    request = fresh(tenant, request)
+    assert labels.requests == [] and request.label_retry_at is not None
+    with tenant_scope(tenant):
+        assert services.return_labels_due(tenant) == []
+        later = request.label_retry_at + timedelta(seconds=1)
+        assert services.return_labels_due(tenant, now=later) == [request.pk]
+        assert services.return_label_buy(tenant, request.pk, now=later) is True
+    assert fresh(tenant, request).status == ReturnStatus.LABEL_READY
+
+
+def test_a_turn_already_taken_calls_easypost_no_more(
+        personas, labels, django_capture_on_commit_callbacks):
+    """The same turn delivered twice (the on-commit task and a redelivered message): only the
+    first calls EasyPost."""
+    tenant = personas.tenant_a
+    labels.fail_next(503, {"error": {"code": "SERVICE.UNAVAILABLE", "message": "Try later",
+                                     "errors": []}})
+    with django_capture_on_commit_callbacks() as queued:
+        order = make_order(tenant, delivered_at=timezone.now() - timedelta(days=2),
+                           shipping_address=SHOPPER_ADDRESS)
+        request = make_request(tenant, order, method=ReturnMethod.LABEL, label_available=True,
+                               now=timezone.now())
+    claim = fresh(tenant, request).label_retry_at
+    with tenant_scope(tenant):
+        assert services.return_label_buy(tenant, request.pk, claim=claim) is False  # the 503
+        calls = len(labels.requests)
+        assert services.return_label_buy(tenant, request.pk, claim=claim) is False
+    assert len(labels.requests) == calls == 1
+    assert fresh(tenant, request).label_attempts == 1
+    assert queued  # the on-commit task was queued with that turn
 
 
 def test_a_request_easypost_refuses_is_not_tried_again(

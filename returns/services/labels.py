@@ -1,6 +1,8 @@
 """A return's prepaid label, and its parcel moved by the carriers' webhooks.
 
     return_request_create (method "label") ──on commit──▶ [task] return_label_buy
+        its turn taken (label_retry_at compare-and-set to a 3-minute lease; the sweep takes
+        turns that are due: a task lost to a broker outage or a worker that died)
         EasyPost (returns/labels.py, no lock held while it answers)
         ├─ bought ─▶ the parcel registered (tracking.services.return_parcel_register),
         │            label fields, approved ─▶ label_ready, milestone return_label_ready
@@ -47,6 +49,10 @@ LABEL_RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hou
                       timedelta(hours=3), timedelta(hours=6), timedelta(hours=12))
 MAX_LABEL_ATTEMPTS = len(LABEL_RETRY_DELAYS) + 1
 
+# How long a label's turn is held by the task that took it (three EasyPost calls, each up to
+# EASYPOST_TIMEOUT): past it, the sweep takes the turn again.
+LABEL_LEASE = timedelta(minutes=3)
+
 PARCEL_MOVING = frozenset({Milestone.SHIPPED, Milestone.IN_TRANSIT, Milestone.OUT_FOR_DELIVERY,
                            Milestone.AVAILABLE_FOR_PICKUP})
 PARCEL_ACTOR = "carrier"
@@ -58,11 +64,18 @@ def return_label_api_key(tenant: Tenant) -> str:
     return (credential_fields(tenant, "easypost") or {}).get("api_key", "")
 
 
-def return_label_queue(tenant: Tenant, request: ReturnRequest) -> None:
-    """Buy the label once the request's transaction commits (a request made with a label)."""
+def return_label_queue(tenant: Tenant, request: ReturnRequest, *,
+                       now: datetime | None = None) -> None:
+    """Buy the label once the request's transaction commits (a request made with a label).
+    The request is due for the sweep after a lease, in the same transaction: should the task
+    never run (a broker outage) or die half-way, the sweep buys it then."""
     from ..tasks import return_label_buy_task
 
-    enqueue_on_commit(return_label_buy_task, tenant.pk, request.pk, what="a return label")
+    claim = (now or timezone.now()) + LABEL_LEASE
+    ReturnRequest.objects.filter(pk=request.pk).update(label_retry_at=claim)
+    request.label_retry_at = claim
+    enqueue_on_commit(return_label_buy_task, tenant.pk, request.pk, claim.isoformat(),
+                      what="a return label")
 
 
 def _waiting_for_label(request: ReturnRequest) -> bool:
@@ -70,11 +83,26 @@ def _waiting_for_label(request: ReturnRequest) -> bool:
             and not request.label_tracking_number)
 
 
-def return_label_buy(tenant: Tenant, request_id: int, *, now: datetime | None = None) -> bool:
-    """Buy the request's label if it still waits for one; returns whether it has one now.
+def _claimed(request_id: int, claim: datetime | None, now: datetime) -> bool:
+    """Take the label's turn: compare-and-set of `label_retry_at` (the turn the caller was
+    given, or a due one) to a new lease. Two tasks for the same turn (the on-commit one and a
+    sweep's, a redelivered message) never both call EasyPost."""
+    current = ReturnRequest.objects.filter(pk=request_id).values_list(
+        "label_retry_at", flat=True).first()
+    if current is None or (current != claim if claim is not None else current > now):
+        return False
+    return ReturnRequest.objects.filter(pk=request_id, label_retry_at=current).update(
+        label_retry_at=now + LABEL_LEASE) == 1
+
+
+def return_label_buy(tenant: Tenant, request_id: int, *, claim: datetime | None = None,
+                     now: datetime | None = None) -> bool:
+    """Buy the request's label if it still waits for one and this is its turn (`claim`: the
+    turn the task was queued with; None: a turn that is due); returns whether it has one now.
     Never raises for EasyPost's sake: a failure is recorded and tried again later."""
+    now = now or timezone.now()
     request = ReturnRequest.objects.select_related("order", "customer", "policy").get(pk=request_id)
-    if not _waiting_for_label(request):
+    if not _waiting_for_label(request) or not _claimed(request_id, claim, now):
         return bool(request.label_tracking_number)
     api_key = return_label_api_key(tenant)
     try:
@@ -91,10 +119,8 @@ def return_label_buy(tenant: Tenant, request_id: int, *, now: datetime | None = 
             created=lambda provider_id: ReturnRequest.objects.filter(pk=request_id).update(
                 label_provider_id=provider_id[:64]))
     except LabelFailed as failed:
-        _label_failed(tenant, request_id, str(failed), permanent=failed.permanent,
-                      now=now or timezone.now())
+        _label_failed(tenant, request_id, str(failed), permanent=failed.permanent, now=now)
         return False
-    now = now or timezone.now()
     with transaction.atomic():
         request = ReturnRequest.objects.select_for_update().get(pk=request_id)
         parcel = return_parcel_register(tenant, carrier=label.carrier or "unknown",
@@ -149,7 +175,8 @@ def _label_failed(tenant: Tenant, request_id: int, error: str, *, permanent: boo
 
 
 def return_labels_due(tenant: Tenant, *, now: datetime | None = None) -> list[int]:
-    """Requests whose failed label is due to be tried again (returns' sweep queues them)."""
+    """Requests whose label is due: a failed one's next try, or a turn whose task never ran or
+    died (returns' sweep queues them)."""
     return list(ReturnRequest.objects.filter(
         method=ReturnMethod.LABEL, status=ReturnStatus.APPROVED, label_tracking_number="",
         label_retry_at__lte=now or timezone.now()).values_list("pk", flat=True)[:100])

@@ -81,6 +81,16 @@ def test_the_cheapest_rate_of_the_allowed_carriers_is_bought_as_a_return(
     assert parcel.tracking_number == request.label_tracking_number
 
 
+def test_the_api_lists_the_return_parcel_as_one(
+        personas, labels, django_capture_on_commit_callbacks):
+    from orders.tests.api_support import client_for
+
+    request = label_request(personas.tenant_a, django_capture_on_commit_callbacks)
+    found = client_for(personas.alice_key).get(
+        f"/api/v1/shipments/?tracking_number={request.label_tracking_number}").json()["results"]
+    assert [(s["is_return"], s["order"], s["carrier"]) for s in found] == [(True, None, "USPS")]
+
+
 def test_an_easypost_error_keeps_the_request_and_the_label_is_tried_again(
         personas, labels, client, django_capture_on_commit_callbacks):
     tenant = personas.tenant_a

@@ -116,13 +116,16 @@ class ShipmentSerializer(OutputModelSerializer):
 
     order = ShipmentOrderSerializer(allow_null=True, read_only=True)
     items = ShipmentItemSerializer(many=True, read_only=True)
+    is_return = serializers.BooleanField(
+        read_only=True, help_text="A return's parcel on its way back to you (a prepaid return "
+                                  "label): it has no order; the return names it.")
     tracking_url = serializers.SerializerMethodField(
         help_text="The shopper's tracking page for this parcel, on the store's custom tracking "
                   "domain when it has one: put it in your own messages.")
 
     class Meta:
         model = Shipment
-        fields = ["id", "order", "carrier", "tracking_number", "service", "status",
+        fields = ["id", "order", "carrier", "tracking_number", "service", "is_return", "status",
                   "exception_cause", "exception_message", "delayed", "stalled",
                   "carrier_estimated_delivery", "promised_delivery", "shipped_at", "delivered_at",
                   "last_event_at", "tracking_url", "items", "created_at", "updated_at"]

@@ -16,7 +16,7 @@ from config.api.serializers import StrictSerializer
 from config.errors import NotFound
 from orders.models import Order, Product
 from tenants.access import access_scoped
-from tenants.api.base import TenantApiView, query_filters, validated
+from tenants.api.base import TenantApiView, api_actor, query_filters, validated
 from tenants.permissions import Perm
 from tenants.queueing import enqueue_on_commit
 
@@ -75,7 +75,8 @@ class RecommendationSettingsApi(TenantApiView):
                    summary="Change some of the settings")
     def patch(self, request):
         data = cast(dict, validated(SettingsPatchSerializer(data=request.data)))
-        services.recommendation_settings_update(self.tenant, dict(data))
+        services.recommendation_settings_update(self.tenant, dict(data),
+                                                actor=api_actor(request))
         return Response(SettingsSerializer(_settings_data(self.tenant)).data)
 
 
@@ -110,7 +111,8 @@ class RecommendationProductRulesApi(TenantApiView):
     def put(self, request, kind: str):
         rule_kind = self._kind(kind)
         data = cast(dict, validated(ProductListSerializer(data=request.data)))
-        ids = services.product_rules_replace(self.tenant, rule_kind, data["product_ids"])
+        ids = services.product_rules_replace(self.tenant, rule_kind, data["product_ids"],
+                                             actor=api_actor(request))
         return Response({"product_ids": ids})
 
 
@@ -143,7 +145,8 @@ class RecommendationCategoryRulesApi(TenantApiView):
     def put(self, request):
         data = cast(dict, validated(CategoryRulesSerializer(data=request.data)))
         rules = services.category_rules_replace(
-            self.tenant, {r["category"]: r["related_categories"] for r in data["rules"]})
+            self.tenant, {r["category"]: r["related_categories"] for r in data["rules"]},
+            actor=api_actor(request))
         return Response({"rules": [{"category": c, "related_categories": r}
                                    for c, r in rules.items()]})
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Field
@@ -16,6 +15,7 @@ from config import db
 from config.errors import ValidationFailed
 from orders.models import Product
 from tenants.models import Tenant
+from tenants.services import audit_record
 
 from .learning import RecomputeResult, associations_recompute, settings_get
 from .models import (
@@ -36,11 +36,11 @@ SETTINGS_FIELDS = ("window_days", "half_life_days", "min_support", "top_k", "ema
                    "tracking_page_limit", "attribution_days")
 
 
-def recommendation_settings_update(tenant: Tenant, changes: dict, *,
-                                   actor: AbstractBaseUser | None = None
+def recommendation_settings_update(tenant: Tenant, changes: dict, *, actor: str = "system"
                                    ) -> RecommendationSettings:
     """Change some of the store's settings; each value is checked against its field's
-    bounds (a clear error, never a half-saved row)."""
+    bounds (a clear error, never a half-saved row). A change is written to the audit log
+    (`actor`: "user:<email>", "api:<prefix>")."""
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValidationFailed(details={name: ["Unknown setting."] for name in sorted(unknown)})
@@ -57,12 +57,18 @@ def recommendation_settings_update(tenant: Tenant, changes: dict, *,
     if errors:
         raise ValidationFailed(details=errors)
     config.save()
+    if changes:
+        audit_record(tenant, actor=actor, action="recommendations.settings_changed",
+                     summary="Changed the recommendation settings: " + ", ".join(
+                         f"{name} {value}" for name, value in sorted(changes.items())),
+                     object_type="recommendation_settings", object_id=config.pk,
+                     data={"changes": dict(sorted(changes.items()))})
     return config
 
 
 @transaction.atomic
 def product_rules_replace(tenant: Tenant, kind: str, product_ids: Sequence[int], *,
-                          actor: AbstractBaseUser | None = None) -> list[int]:
+                          actor: str = "system") -> list[int]:
     """Set the store's pinned, blocked or curated products to `product_ids`, in that order.
     A product the store does not have is refused by id, and nothing changes."""
     if kind not in ProductRule.Kind.values:
@@ -74,16 +80,24 @@ def product_rules_replace(tenant: Tenant, kind: str, product_ids: Sequence[int],
         raise ValidationFailed("Some products are not in this store's catalog.",
                                details={"product_ids": [f"Unknown product: {pid}."
                                                         for pid in missing]})
+    before = list(ProductRule.objects.filter(kind=kind).order_by("position", "pk")
+                  .values_list("product_id", flat=True))
     ProductRule.objects.filter(kind=kind).delete()
     ProductRule.objects.bulk_create([ProductRule(tenant=tenant, product_id=pid, kind=kind,
                                                  position=position)
                                      for position, pid in enumerate(wanted)])
+    if before != wanted:
+        label = ProductRule.Kind(kind).label.lower()
+        audit_record(tenant, actor=actor, action="recommendations.products_set",
+                     summary=f"Set the {label} products ({len(wanted)})",
+                     object_type="recommendation_products", object_id=kind,
+                     data={"kind": kind, "product_ids": wanted, "before": before})
     return wanted
 
 
 @transaction.atomic
 def category_rules_replace(tenant: Tenant, rules: dict[str, list[str]], *,
-                           actor: AbstractBaseUser | None = None) -> dict[str, list[str]]:
+                           actor: str = "system") -> dict[str, list[str]]:
     """Set the store's category rules ("after Tents show Sleeping bags, Stoves")."""
     cleaned = {}
     for category, related in rules.items():
@@ -92,10 +106,17 @@ def category_rules_replace(tenant: Tenant, rules: dict[str, list[str]], *,
                                      c.strip() != category))
         if category and targets:
             cleaned[category] = targets
+    before = dict(CategoryRule.objects.order_by("category").values_list(
+        "category", "related_categories"))
     CategoryRule.objects.all().delete()
     CategoryRule.objects.bulk_create([CategoryRule(tenant=tenant, category=category,
                                                    related_categories=targets)
                                       for category, targets in sorted(cleaned.items())])
+    if before != cleaned:
+        audit_record(tenant, actor=actor, action="recommendations.category_rules_set",
+                     summary=f"Set the category rules ({len(cleaned)})",
+                     object_type="recommendation_category_rules", object_id="",
+                     data={"rules": dict(sorted(cleaned.items())), "before": before})
     return cleaned
 
 

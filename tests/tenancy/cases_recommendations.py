@@ -7,3 +7,8 @@ from .harness import no_tenant_object
 
 no_tenant_object("api-recommendation-product-rules",
                  "`kind` is pinned, blocked or curated: a word, not a tenant's object")
+no_tenant_object("recommendations:products",
+                 "the dashboard's `kind` is pinned, blocked or curated: a word, not a tenant's "
+                 "object; the products named in the form are looked up in the member's store "
+                 "only (recommendations/tests/test_dashboard.py: another store's product is "
+                 "refused by name)")

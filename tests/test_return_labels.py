@@ -91,6 +91,18 @@ def test_the_api_lists_the_return_parcel_as_one(
     assert [(s["is_return"], s["order"], s["carrier"]) for s in found] == [(True, None, "USPS")]
 
 
+def test_the_dashboard_shows_the_return_parcel_as_one(
+        personas, labels, client, django_capture_on_commit_callbacks):
+    request = label_request(personas.tenant_a, django_capture_on_commit_callbacks)
+    client.force_login(personas.alice)
+    listed = client.get(f"/shipments/?tracking_number={request.label_tracking_number}")
+    assert "Return parcel" in listed.content.decode()
+    detail = client.get(f"/shipments/{request.return_shipment_id}/").content.decode()
+    assert "A return's parcel on its way back to you" in detail
+    page = client.get(f"/returns/{request.pk}/").content.decode()
+    assert f"Label: USPS {request.label_tracking_number}" in page
+
+
 def test_an_easypost_error_keeps_the_request_and_the_label_is_tried_again(
         personas, labels, client, django_capture_on_commit_callbacks):
     tenant = personas.tenant_a

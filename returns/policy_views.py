@@ -93,6 +93,10 @@ class ReturnPolicyForm(forms.Form):
         label="Refund due within (business days)", min_value=1, max_value=60,
         help_text="After the parcel is received. Past it, the shopper is told the refund is "
                   "late, once, before they have to ask.")
+    label_carriers = forms.CharField(
+        label="Carriers for prepaid labels", required=False, max_length=2000,
+        help_text="Separated by commas, e.g. <code>DHL, UPS</code>; empty: any your EasyPost "
+                  "account offers. The cheapest rate among them is bought.")
     address_name = forms.CharField(label="Name", required=False, max_length=200)
     address_address1 = forms.CharField(label="Street", required=False, max_length=200)
     address_address2 = forms.CharField(label="Address line 2", required=False, max_length=200)
@@ -122,6 +126,7 @@ class ReturnPolicyForm(forms.Form):
             "fraud_max_returns_90d": row.fraud_max_returns_90d,
             "fraud_review_above_value": row.fraud_review_above_value,
             "refund_due_business_days": row.refund_due_business_days,
+            "label_carriers": ", ".join(row.label_carriers or []),
             **{f"address_{key}": address.get(key, "") for key in ADDRESS},
         })
 
@@ -151,6 +156,9 @@ class ReturnPolicyForm(forms.Form):
 
     def clean_final_sale_tags(self) -> list[str]:
         return _texts(self.cleaned_data["final_sale_tags"])
+
+    def clean_label_carriers(self) -> list[str]:
+        return _texts(self.cleaned_data["label_carriers"])
 
     def policy_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -29,7 +29,7 @@ def form_data(**overrides) -> dict:
         "fraud_review_above_value": "", "refund_due_business_days": "5",
         "address_name": "Alpha Returns", "address_address1": "Hafenstr. 1",
         "address_address2": "", "address_city": "Hamburg", "address_postcode": "20457",
-        "address_country_code": "DE",
+        "address_country_code": "DE", "label_carriers": "DHL, UPS",
         "rules-TOTAL_FORMS": "2", "rules-INITIAL_FORMS": "0",
         "rules-MIN_NUM_FORMS": "0", "rules-MAX_NUM_FORMS": "50",
         "rules-0-reasons": ["damaged"], "rules-0-categories": "", "rules-0-max_unit_price": "15",
@@ -63,6 +63,7 @@ def test_saving_the_policy_writes_a_new_version_and_an_audit_entry(client, perso
     assert (policy.window_days, policy.category_window_days) == (30, {"Socks": 14})
     assert policy.final_sale_tags == ["final-sale", "outlet"]
     assert policy.return_address["city"] == "Hamburg"
+    assert policy.label_carriers == ["DHL", "UPS"]
     assert [(r[0], r[1], str(r[2])) for r in rules] == [(["damaged"], ["keep_it", "refund"],
                                                         "15.00")]
     assert entry.actor == "user:alice@alpha.test" and "window_days" in entry.summary

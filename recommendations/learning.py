@@ -184,7 +184,8 @@ FROM (SELECT order_id, min(n) AS n, min(w) AS w FROM rec_lines GROUP BY order_id
 # products' ranks), so the pass sorts and groups integers. Kept from `support` orders or
 # customers, and judged: a substitute shares a (non-empty) category with the product, or is
 # bought by the same customers (customer lift > 1) but rarely in one order; otherwise, bought
-# together in `support` orders, a complement.
+# together in `support` orders, a complement. A substitute by category that no two customers
+# bought both of (one shopper's repeat orders, guests) scores 0.
 _JUDGED = """
 INSERT INTO rec_judged (a, b, kind, score, lift, support, w, n)
 WITH ol AS (
@@ -219,8 +220,8 @@ WITH ol AS (
   FROM kept JOIN rec_items ia ON ia.r = kept.ra JOIN rec_items ib ON ib.r = kept.rb
 )
 SELECT a, b, kind,
-       CASE WHEN kind = 'complement' THEN w / sqrt(wa * wb) ELSE clift END,
-       CASE WHEN kind = 'complement' THEN olift ELSE clift END,
+       CASE WHEN kind = 'complement' THEN w / sqrt(wa * wb) ELSE coalesce(clift, 0) END,
+       CASE WHEN kind = 'complement' THEN olift ELSE coalesce(clift, 0) END,
        CASE WHEN kind = 'complement' THEN n ELSE coalesce(c, n) END,
        w, n
 FROM judged

@@ -60,3 +60,20 @@ def test_bad_arguments_are_refused_clearly(store):
         call_command("recommendations_recompute", tenant="nobody")
     with pytest.raises(CommandError, match="not YYYY-MM-DD"):
         call_command("recommendations_recompute", tenant="alpha", as_of="yesterday")
+
+
+@pytest.mark.django_db
+def test_two_products_of_one_category_bought_together_by_one_shopper_are_a_substitute(personas):
+    # bought together twice, but by one customer (or guests): no customer pair to score them
+    tenant = personas.tenant_a
+    with tenant_scope(tenant):
+        orders_services.product_upsert_many(tenant, [product("a", "A", "X"),
+                                                     product("b", "B", "X")])
+        order(tenant, "#1", "c-1", ["a", "b"])
+        order(tenant, "#2", "c-1", ["a", "b"])
+        order(tenant, "#3", None, ["a", "b"])
+        from recommendations.learning import associations_recompute
+
+        associations_recompute(tenant)
+        assert set(ProductAssociation.objects.values_list("kind", "score")) == {
+            ("substitute", 0.0)}

@@ -14,7 +14,7 @@ from tenants.permissions import Perm
 
 from .filters import filters_from
 from .kpis import KPIS
-from .selectors import breakdowns, kpi_report, period_parse
+from .selectors import dashboard, period_parse
 
 
 class KpiQuerySerializer(StrictSerializer):
@@ -103,7 +103,8 @@ class AnalyticsKpisApi(TenantApiView):
             raise ValidationFailed("The period is not valid; see details.",
                                    details={name: [words] for name, words in problems.items()})
         filters = filters_from(query)
-        report = kpi_report(self.tenant, period, filters)
+        board = dashboard(self.tenant, period, filters)
+        report = board.report
         return Response({
             "period": {"first": period.first, "last": period.last},
             "previous_period": {"first": report.previous_period.first,
@@ -112,5 +113,5 @@ class AnalyticsKpisApi(TenantApiView):
                      for name, v in report.values.items()},
             "tables": {table.name: {"title": table.title, "columns": list(table.columns),
                                     "rows": [list(row) for row in table.rows]}
-                       for table in breakdowns(period, filters)},
+                       for table in board.tables},
         })

@@ -1,11 +1,10 @@
 """Every KPI the dashboard, the API and the exports show, defined once: a name (the API's
 key), words, and a formula over sums of rollup rows (docs/analytics.md says each in words).
 
-    kpis_compute(tenant, period, filters)  → {name: value}; a rate whose denominator is 0
-                                             is None ("no data"), never 0 %
-    Totals (one query per rollup table)    → the sums every formula reads
-
-Reads the rollup tables only (analytics/models.py), in the caller's tenant scope.
+    Totals              the sums of one period that every formula reads (analytics/figures.py
+                        reads them from the rollup tables, both periods in one statement)
+    KPIS, kpis_from     → {name: value}; a rate whose denominator is 0 is None ("no data"),
+                        never 0 %
 """
 
 from __future__ import annotations
@@ -15,23 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Q, Sum
-from django.utils import timezone
+from django.db.models import Q
 
-from .models import (
-    AttributionDay,
-    ExceptionDay,
-    MessageDay,
-    PageViewDay,
-    RatingDay,
-    RecommendationDay,
-    RefundDay,
-    RepeatDay,
-    ReturnDay,
-    SalesDay,
-    ShipmentDay,
-    TransitDay,
-)
 from .rollups.sources import REPEAT_WINDOWS
 
 MESSAGE_SUMS = ("sent", "delivered", "bounced", "failed", "opened", "machine_opened", "clicked",
@@ -93,51 +77,6 @@ class Totals:
     recommendations: dict[str, float] = field(  # shown, clicks, orders, revenue, recommended_…
         default_factory=lambda: dict.fromkeys(
             ("shown", "clicks", "orders", "revenue", "recommended_revenue"), 0))
-
-
-def _sums(queryset, names: tuple[str, ...]) -> dict[str, int]:
-    found = queryset.aggregate(**{name: Sum(name) for name in names})
-    return {name: found[name] or 0 for name in names}
-
-
-def split_sums(queryset, names: tuple[str, ...], parts: dict[str, Q]) -> dict[str, dict[str, int]]:
-    """Sums of `names` for each part of the rows, in one query (a filtered sum per part)."""
-    found = queryset.aggregate(**{f"{part}__{name}": Sum(name, filter=q)
-                                  for part, q in parts.items() for name in names})
-    return {part: {name: found[f"{part}__{name}"] or 0 for name in names} for part in parts}
-
-
-def totals_get(period: Period, filters: Filters, *, today: date | None = None) -> Totals:
-    today = today or timezone.localdate()
-    in_period = Q(day__gte=period.first, day__lte=period.last)
-    channels = split_sums(MessageDay.objects.filter(in_period, filters.messages()),
-                           MESSAGE_SUMS, {"email": Q(channel="email"), "sms": Q(channel="sms")})
-    shipments = _sums(ShipmentDay.objects.filter(in_period, filters.shipments()), SHIPMENT_SUMS)
-    transit = list(TransitDay.objects.filter(in_period, filters.shipments())
-                   .values_list("transit_days").annotate(n=Sum("shipments"))
-                   .order_by("transit_days"))
-    exceptions = dict(ExceptionDay.objects.filter(in_period, filters.shipments())
-                      .values_list("cause").annotate(n=Sum("shipments")).order_by("cause"))
-    views = PageViewDay.objects.filter(in_period).aggregate(n=Sum("views"))["n"] or 0
-    ratings = dict(RatingDay.objects.filter(in_period).values_list("rating")
-                   .annotate(n=Sum("ratings")).order_by("rating"))
-    # A repeat-purchase window counts once it has fully passed: a delivery of last week has
-    # not had its 30 days yet, and counting it would understate the rate.
-    complete = {w: Q(day__lt=today - timedelta(days=w)) for w in REPEAT_WINDOWS}
-    found = RepeatDay.objects.filter(in_period).aggregate(
-        **{f"delivered_{w}": Sum("delivered_orders", filter=q) for w, q in complete.items()},
-        **{f"repeat_{w}": Sum(f"repeat_{w}", filter=q) for w, q in complete.items()})
-    repeat = {name: value or 0 for name, value in found.items()}
-    units_sold = SalesDay.objects.filter(in_period).aggregate(n=Sum("units"))["n"] or 0
-    units_returned = ReturnDay.objects.filter(in_period).aggregate(n=Sum("units"))["n"] or 0
-    refunds = list(RefundDay.objects.filter(in_period).values_list("refund_days")
-                   .annotate(n=Sum("returns")).order_by("refund_days"))
-    recommendations: dict[str, float] = {
-        **_sums(RecommendationDay.objects.filter(in_period), ("shown", "clicks")),
-        **_sums(AttributionDay.objects.filter(in_period),
-                ("orders", "revenue", "recommended_revenue"))}
-    return Totals(channels["email"], channels["sms"], shipments, transit, exceptions, views,
-                  ratings, repeat, units_sold, units_returned, refunds, recommendations)
 
 
 def ratio(part: int | float, whole: int | float) -> float | None:
@@ -291,8 +230,3 @@ KPI_BY_NAME = {kpi.name: kpi for kpi in KPIS}
 def kpis_from(totals: Totals) -> dict[str, float | int | None]:
     return {kpi.name: kpi.value(totals) for kpi in KPIS}
 
-
-def kpis_compute(period: Period, filters: Filters, *,
-                 today: date | None = None) -> dict[str, float | int | None]:
-    """Every KPI of the period for the tenant in scope."""
-    return kpis_from(totals_get(period, filters, today=today))

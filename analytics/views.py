@@ -36,7 +36,7 @@ from .selectors import (
     Table,
     breakdowns,
     daily_series,
-    holdout_results,
+    dashboard,
     kpi_report,
     tenant_today,
 )
@@ -81,19 +81,20 @@ def _context(request: DashboardRequest) -> tuple[AnalyticsFilterForm, Period, Fi
 @dashboard_view(Perm.ANALYTICS_VIEW)
 def analytics_home(request: DashboardRequest) -> HttpResponse:
     form, period, filters = _context(request)
-    report = kpi_report(request.tenant, period, filters)
+    board = dashboard(request.tenant, period, filters)
+    report = board.report
     for name, value in report.values.items():
         if name in DRILL:
             kind, params = DRILL[name]
             value.drill = reverse(f"analytics:{kind}") + "?" + _query(period, filters, **params)
-    charts = [chart_of(series) for series in daily_series(period, filters)]
+    charts = [chart_of(series) for series in board.series]
     # The holdout has its own section (with the verdict in words); its table is the CSV's.
-    tables = [table for table in breakdowns(period, filters) if table.name != "holdout"]
+    tables = [table for table in board.tables if table.name != "holdout"]
     return render(request, "analytics/home.html", {
         "nav_active": "analytics", "form": form, "period": period, "report": report,
         "sections": [(title, report.section(key)) for key, title in SECTIONS],
         "charts": charts, "tables": tables, "query": _query(period, filters),
-        "holdouts": holdout_results(period),
+        "holdouts": board.holdouts,
         "presets": [(label, _query(p, filters)) for label, p in
                     preset_periods(tenant_today(request.tenant))],
     })

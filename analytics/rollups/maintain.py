@@ -30,6 +30,7 @@ from config import db
 from messaging.models import HOLDOUT_REASON
 from tenants.models import Tenant
 
+from ..cache import figures_forget
 from ..models import RollupCursor
 from .sources import (
     ATTRIBUTION,
@@ -112,6 +113,7 @@ def rollups_rebuild(tenant: Tenant, first: date, last: date,
             _lock(tenant)
             for rollup in rollups:
                 rollup_recompute(tenant, rollup, chunk)
+            figures_forget(tenant.pk)
         count += len(chunk)
         day = chunk[-1] + timedelta(days=1)
     return count
@@ -258,4 +260,5 @@ def rollups_update(tenant: Tenant, *, now: datetime | None = None) -> dict[str, 
                 (HOLDOUTS, holdout_days))
         for rollup, days in work:
             rollup_recompute(tenant, rollup, days)
+        figures_forget(tenant.pk)
     return {rollup.name: len(days) for rollup, days in work}

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from analytics.kpis import Filters, Period, kpis_compute, percentile
+from analytics.kpis import Filters, Period, percentile
 from analytics.rollups import rollups_differences, rollups_update
+from analytics.selectors import kpis_compute
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 

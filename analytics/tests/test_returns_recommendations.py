@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.kpis import Filters, Period, kpis_compute
+from analytics.kpis import Filters, Period
 from analytics.rollups import rollups_differences, rollups_update
-from analytics.selectors import breakdowns
+from analytics.selectors import breakdowns, kpis_compute
 from messaging.tests.factories import make_customer, make_order
 from recommendations.models import RecommendationClick, RecommendationShown
 from returns.models import ReturnEvent, ReturnLine, ReturnPolicy, ReturnRequest

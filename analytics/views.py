@@ -183,7 +183,8 @@ def analytics_messages(request: DashboardRequest) -> HttpResponse:
         raise Http404("No such outcome.")
     page = page_of(request, rows.order_by("-sent_at", "-pk"))
     return render(request, "analytics/messages.html", {
-        "nav_active": "analytics", "form": form, "period": period, "page": page,
+        "nav_active": "analytics", "drill": "messages", "form": form, "period": period,
+        "page": page,
         "outcome": outcome, "back": reverse("analytics:home") + "?" + _query(period, filters)})
 
 
@@ -204,7 +205,8 @@ def analytics_shipments(request: DashboardRequest) -> HttpResponse:
             .filter(Exists(reached)).order_by("-pk"))
     page = page_of(request, rows)
     return render(request, "analytics/shipments.html", {
-        "nav_active": "analytics", "form": form, "period": period, "page": page,
+        "nav_active": "analytics", "drill": "shipments", "form": form, "period": period,
+        "page": page,
         "milestone": milestone,
         "back": reverse("analytics:home") + "?" + _query(period, filters)})
 

@@ -1,6 +1,7 @@
 """Shared pieces of the benchmarks: free ports, child processes that are always stopped
-(gunicorn, Celery), a keep-alive HTTP load generator, a throwaway PostgreSQL database and
-`scenario value baseline ratio` output.
+(gunicorn, Celery), a keep-alive HTTP load generator, a throwaway PostgreSQL database, a
+benchmark's own environment (`bench_env`, `bench_run`) and `scenario value baseline ratio`
+output.
 
 Everything talks to 127.0.0.1 only. Child processes run in their own session, so Ctrl-C
 reaches the benchmark alone, which then stops them in its `finally` (SIGTERM, then SIGKILL).
@@ -255,6 +256,58 @@ def redis_run_lock(url: str, name: str, ttl: int = 900) -> Iterator[object]:
             client.delete(*created[start:start + 500])
         client.delete(lock_key)
         client.close()
+
+
+# --- a benchmark's own environment ----------------------------------------------------
+
+@dataclass(frozen=True)
+class BenchEnv:
+    """Where one benchmark runs in-process: its own PostgreSQL database and Redis database,
+    each overridable by an environment variable (BENCH_<VAR>_DATABASE_URL, …_REDIS_URL)."""
+
+    name: str  # the run lock's name
+    database_url: str
+    redis_url: str
+    cache_prefix: str
+
+    def environ(self) -> dict[str, str]:
+        """The process's settings for the run: the bench settings module (the app's own and
+        a no-op view), production-like logging, this run's database, Redis and broker."""
+        return {"DJANGO_SETTINGS_MODULE": "bench._settings", "DATABASE_URL": self.database_url,
+                "REDIS_URL": self.redis_url, "CELERY_BROKER_URL": self.redis_url,
+                "CACHE_KEY_PREFIX": self.cache_prefix, "DEBUG": "0", "LOG_LEVEL": "WARNING"}
+
+
+def bench_env(name: str, redis_db: int, *, var: str, database: str = "") -> BenchEnv:
+    """`name`'s environment: the database `database` (doorstep_bench_<name> unless given) and
+    Redis database `redis_db` on loopback, unless BENCH_<var>_DATABASE_URL or
+    BENCH_<var>_REDIS_URL say otherwise. Reads the environment only (a spawned COPY process
+    imports the benchmark's module again and must find the same)."""
+    return BenchEnv(
+        name=name,
+        database_url=os.environ.get(f"BENCH_{var}_DATABASE_URL",
+                                    "postgres://postgres@127.0.0.1:5432/"
+                                    f"{database or f'doorstep_bench_{name}'}"),
+        redis_url=os.environ.get(f"BENCH_{var}_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}"),
+        cache_prefix=f"bench-{var.lower()}")
+
+
+@contextlib.contextmanager
+def bench_run(env: BenchEnv, *, lock_ttl: int) -> Iterator[None]:
+    """One run in `env`: SIGTERM unwinds like Ctrl-C, the process takes the run's settings,
+    holds the Redis run lock (a second run refuses to start), and works in a fresh database
+    that is dropped at the end, whatever happens (Django's connections closed first)."""
+    sigterm_as_interrupt()
+    os.environ.update(env.environ())
+    with redis_run_lock(env.redis_url, env.name, ttl=lock_ttl):
+        database_create(env.database_url)
+        try:
+            yield
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            database_drop(env.database_url)
 
 
 # --- output ----------------------------------------------------------------------------

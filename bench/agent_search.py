@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import random
 import statistics
 import sys
@@ -41,9 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _harness as h  # noqa: E402
 
-DATABASE_URL = os.environ.get("BENCH_AS_DATABASE_URL",
-                              "postgres://postgres@127.0.0.1:5432/doorstep_bench_agent_search")
-REDIS_URL = os.environ.get("BENCH_AS_REDIS_URL", "redis://127.0.0.1:6379/6")
+ENV = h.bench_env("agent_search", redis_db=6, var="AS")
+DATABASE_URL = ENV.database_url
 COPY_PROCESSES = 2
 FIRST = ["Zoë", "José", "Jürgen", "François", "Åsa", "Sam", "Lena", "Noah", "Mia", "Liam",
          "Emma", "Lukas", "Chloé", "Mateo", "Sofia", "Björn", "Inès", "Oliver", "Hannah", "Léa"]
@@ -52,12 +50,6 @@ SYLLABLES = ["mül", "gar", "dub", "ois", "ler", "cía", "son", "berg", "man", "
 LAST = sorted({(a + b + c).capitalize() for a in SYLLABLES for b in SYLLABLES for c in ("", "er", "i")})
 NULL = "\\N"
 NOW = "2026-12-01 10:00:00+00"
-
-
-def bench_env() -> dict[str, str]:
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "bench._settings",
-            "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": REDIS_URL,
-            "CACHE_KEY_PREFIX": "bench-as", "DEBUG": "0", "LOG_LEVEL": "WARNING"}
 
 
 def customer_name(s: int, k: int) -> tuple[str, str]:
@@ -294,17 +286,8 @@ def parse_args():
 
 def main() -> int:
     args = parse_args()
-    h.sigterm_as_interrupt()
-    os.environ.update(bench_env())
-    with h.redis_run_lock(REDIS_URL, "agent_search", ttl=3600):
-        h.database_create(DATABASE_URL)
-        try:
-            return run(args)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            h.database_drop(DATABASE_URL)
+    with h.bench_run(ENV, lock_ttl=3600):
+        return run(args)
 
 
 def run(args) -> int:

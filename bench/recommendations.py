@@ -37,9 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _harness as h  # noqa: E402
 
-DATABASE_URL = os.environ.get("BENCH_RECO_DATABASE_URL",
-                              "postgres://postgres@127.0.0.1:5432/doorstep_bench_reco")
-REDIS_URL = os.environ.get("BENCH_RECO_REDIS_URL", "redis://127.0.0.1:6379/5")
+ENV = h.bench_env("recommendations", redis_db=5, var="RECO", database="doorstep_bench_reco")
 DATASET = Path("shared") / "datasets" / "online_retail_2010_2011.csv.gz"
 
 
@@ -77,19 +75,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> int:
     args = parse_args()
-    h.sigterm_as_interrupt()
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "bench._settings", "DATABASE_URL": DATABASE_URL,
-                       "REDIS_URL": REDIS_URL, "CELERY_BROKER_URL": REDIS_URL,
-                       "DEBUG": "0", "LOG_LEVEL": "WARNING"})
-    h.database_create(DATABASE_URL)
-    try:
-        with h.redis_run_lock(REDIS_URL, "recommendations", ttl=3600):
-            return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        h.database_drop(DATABASE_URL)
+    with h.bench_run(ENV, lock_ttl=3600):
+        return run(args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,7 +138,7 @@ def _months_before(when: datetime, months: int) -> datetime:
 
 
 def _db_name() -> str:
-    return DATABASE_URL.rsplit("/", 1)[-1]
+    return ENV.database_url.rsplit("/", 1)[-1]
 
 
 def _write(invoices, path: Path) -> None:

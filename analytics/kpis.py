@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Q
 
@@ -74,7 +75,8 @@ class Totals:
     units_sold: int = 0
     units_returned: int = 0
     refunds: list[tuple[int, int]] = field(default_factory=list)  # (days, returns) ascending
-    recommendations: dict[str, float] = field(  # shown, clicks, orders, revenue, recommended_…
+    # shown, clicks, orders (counts), revenue, recommended_revenue (Decimal, as stored)
+    recommendations: dict[str, Any] = field(
         default_factory=lambda: dict.fromkeys(
             ("shown", "clicks", "orders", "revenue", "recommended_revenue"), 0))
 

@@ -186,10 +186,10 @@ def _tables(figures: Figures, holdouts: list[HoldoutResult]) -> list[Table]:
     tables.append(Table("exceptions_by_cause", "Exceptions by who caused them",
                         ("carrier", "cause", "shipments"), list(figures.exceptions)))
     stars = figures.now.ratings
-    total = sum(stars.values())
+    rated = sum(stars.values())
     tables.append(Table(
         "ratings", "Delivery ratings", ("stars", "ratings", "share"),
-        [(n, stars.get(n, 0), ratio(stars.get(n, 0), total)) for n in range(5, 0, -1)]))
+        [(n, stars.get(n, 0), ratio(stars.get(n, 0), rated)) for n in range(5, 0, -1)]))
     tables.extend(_returns_tables(figures))
     tables.append(holdout_table(holdouts))
     tables.append(_placements_table(figures))

@@ -162,6 +162,15 @@ _PARTS = (
 SQL = "SELECT json_build_object(" + ", ".join(_PARTS) + ")::text"
 
 
+# The filters' choices: every language and carrier of the store's rollups, whatever the period.
+CHOICES_SQL = """
+    SELECT json_build_array(
+        (SELECT coalesce(json_agg(DISTINCT locale ORDER BY locale), '[]')
+         FROM analytics_messageday WHERE tenant_id = %(tenant)s::bigint AND locale <> ''),
+        (SELECT coalesce(json_agg(DISTINCT carrier ORDER BY carrier), '[]')
+         FROM analytics_shipmentday WHERE tenant_id = %(tenant)s::bigint))::text"""
+
+
 @dataclass
 class Figures:
     """What one read gives: each period's totals, the current period's details."""
@@ -213,6 +222,18 @@ def figures_read(tenant_id: int, period: Period, filters: Filters, *, today: dat
         signature = json.dumps(params, sort_keys=True, default=str)
         return _figures(json.loads(figures_cached(tenant_id, signature, read)))
     return _figures(json.loads(read()))
+
+
+def filter_choices_read(tenant_id: int) -> tuple[list[str], list[str]]:
+    """(languages, carriers) of the tenant's rollups, cached as its figures are."""
+
+    def read() -> str:
+        (document,), = db.execute(CHOICES_SQL, {"tenant": tenant_id},
+                                  prepare=settings.DATABASE_PREPARED_READS)
+        return document
+
+    locales, carriers = json.loads(figures_cached(tenant_id, "filter choices", read))
+    return locales, carriers
 
 
 def _figures(found: dict[str, list[list]]) -> Figures:

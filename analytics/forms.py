@@ -12,7 +12,7 @@ from tenants.models import Tenant
 
 from .filters import filters_from
 from .kpis import Filters, Period
-from .selectors import carriers_in_rollups, default_period, locales_in_rollups, period_parse
+from .selectors import default_period, filter_choices, period_parse
 
 PRESETS = ((7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 12 months"))
 
@@ -30,10 +30,10 @@ class AnalyticsFilterForm(forms.Form):
         super().__init__(data, initial={"start": self.default.first, "end": self.default.last})
         self._choices("journey", [("", "Any journey"), *Journey.objects.values_list(
             "pk", "name").order_by("name", "pk")])
+        locales, carriers = filter_choices(tenant)
         self._choices("locale", [("", "Any language"),
-                                 *((code, code.upper()) for code in locales_in_rollups())])
-        self._choices("carrier", [("", "Any carrier"),
-                                  *((code, code) for code in carriers_in_rollups())])
+                                 *((code, code.upper()) for code in locales)])
+        self._choices("carrier", [("", "Any carrier"), *((code, code) for code in carriers)])
 
     def _choices(self, name: str, choices: list[tuple[object, str]]) -> None:
         """A choice field's options, known per tenant (the fields are declared above)."""

@@ -21,10 +21,9 @@ from django.utils import timezone
 from tenants.context import require_current_tenant
 from tenants.models import Tenant
 
-from .figures import TOP_PRODUCTS, Figures, figures_read
+from .figures import TOP_PRODUCTS, Figures, figures_read, filter_choices_read
 from .holdout import Comparison
 from .kpis import KPIS, MESSAGE_SUMS, SHIPMENT_SUMS, Filters, Kpi, Period, kpis_from, percentile, ratio
-from .models import MessageDay, ShipmentDay
 
 MAX_DAYS = 731  # two years: a longer range is refused, not silently cut
 # Days outside these are refused: nothing happened then, and the previous period of a day near
@@ -301,19 +300,10 @@ def _series(period: Period, figures: Figures) -> list[Series]:
     ]
 
 
-def journeys_in_rollups() -> list[int]:
-    """The journeys messages of the store were sent for (the journey filter's choices)."""
-    return list(MessageDay.objects.exclude(journey_id=0).values_list("journey_id", flat=True)
-                .distinct().order_by("journey_id"))
-
-
-def carriers_in_rollups() -> list[str]:
-    return list(ShipmentDay.objects.values_list("carrier", flat=True).distinct().order_by("carrier"))
-
-
-def locales_in_rollups() -> list[str]:
-    return list(MessageDay.objects.exclude(locale="").values_list("locale", flat=True)
-                .distinct().order_by("locale"))
+def filter_choices(tenant: Tenant) -> tuple[list[str], list[str]]:
+    """The languages and carriers the store's rollups know (the filters' choices), kept with
+    its figures until its next rollup run."""
+    return filter_choices_read(tenant.pk)
 
 
 def period_parse(first: date, last: date) -> tuple[Period | None, dict[str, str]]:

@@ -2,12 +2,18 @@
 
     {{ value|kpi_value:"rate" }}   "42.5 %", "3 days", "1,204", or "No data"
     {{ change|kpi_change }}        "+12 %", "−5 %", or "" (no comparison)
+    {{ table|table_rows }}         a table's <tr> rows, "No data" where a figure has none
+    {{ chart|chart_rows }}         a chart's table: a <tr> per day
     {% analytics_headline %}       the overview's cards: last 30 days from the rollups
 """
 
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from ..selectors import headline
 
@@ -40,6 +46,31 @@ def change_tone(change: float | None) -> str:
     if change is None or abs(change) < 0.005:
         return "flat"
     return "up" if change > 0 else "down"
+
+
+_NO_DATA = mark_safe('<span class="muted">No data</span>')  # noqa: S308 (a constant)
+
+
+@register.filter
+def table_rows(table) -> SafeString:
+    """The rows of an Analytics table (analytics.selectors.Table), each cell as `{{ cell }}`
+    would show it: one filter instead of a template node per cell (the page has several
+    hundred cells; rendering them one by one was most of its server time)."""
+    if not table.rows:
+        return format_html('<tr><td colspan="{}" class="muted">No data in this period.</td></tr>',
+                           len(table.columns))
+    return format_html_join("", "<tr>{}</tr>", (
+        (format_html_join("", "<td>{}</td>", (
+            (_NO_DATA if cell is None else conditional_escape(localize(cell)),) for cell in row)),)
+        for row in table.rows))
+
+
+@register.filter
+def chart_rows(chart) -> SafeString:
+    """A chart's table under it (analytics.charts.Chart): the day and its figure per row."""
+    unit = chart.series.unit
+    return format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", (
+        (date_filter(day, "D j M Y"), kpi_value(value, unit)) for day, value in chart.rows))
 
 
 @register.inclusion_tag("analytics/_headline.html", takes_context=True)

@@ -181,3 +181,18 @@ def test_the_overview_shows_the_headline_cards(client, personas, busy_store):
     html = client.get("/").content.decode()
 
     assert card(html, "emails_sent") == "2" and card(html, "open_rate") == "50.0 %"
+
+
+def test_the_tables_show_each_figure_and_no_data_where_there_is_none(client, personas,
+                                                                     busy_store):
+    client.force_login(personas.alice)
+
+    html = client.get("/analytics/", period_query(busy_store)).content.decode()
+
+    carriers = html.split('id="table-delivery_by_carrier"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", carriers.split("<tbody>", 1)[1], re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row) for row in rows]
+    assert [row[:4] for row in cells] == [["DHL", "", "1", "1"], ["UPS", "", "1", "0"]]
+    assert cells[1][4] == '<span class="muted">No data</span>'  # on time: nothing delivered
+    chart = html.split('id="table-emails_sent"', 1)[1].split("</table>", 1)[0]
+    assert chart.count("<tr>") == 31  # the header and a row per day of the 30

@@ -140,6 +140,10 @@ ALLOWED = {
     ("analytics/rollups/maintain.py", "execute"):
         "the rollups' upkeep: every statement reads and writes with tenant_id = %(tenant)s "
         "(joined rows too), in the task's scope; an advisory lock on the tenant's id",
+    ("analytics/cache.py", "execute"): "a Redis pipeline's execute (the kept figures): no SQL",
+    ("analytics/figures.py", "execute"):
+        "the Analytics page's one read of the rollups: every part filtered by "
+        "tenant_id = %(tenant)s (the product titles and rule names joined on the same tenant)",
     ("analytics/rollups/reconcile.py", "execute"):
         "the rollups' reconciliation: the rollup table and the raw SELECT both filtered by "
         "tenant_id = %(tenant)s",

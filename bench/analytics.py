@@ -478,6 +478,14 @@ def main() -> int:
         return run(args, load_before)
 
 
+def report(result: dict) -> None:
+    """A comparison's line as soon as it is measured (a later failure keeps it)."""
+    print(f"# {result['name']}: rollups {result['rollups']:.1f} ms "
+          f"({result['queries']:.0f} statements a store, slowest {result['slowest']:.1f} ms), "
+          f"from the cache {result['cached']:.1f} ms, raw {result['raw']:.1f} ms "
+          f"(load {os.getloadavg()[0]:.1f})", flush=True)
+
+
 def run(args, load_before: str) -> int:
     tenants = stores_create(args.stores)
     from analytics.kpis import Period
@@ -500,13 +508,13 @@ def run(args, load_before: str) -> int:
         print("# WRONG: not every message was loaded")
         status = 1
     one = tenants[:1]
-    results = [
-        compare("kpis_1store_30d_ms", one, Period(today - timedelta(days=29), today),
-                args.rounds),
-        compare("kpis_1store_1y_ms", one, year, args.rounds),
-        compare("kpis_all_stores_90d_ms", tenants, Period(today - timedelta(days=89), today),
-                1),
-    ]
+    results = []
+    for name, stores, period, rounds in (
+            ("kpis_1store_30d_ms", one, Period(today - timedelta(days=29), today), args.rounds),
+            ("kpis_1store_1y_ms", one, year, args.rounds),
+            ("kpis_all_stores_90d_ms", tenants, Period(today - timedelta(days=89), today), 1)):
+        results.append(compare(name, stores, period, rounds))
+        report(results[-1])
     updated = upkeep(tenants[:10], args.new_events)
     first_tenant, first_owner = tenants[0]
     page = page_ms(first_tenant, first_owner, Period(today - timedelta(days=29), today), args.rounds)
@@ -518,10 +526,6 @@ def run(args, load_before: str) -> int:
         status = 1
     print(f"# load average before {load_before}, after "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    for result in results:
-        print(f"# {result['name']}: rollups {result['rollups']:.1f} ms "
-              f"({result['queries']:.0f} statements a store, slowest {result['slowest']:.1f} "
-              f"ms), from the cache {result['cached']:.1f} ms, raw {result['raw']:.1f} ms")
     per_thousand = updated["seconds"] * 1000 / max(1, updated["events"] / 1000)
     print(f"# upkeep: {updated['events']:,} new events in 10 stores brought in in "
           f"{updated['seconds'] * 1000:.0f} ms; a figure lags at most the beat period "

@@ -132,6 +132,9 @@ def test_pinned_products_are_named_by_sku_or_id_kept_in_order_and_audited(client
     assert (entry.actor, entry.summary) == ("user:alice@alpha.test", "Set the pinned products (2)")
     html = client.get("/recommendations/").content.decode()
     assert "Pinned products saved (2)." in html
+    log = client.get("/settings/audit-log/", {"action": "recommendations.products_set"})
+    assert "Set the pinned products (2)" in log.content.decode()
+    assert "Pinned, blocked and curated products" in log.content.decode()  # the filter's words
 
 
 @pytest.mark.django_db

@@ -24,6 +24,9 @@ ACTIONS = {
     "member.removed": "Members removed", "member.invitation_revoked": "Invitations revoked",
     "api_key.created": "API keys created", "api_key.revoked": "API keys revoked",
     "credential.set": "Integrations set", "credential.removed": "Integrations removed",
+    "recommendations.settings_changed": "Recommendation settings",
+    "recommendations.products_set": "Pinned, blocked and curated products",
+    "recommendations.category_rules_set": "Recommendation category rules",
 }
 
 

@@ -66,8 +66,8 @@ def test_no_url_or_api_changes_an_entry(client, api_client, personas):
     for method in ("post", "put", "patch", "delete"):
         assert getattr(client, method)(AUDIT).status_code == 405
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {personas.alice_key}")
-    schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").content.decode()
-    assert "audit" not in schema.lower()
+    schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["paths"] and not [path for path in schema["paths"] if "audit" in path.lower()]
     assert [(e.pk, e.summary) for e in _entries(personas.tenant_a)] == before
 
 

@@ -26,7 +26,7 @@ from functools import cache
 from typing import cast
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, FloatField, Q
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from tenants.models import Tenant
@@ -94,10 +94,10 @@ def search_query_parse(text: str) -> SearchQuery:
 
 @cache
 def trigram_search_available(alias: str = "default") -> bool:
-    """Whether the migration built the trigram index (pg_trgm was there): checked once per
-    process and database."""
+    """Whether the migrations built the trigram search (pg_trgm was there: the index and the
+    function that uses it under row-level security, orders/migrations/0010)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'customer_name_trgm'")
+        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'doorstep_customer_names'")
         return cursor.fetchone() is not None
 
 
@@ -107,10 +107,10 @@ def _like_escaped(text: str) -> str:
 
 def _names_trigram(name: str) -> dict[int, float]:
     """Customers whose folded name holds something like `name` (pg_trgm's word similarity,
-    which scores the best matching part of the name: "mül" finds "Hans Müller")."""
-    # The typed text is a bound parameter; the SQL around it is this module's constants.
-    score = RawSQL(f"word_similarity(doorstep_fold(%s), {_NAME_FOLD})", [name],  # noqa: S611
-                   output_field=FloatField())
+    which scores the best matching part of the name: "mül" finds "Hans Müller"), through
+    `doorstep_customer_names`: row-level security would keep the planner off the trigram
+    index (`<%` is not LEAKPROOF), so the function applies the tenant rule itself (the
+    session's tenant only) and reads through the index (orders/migrations/0010)."""
     with transaction.atomic(), connection.cursor() as cursor:
         # pg_trgm's default threshold (0.6) misses a letter dropped from a short name ("Rivra"
         # is 0.5 alike "Rivera"); `<%` reads the threshold, so the index still serves. Local
@@ -118,12 +118,10 @@ def _names_trigram(name: str) -> dict[int, float]:
         # and is lost behind a transaction-pooling PgBouncer.
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
                        [str(NAME_LIKENESS)])
-        found = (Customer.objects
-                 .filter(RawSQL(f"doorstep_fold(%s) <%% {_NAME_FOLD}", [name],  # noqa: S611
-                                output_field=BooleanField()))
-                 .annotate(score=score).order_by("-score", "-pk")
-                 .values_list("pk", "score")[:NAME_CANDIDATES])
-        return dict(found)
+        # The typed text is a bound parameter.
+        cursor.execute("SELECT id, score FROM doorstep_customer_names(doorstep_fold(%s), %s)",
+                       [name, NAME_CANDIDATES])
+        return {pk: float(score) for pk, score in cursor.fetchall()}
 
 
 def _word_likeness(typed: str, words: list[str]) -> float:

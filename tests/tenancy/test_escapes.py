@@ -164,12 +164,14 @@ ALLOWED = {
         "temporary tables of the transaction, an advisory lock and ANALYZE",
     ("messaging/journeys/relevance.py", "execute"): "advisory locks on order ids: no table read",
     ("orders/search.py", "RawSQL"):
-        "the console's name search: doorstep_fold() and pg_trgm's operator as expressions of "
+        "the console's name search without pg_trgm: doorstep_fold() LIKE as an expression of "
         "a scoped queryset (the scoped manager adds tenant_id = the scope's)",
     ("orders/search.py", "cursor"):
-        "pg_indexes (is the trigram index there) and pg_trgm's threshold: no table read",
+        "pg_proc (is the trigram search there), pg_trgm's threshold, and "
+        "doorstep_customer_names(), which reads the session's tenant's customers only",
     ("orders/search.py", "execute"):
-        "pg_indexes (is the trigram index there) and pg_trgm's threshold: no table read",
+        "pg_proc (is the trigram search there), pg_trgm's threshold, and "
+        "doorstep_customer_names(), which reads the session's tenant's customers only",
     ("tenants/inbound.py", "execute"):
         "the archive's purge and a refused body forgotten: tenant_id = %s in each; raw so "
         "that no ORM collector scans the events table for each row",

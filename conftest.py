@@ -51,6 +51,7 @@ class Personas:
 @pytest.fixture
 def personas(db) -> Personas:
     from tenants import services
+    from tenants.context import tenant_scope
     from tenants.tests.factories import UserFactory, add_member, make_tenant
 
     alice = UserFactory(email="alice@alpha.test", username="alice")
@@ -59,23 +60,35 @@ def personas(db) -> Personas:
     tenant_a = make_tenant("Alpha Outfitters", alice, slug="alpha")
     tenant_b = make_tenant("Beta Bikes", carol, slug="beta")
     add_member(tenant_a, bob, Role.AGENT)
-    _, alice_key = services.api_key_create(tenant_a, name="Alpha ERP",
-                                           scope=ApiKeyScope.READ_WRITE, actor=alice)
-    _, carol_key = services.api_key_create(tenant_b, name="Beta ERP",
-                                           scope=ApiKeyScope.READ_WRITE, actor=carol)
+    keys = []
+    for tenant, name, owner in ((tenant_a, "Alpha ERP", alice), (tenant_b, "Beta ERP", carol)):
+        with tenant_scope(tenant):  # set-up runs in the scope of the tenant it makes rows for
+            keys.append(services.api_key_create(tenant, name=name, scope=ApiKeyScope.READ_WRITE,
+                                                actor=owner)[1])
+    alice_key, carol_key = keys
     return Personas(alice, bob, carol, tenant_a, tenant_b, alice_key, carol_key)
 
 
+# Test set-up is strict: a test's own code (fixtures, factories, assertions) runs in the scope
+# of the tenant it makes or reads rows for (`tenant_scope`, the factories' `in_scope`), or on
+# the named cross-tenant path where it truly reads two stores at once (`with cross_tenant(
+# "why")`); outside them it sees no tenant's row, as the
+# application does (tenants/rls.py). Until each folder below is made strict, its tests' own
+# code still runs on the cross-tenant path (requests and tasks never do: the middleware and
+# `tenant_task` leave it). Remove a folder once its tests pass without it.
+LENIENT_SET_UP = ("tracking/", "messaging/", "returns/", "recommendations/",
+                  "analytics/", "config/", "tests/test_", "tests/browser/")
+
+
 @pytest.fixture(autouse=True)
-def _tests_set_up_across_tenants():
-    """A test's own code (factories, set-up through services, assertions) reads and writes
-    several tenants' rows outside any scope, as the app never does: it runs on the database's
-    cross-tenant path (tenants/rls.py). What it calls still binds itself: a tenant scope
-    entered inside wins, and every request starts without it (the middleware), as in
-    production. tests/tenancy/test_rls.py leaves it to test the database's refusals."""
+def _lenient_set_up(request):
     from tenants.rls import cross_tenant
 
-    with cross_tenant("a test's own set-up and assertions"):
+    path = request.node.path.relative_to(request.config.rootpath).as_posix()
+    if not path.startswith(LENIENT_SET_UP):
+        yield
+        return
+    with cross_tenant("a test's own set-up, in a folder not yet strict"):
         yield
 
 

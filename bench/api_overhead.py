@@ -61,12 +61,9 @@ def setup_tenant() -> tuple[int, int, str, str]:
 def teardown_tenant(tenant_id: int, owner_id: int) -> None:
     from django.contrib.auth import get_user_model
 
-    from tenants.models import Tenant
-    from tenants.rls import cross_tenant
+    from tenants.services import tenant_delete
 
-    # An operator's deletion: the cascade must see every row of the store (row-level security).
-    with cross_tenant("delete a throwaway store and everything it owns"):
-        Tenant.objects.filter(pk=tenant_id).delete()  # cascades to its memberships and keys
+    tenant_delete(tenant_id)  # in the store's scope: the cascade sees every row it owns
     get_user_model().objects.filter(pk=owner_id).delete()
 
 

@@ -115,12 +115,9 @@ def seed() -> tuple[int, int, str]:
 def teardown(tenant_id: int, owner_id: int) -> None:
     from django.contrib.auth import get_user_model
 
-    from tenants.models import Tenant
-    from tenants.rls import cross_tenant
+    from tenants.services import tenant_delete
 
-    # An operator's deletion: the cascade must see every row of the store (row-level security).
-    with cross_tenant("delete a throwaway store and everything it owns"):
-        Tenant.objects.filter(pk=tenant_id).delete()  # cascades to everything it owns
+    tenant_delete(tenant_id)  # in the store's scope: the cascade sees every row it owns
     get_user_model().objects.filter(pk=owner_id).delete()
 
 

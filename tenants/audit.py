@@ -16,8 +16,8 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+from .context import require_tenant
 from .models import AuditEntry, Tenant
-from .rls import cross_tenant
 
 _origin: ContextVar[str | None] = ContextVar("audit_origin", default=None)
 
@@ -36,16 +36,12 @@ def audit_record(tenant: Tenant, *, actor: str, action: str, summary: str,
                  object_type: str = "", object_id: object = "", data: dict | None = None) -> None:
     """Append an entry, in the caller's transaction. `actor`: "user:<email>", "api:<prefix>";
     `action`: "<area>.<verb>", e.g. "order.note_added", "api_key.revoked"."""
+    require_tenant(tenant)  # the caller's scope: row-level security takes the row there only
     address = _origin.get()
-    # Named tenant, explicit rows: written from a request's scope and from services that run
-    # before one exists (an owner's first API key).
-    # (Row-level security: the database's named path, as the scope may not be there yet.)
-    with cross_tenant("append to the named tenant's audit log"):
-        AuditEntry.objects.unscoped(reason="append to the named tenant's audit log").bulk_create([
-            AuditEntry(tenant=tenant, actor=actor[:200], action=action[:64], summary=summary[:500],
-                       object_type=object_type[:64], object_id=str(object_id)[:64],
-                       ip=address if address and address != "unknown" else None,
-                       data=data or {})])
+    AuditEntry.objects.bulk_create([
+        AuditEntry(tenant=tenant, actor=actor[:200], action=action[:64], summary=summary[:500],
+                   object_type=object_type[:64], object_id=str(object_id)[:64],
+                   ip=address if address and address != "unknown" else None, data=data or {})])
 
 
 def user_actor(user) -> str:

@@ -99,6 +99,18 @@ def tenant_create(*, name: str, owner: AbstractBaseUser, slug: str | None = None
     return tenant
 
 
+def tenant_delete(tenant_id: int) -> None:
+    """Delete a store and everything it owns: an operator's last resort (a benchmark's or the
+    API fuzz run's throwaway store). An edge: the cascade runs in the store's own scope, where
+    row-level security shows every row it owns and none of another store's (outside any scope
+    it saw none, and the DELETE broke a foreign key)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return
+    with tenant_scope(tenant):
+        Tenant.objects.filter(pk=tenant.pk).delete()
+
+
 def tenant_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fields) -> Tenant:
     allowed = {"name", "timezone", "default_locale", "require_two_factor"}
     unknown = set(fields) - allowed
@@ -117,6 +129,7 @@ def tenant_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fi
 # --- brand -----------------------------------------------------------------------------
 
 def brand_get(tenant: Tenant) -> Brand:
+    require_tenant(tenant)  # row-level security: the brand is readable in its scope only
     brand, _ = Brand.objects.unscoped(reason="one brand per tenant, looked up by tenant").get_or_create(
         tenant=tenant, defaults={"sender_name": tenant.name}
     )
@@ -132,23 +145,18 @@ def brand_update(tenant: Tenant, *, actor: AbstractBaseUser | None = None, **fie
     if not brand.custom_tracking_domain:
         brand.custom_tracking_domain = None
     try:
-        # Uniqueness is checked below across tenants; the model's own check would only see
-        # this tenant's rows through the scoped manager.
+        # A domain is unique across tenants: the database's unique constraint decides (row-
+        # level security shows this scope no other store's brand, nor should it).
         brand.full_clean(exclude=["tenant", "logo"], validate_unique=False,
                          validate_constraints=False)
     except DjangoValidationError as exc:
         raise ValidationFailed(details=exc.message_dict) from None
-    domain_taken = ValidationFailed(
-        details={"custom_tracking_domain": ["Another store already uses this domain."]})
-    if brand.custom_tracking_domain and Brand.objects.unscoped(
-            reason="a tracking domain is unique across tenants").filter(
-            custom_tracking_domain=brand.custom_tracking_domain).exclude(pk=brand.pk).exists():
-        raise domain_taken
     try:
         with transaction.atomic():
             brand.save()
     except IntegrityError:
-        raise domain_taken from None
+        raise ValidationFailed(details={
+            "custom_tracking_domain": ["Another store already uses this domain."]}) from None
     if old_domain != brand.custom_tracking_domain:
         tracking_domains_forget(old_domain, brand.custom_tracking_domain)
     audit_record(tenant, actor=user_actor(actor), action="brand.changed",
@@ -305,8 +313,8 @@ def api_key_create(tenant: Tenant, *, name: str, scope: str = ApiKeyScope.READ_W
         raise ValidationFailed(details={"name": ["Name the key after what uses it."]})
     if scope not in ApiKeyScope.values:
         raise ValidationFailed(details={"scope": [f"Choose one of {', '.join(ApiKeyScope.values)}."]})
+    require_tenant(tenant)  # row-level security: the key is written in its tenant's scope
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    # The tenant named (no read through the scope): operators' commands and tests make keys.
     key = ApiKey(tenant=tenant, name=name.strip()[:100], prefix=raw[:12], key_hash=_digest(raw),
                  scope=scope, created_by=actor)
     key.save()
@@ -349,7 +357,9 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
 # --- credentials -----------------------------------------------------------------------
 
 def credential_fields(tenant: Tenant, name: str) -> dict[str, str] | None:
-    """Decrypted fields for provider code; None when the tenant has not set them."""
+    """Decrypted fields for provider code; None when the tenant has not set them. In the
+    tenant's scope (row-level security: outside it every tenant would seem to have none)."""
+    require_tenant(tenant)
     row = Credential.objects.unscoped(reason="credential of a known tenant").filter(
         tenant=tenant, name=name).first()
     return creds.decrypt_fields(row.ciphertext) if row else None
@@ -361,6 +371,7 @@ def credential_set(tenant: Tenant, name: str, fields: object, *, merge: bool = F
     """Replace (or with `merge`, update) a provider's fields; validated, then encrypted.
     Fields left empty in a merge keep their stored value: secrets are never shown back, so
     a form cannot send them again."""
+    require_tenant(tenant)
     if merge and isinstance(fields, dict):
         current = credential_fields(tenant, name) or {}
         fields = {**current, **{k: v for k, v in fields.items() if v not in (None, "")}}
@@ -376,6 +387,7 @@ def credential_set(tenant: Tenant, name: str, fields: object, *, merge: bool = F
 
 
 def credential_delete(tenant: Tenant, name: str, *, actor: AbstractBaseUser | None = None) -> bool:
+    require_tenant(tenant)
     deleted, _ = Credential.objects.unscoped(reason="delete a known tenant's credential").filter(
         tenant=tenant, name=name).delete()
     if deleted:

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sending(personas, fake_sendgrid, dispatch_clock, no_rate_limits):
-    tenant_services.brand_update(personas.tenant_a, sender_name="Alpha Outfitters",
-                                 sender_email="hello@alpha.test")
+    with tenant_scope(personas.tenant_a):
+        tenant_services.brand_update(personas.tenant_a, sender_name="Alpha Outfitters",
+                                     sender_email="hello@alpha.test")
     return fake_sendgrid
 
 

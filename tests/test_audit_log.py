@@ -39,15 +39,17 @@ def test_agent_actions_settings_keys_and_members_are_audited(client, personas):
                                                              "phone": "", "reason": "called"})
     client.force_login(personas.alice)
     client.post(reverse("dashboard:settings-api-keys"), {"name": "Warehouse", "scope": "read"})
-    services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "s3cret-value"},
-                            actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "s3cret-value"},
+                                actor=personas.alice)
     actions = [e.action for e in _entries(personas.tenant_a)]
     assert {"order.agent_action", "api_key.created", "credential.set"} <= set(actions)
     assert not any("s3cret" in e.summary for e in _entries(personas.tenant_a))
 
 
 def test_owners_read_filter_and_export_the_log_and_agents_cannot(client, personas):
-    services.api_key_create(personas.tenant_a, name="ERP 2", actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        services.api_key_create(personas.tenant_a, name="ERP 2", actor=personas.alice)
     client.force_login(personas.alice)
     page = client.get(AUDIT).content.decode()
     assert "Created API key “ERP 2”" in page and "user:alice@alpha.test" in page
@@ -60,7 +62,8 @@ def test_owners_read_filter_and_export_the_log_and_agents_cannot(client, persona
 
 
 def test_no_url_or_api_changes_an_entry(client, api_client, personas):
-    services.api_key_create(personas.tenant_a, name="ERP 3", actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        services.api_key_create(personas.tenant_a, name="ERP 3", actor=personas.alice)
     before = [(e.pk, e.summary) for e in _entries(personas.tenant_a)]
     client.force_login(personas.alice)
     for method in ("post", "put", "patch", "delete"):
@@ -72,7 +75,8 @@ def test_no_url_or_api_changes_an_entry(client, api_client, personas):
 
 
 def test_an_entry_refuses_to_be_changed_or_deleted(personas):
-    services.api_key_create(personas.tenant_a, name="ERP 4", actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        services.api_key_create(personas.tenant_a, name="ERP 4", actor=personas.alice)
     entry = _entries(personas.tenant_a)[-1]
     entry.summary = "nothing happened"
     with tenant_scope(personas.tenant_a), pytest.raises(PermissionError):
@@ -82,7 +86,8 @@ def test_an_entry_refuses_to_be_changed_or_deleted(personas):
 
 
 def test_another_stores_entries_never_show(client, personas):
-    services.api_key_create(personas.tenant_a, name="Alpha secret ERP", actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        services.api_key_create(personas.tenant_a, name="Alpha secret ERP", actor=personas.alice)
     client.force_login(personas.carol)
     assert "Alpha secret ERP" not in client.get(AUDIT).content.decode()
     assert "Alpha secret ERP" not in client.get(AUDIT, {"format": "csv"}).content.decode()

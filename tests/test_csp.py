@@ -23,6 +23,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from config.csp import EMAIL_FRAME_DIRECTIVES, HEADER, policy_header, shopper_policy
 from messaging.links import preferences_url
 from messaging.tests.dashboard_support import make_message
+from tenants.context import tenant_scope
 from tenants.services import brand_update
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +149,8 @@ def test_a_shopper_page_allows_its_own_style_sheet_and_no_later_one():
 
 
 def test_the_preferences_page_allows_exactly_its_style_sheet(client, personas):
-    brand_update(personas.tenant_a, primary_color="#0E7C66")
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, primary_color="#0E7C66")
     response = client.get(urlsplit(preferences_url(make_message(personas.tenant_a))).path)
     assert response.status_code == 200
     sheet = re.search(rb"<style>(.*?)</style>", response.content, re.DOTALL).group(1)

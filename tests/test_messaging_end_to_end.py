@@ -266,10 +266,11 @@ class Store:
 
 
 def alice_store_configured(tenant) -> None:
-    tenant_services.credential_set(tenant, "easypost", {"webhook_secret": EASYPOST_SECRET})
-    tenant_services.credential_set(tenant, "twilio", {
-        "account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN, "from_number": STORE_NUMBER})
-    tenant_services.brand_update(tenant, **BRAND)
+    with tenant_scope(tenant):
+        tenant_services.credential_set(tenant, "easypost", {"webhook_secret": EASYPOST_SECRET})
+        tenant_services.credential_set(tenant, "twilio", {
+            "account_sid": TWILIO_SID, "auth_token": TWILIO_TOKEN, "from_number": STORE_NUMBER})
+        tenant_services.brand_update(tenant, **BRAND)
 
 
 def scans_from(start: datetime) -> dict[str, tuple[str, datetime]]:

@@ -99,7 +99,8 @@ def _carrier_request(source: str, body: bytes) -> tuple[str, dict]:
 @pytest.mark.parametrize("name", BAD_BODIES)
 def test_a_signed_carrier_body_is_refused_400_and_kept_as_invalid(client, personas, source, name):
     fields = {"webhook_token": SECRET} if source == "shippo" else {"webhook_secret": SECRET}
-    tenant_services.credential_set(personas.tenant_a, source, fields)
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, source, fields)
     body, words = BAD_BODIES[name]
     url, headers = _carrier_request(source, body)
 
@@ -197,7 +198,8 @@ def test_a_body_whose_checks_fail_unexpectedly_is_kept_as_failed_never_received(
         raise RuntimeError("a bug in the checks")
 
     monkeypatch.setattr(tracking_inbound, "_decide", broken)
-    tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
     body = b'{"id": "evt_1"}'
 
     response = client.generic("POST", "/webhooks/easypost/alpha/", body,

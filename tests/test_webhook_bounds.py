@@ -26,7 +26,8 @@ S = InboundWebhook.Status
 @pytest.fixture
 def alpha(personas, settings):
     settings.WEBHOOK_UNVERIFIED_KEPT_PER_HOUR = 2
-    tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
     return personas.tenant_a
 
 
@@ -72,8 +73,9 @@ def test_a_verified_delivery_is_never_limited_by_the_budget(client, alpha):
 @pytest.mark.django_db
 def test_a_source_that_stores_before_verifying_forgets_what_it_may_not_keep(client, alpha,
                                                                              personas):
-    tenant_services.credential_set(alpha, "shopify", {
-        "shop_domain": "alpha.myshopify.com", "webhook_secret": "shpss"})
+    with tenant_scope(alpha):
+        tenant_services.credential_set(alpha, "shopify", {
+            "shop_domain": "alpha.myshopify.com", "webhook_secret": "shpss"})
     answers = [client.generic("POST", "/webhooks/shopify/alpha/", b"{}",
                               content_type="application/json",
                               HTTP_X_SHOPIFY_HMAC_SHA256="forged", HTTP_X_SHOPIFY_TOPIC="orders/create")

@@ -150,10 +150,12 @@ def test_the_preview_shows_the_stores_own_brand_and_pictures_on_the_public_host(
     from tenants.services import brand_get, brand_update
 
     settings.PUBLIC_BASE_URL, settings.MEDIA_ROOT = "https://doorstep.example", tmp_path
-    brand_update(personas.tenant_a, primary_color="#0E7C66")
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, primary_color="#0E7C66")
     logo = io.BytesIO()
     Image.new("RGB", (120, 40), "white").save(logo, "PNG")
-    brand_get(personas.tenant_a).logo.save("alpha.png", ContentFile(logo.getvalue()))
+    with tenant_scope(personas.tenant_a):
+        brand_get(personas.tenant_a).logo.save("alpha.png", ContentFile(logo.getvalue()))
     template = make_template(personas.tenant_a, channel="email")
     client.force_login(personas.alice)
     body = client.post(reverse("messaging:template-preview", args=[template.pk]),

@@ -37,10 +37,11 @@ def twilio_settings(settings):
 @pytest.fixture
 def alpha(personas):
     tenant = personas.tenant_a
-    tenant_services.credential_set(tenant, "twilio", {
-        "account_sid": "AC" + "0f" * 16, "auth_token": TOKEN, "from_number": "+14155550100"})
-    tenant_services.brand_update(tenant, sender_name="Alpha Outfitters", sms_sender="ALPHA",
-                                 reply_to="help@alpha.test")
+    with tenant_scope(tenant):
+        tenant_services.credential_set(tenant, "twilio", {
+            "account_sid": "AC" + "0f" * 16, "auth_token": TOKEN, "from_number": "+14155550100"})
+        tenant_services.brand_update(tenant, sender_name="Alpha Outfitters", sms_sender="ALPHA",
+                                     reply_to="help@alpha.test")
     return tenant
 
 
@@ -204,8 +205,9 @@ def test_an_unsigned_text_is_401_and_opts_nobody_out(client, alpha):
 
 @pytest.mark.django_db
 def test_a_text_signed_with_tenant_bs_token_is_refused_at_tenant_as_url(text, alpha, personas):
-    tenant_services.credential_set(personas.tenant_b, "twilio", {
-        "account_sid": "AC" + "0e" * 16, "auth_token": "b2" * 16, "from_number": "+14155550101"})
+    with tenant_scope(personas.tenant_b):
+        tenant_services.credential_set(personas.tenant_b, "twilio", {
+            "account_sid": "AC" + "0e" * 16, "auth_token": "b2" * 16, "from_number": "+14155550101"})
     customer = make_customer(alpha)
     _, response = text("STOP", phone=customer.phone, token="b2" * 16)
     assert response.status_code == 401

@@ -39,10 +39,11 @@ def test_with_nothing_configured_both_channels_go_to_the_dev_outbox(personas, no
 
 def test_a_tenants_own_credentials_are_used_even_when_the_platform_has_none(
         personas, nothing_configured):
-    credential_set(personas.tenant_b, "sendgrid", {"api_key": OWN_KEY})
-    credential_set(personas.tenant_b, "twilio", {
-        "account_sid": "AC" + "c" * 32, "auth_token": "d" * 32,
-        "messaging_service_sid": "MG" + "e" * 32})
+    with tenant_scope(personas.tenant_b):
+        credential_set(personas.tenant_b, "sendgrid", {"api_key": OWN_KEY})
+        credential_set(personas.tenant_b, "twilio", {
+            "account_sid": "AC" + "c" * 32, "auth_token": "d" * 32,
+            "messaging_service_sid": "MG" + "e" * 32})
 
     email, sms = email_transport_for(personas.tenant_b), sms_transport_for(personas.tenant_b)
 
@@ -57,7 +58,8 @@ def test_the_platforms_providers_serve_tenants_without_their_own(personas, setti
     settings.SENDGRID_API_KEY = "SG.platform.0123456789"
     settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = "AC" + "1" * 32, "2" * 32
     settings.TWILIO_MESSAGING_SERVICE_SID = ""
-    brand_update(personas.tenant_a, sms_sender="AlphaOut")
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, sms_sender="AlphaOut")
 
     email, sms = email_transport_for(personas.tenant_a), sms_transport_for(personas.tenant_a)
 
@@ -71,8 +73,9 @@ def test_smtp_is_the_platforms_alternative_when_there_is_no_sendgrid_key(persona
 
 def test_smtp_carries_the_same_sender_ids_and_unsubscribe_headers(personas, fake_smtp):
     tenant = personas.tenant_a
-    brand_update(tenant, sender_email="hello@alpha.test", sender_name="Alpha Outfitters",
-                 reply_to="care@alpha.test")
+    with tenant_scope(tenant):
+        brand_update(tenant, sender_email="hello@alpha.test", sender_name="Alpha Outfitters",
+                     reply_to="care@alpha.test")
     message = make_message(tenant, due_at=timezone.now(), includes_marketing=True)
 
     with tenant_scope(tenant):

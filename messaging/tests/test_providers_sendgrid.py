@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def tenant(personas):
-    brand_update(personas.tenant_a, sender_email="hello@alpha.test", sender_name="Alpha Outfitters",
-                 reply_to="care@alpha.test")
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, sender_email="hello@alpha.test", sender_name="Alpha Outfitters",
+                     reply_to="care@alpha.test")
     return personas.tenant_a
 
 
@@ -76,7 +77,8 @@ def test_an_email_with_marketing_content_offers_one_click_unsubscribe(tenant, fa
 def test_the_tenants_own_key_is_used_before_the_platforms(tenant, fake_sendgrid):
     from django.utils import timezone
 
-    credential_set(tenant, "sendgrid", {"api_key": "SG.alpha-own-key.0123456789abcdef"})
+    with tenant_scope(tenant):
+        credential_set(tenant, "sendgrid", {"api_key": "SG.alpha-own-key.0123456789abcdef"})
 
     send(tenant, make_message(tenant, due_at=timezone.now()))
 

@@ -41,8 +41,9 @@ def test_an_sms_goes_through_the_platforms_messaging_service_with_a_status_callb
 def test_the_tenants_own_account_and_from_number_are_used_before_the_platforms(
         personas, fake_twilio):
     tenant = personas.tenant_a
-    credential_set(tenant, "twilio", {"account_sid": OWN_SID, "auth_token": "b" * 32,
-                                      "from_number": "+14155550100"})
+    with tenant_scope(tenant):
+        credential_set(tenant, "twilio", {"account_sid": OWN_SID, "auth_token": "b" * 32,
+                                          "from_number": "+14155550100"})
 
     send(tenant, make_message(tenant, "sms", due_at=timezone.now()))
 

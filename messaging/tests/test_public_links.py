@@ -20,6 +20,7 @@ from messaging.models import Message, MessageEvent, MessagePreference, Suppressi
 from messaging.views import PIXEL
 from orders.models import ConsentSource
 from tenants import services as tenant_services
+from tenants.context import tenant_scope
 
 from .callbacks_support import make_customer, make_message, reload, rows
 
@@ -34,8 +35,9 @@ def path(url: str) -> str:
 
 @pytest.fixture
 def message(personas):
-    tenant_services.brand_update(personas.tenant_a, primary_color="#123ABC",
-                                 sender_name="Alpha Outfitters")
+    with tenant_scope(personas.tenant_a):
+        tenant_services.brand_update(personas.tenant_a, primary_color="#123ABC",
+                                     sender_name="Alpha Outfitters")
     return make_message(personas.tenant_a, links=LINKS, milestone="out_for_delivery")
 
 
@@ -225,7 +227,8 @@ def test_a_pixel_token_of_tenant_a_records_nothing_on_tenant_bs_message(client, 
 def test_a_signed_in_member_of_tenant_b_sees_only_what_the_token_names(client, personas):
     alices = make_message(personas.tenant_a, customer=make_customer(
         personas.tenant_a, email="alpha.shopper@example.test"))
-    tenant_services.brand_update(personas.tenant_b, sender_name="Beta Bikes Crew")
+    with tenant_scope(personas.tenant_b):
+        tenant_services.brand_update(personas.tenant_b, sender_name="Beta Bikes Crew")
     client.force_login(personas.carol)
     page = client.get(path(preferences_url(alices))).content.decode()
     assert "Beta Bikes" not in page

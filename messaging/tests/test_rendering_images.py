@@ -37,7 +37,8 @@ def store(personas, settings, tmp_path):
     settings.PUBLIC_BASE_URL = BASE
     settings.MEDIA_ROOT = tmp_path
     tenant = personas.tenant_a
-    brand = brand_get(tenant)
+    with tenant_scope(tenant):
+        brand = brand_get(tenant)
     brand.logo.save("alpha.png", png(), save=True)
     order = make_order(tenant)
     with tenant_scope(tenant):

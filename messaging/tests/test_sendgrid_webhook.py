@@ -17,6 +17,7 @@ from messaging.models import Message, MessageEvent, Suppression
 from messaging.webhooks.sendgrid import signature_valid
 from orders.models import ConsentSource
 from tenants import services as tenant_services
+from tenants.context import tenant_scope
 from tenants.models import InboundWebhook
 
 from .callbacks_support import make_customer, make_message, reload, rows
@@ -55,8 +56,9 @@ class Signer:
 
 
 def use_key(tenant, public_key: str) -> None:
-    tenant_services.credential_set(tenant, "sendgrid", {
-        "api_key": "SG.abcdefghijkl.mnopqrstuvwxyz", "webhook_public_key": public_key})
+    with tenant_scope(tenant):
+        tenant_services.credential_set(tenant, "sendgrid", {
+            "api_key": "SG.abcdefghijkl.mnopqrstuvwxyz", "webhook_public_key": public_key})
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from messaging.models import Message, MessageEvent, Suppression
 from orders.models import ConsentSource
 from tenants import services as tenant_services
+from tenants.context import tenant_scope
 from tenants.inbound import inbound_replay
 from tenants.models import InboundWebhook
 
@@ -26,8 +27,9 @@ FORM = "application/x-www-form-urlencoded"  # as Twilio posts
 
 
 def use_token(tenant, token: str) -> None:
-    tenant_services.credential_set(tenant, "twilio", {
-        "account_sid": "AC" + "0f" * 16, "auth_token": token, "from_number": "+14155550100"})
+    with tenant_scope(tenant):
+        tenant_services.credential_set(tenant, "twilio", {
+            "account_sid": "AC" + "0f" * 16, "auth_token": token, "from_number": "+14155550100"})
 
 
 @pytest.fixture(autouse=True)

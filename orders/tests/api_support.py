@@ -10,6 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tenants import services as tenant_services
+from tenants.context import tenant_scope
 from tenants.permissions import ApiKeyScope
 
 
@@ -31,8 +32,9 @@ def carol_api_fixture(personas) -> APIClient:
 
 @pytest.fixture(name="read_only_api")
 def read_only_api_fixture(personas) -> APIClient:
-    _, raw = tenant_services.api_key_create(personas.tenant_a, name="Alpha BI",
-                                            scope=ApiKeyScope.READ, actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        _, raw = tenant_services.api_key_create(personas.tenant_a, name="Alpha BI",
+                                                scope=ApiKeyScope.READ, actor=personas.alice)
     return client_for(raw)
 
 

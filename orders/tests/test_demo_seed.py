@@ -59,7 +59,8 @@ def test_the_demo_user_is_a_verified_owner_who_can_log_in(seeded, client):
 
 def test_the_brand_has_the_demo_colours(seeded):
     tenant, _ = seeded
-    brand = Brand.objects.unscoped(reason="test").get(tenant=tenant)
+    with tenant_scope(tenant):
+        brand = Brand.objects.unscoped(reason="test").get(tenant=tenant)
     assert (brand.primary_color, brand.accent_color) == ("#2F5D50", "#E07A2F")
     assert brand.sender_name == "Acme Outdoor"
 

@@ -80,8 +80,9 @@ def test_timeline_lines_recorded_twice_stay_once_per_dedup_key(personas):
         {"order_id": order.pk, "kind": "note", "summary": "Called the shopper"},  # no key
     ]
 
-    services.order_events_record_many(tenant, lines)
-    services.order_events_record_many(tenant, lines)
+    with tenant_scope(tenant):
+        services.order_events_record_many(tenant, lines)
+        services.order_events_record_many(tenant, lines)
 
     with tenant_scope(tenant):
         recorded = list(order.events.values_list("summary", "dedup_key", "actor"))

@@ -201,7 +201,8 @@ def test_the_portal_answers_on_the_stores_own_domain(client, store):
     from tenants.services import brand_update
 
     tenant, order = store
-    brand_update(tenant, custom_tracking_domain="track.alpha.example")
+    with tenant_scope(tenant):
+        brand_update(tenant, custom_tracking_domain="track.alpha.example")
     cache.clear()
     host = {"HTTP_HOST": "track.alpha.example"}
     assert client.get("/returns/", **host).status_code == 200

@@ -41,9 +41,8 @@ def make_tenant(name: str, owner, *, slug: str | None = None) -> Tenant:
 def add_member(tenant: Tenant, user, role: str = Role.AGENT):
     from tenants.models import Membership
 
-    membership = Membership(tenant=tenant, user=user, role=role)
-    membership.save()  # the tenant named, not the scope's: tests add members from outside one
-    return membership
+    with in_scope(tenant):  # a test's set-up runs in the tenant it makes rows for
+        return Membership.objects.create(user=user, role=role)
 
 
 @contextmanager

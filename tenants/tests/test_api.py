@@ -3,6 +3,7 @@
 import pytest
 
 from tenants import services
+from tenants.context import tenant_scope
 from tenants.models import ApiKey
 from tenants.permissions import ApiKeyScope
 
@@ -27,7 +28,8 @@ def test_another_key_reads_another_tenant(api_client, personas):
 
 @pytest.mark.django_db
 def test_the_raw_key_is_not_stored(personas):
-    stored = ApiKey.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        stored = ApiKey.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
     assert personas.alice_key not in {stored.key_hash, stored.prefix, stored.name}
     assert personas.alice_key.startswith(stored.prefix)
 
@@ -35,13 +37,15 @@ def test_the_raw_key_is_not_stored(personas):
 @pytest.mark.django_db
 def test_using_a_key_records_when_it_was_last_used(api_client, personas):
     auth(api_client, personas.alice_key).get("/api/v1/tenant/")
-    assert ApiKey.objects.unscoped(reason="test").get(tenant=personas.tenant_a).last_used_at
+    with tenant_scope(personas.tenant_a):
+        assert ApiKey.objects.unscoped(reason="test").get(tenant=personas.tenant_a).last_used_at
 
 
 @pytest.mark.django_db
 def test_a_revoked_key_is_refused(api_client, personas):
-    key = ApiKey.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
-    services.api_key_revoke(personas.tenant_a, key.pk, actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        key = ApiKey.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
+        services.api_key_revoke(personas.tenant_a, key.pk, actor=personas.alice)
     response = auth(api_client, personas.alice_key).get("/api/v1/tenant/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "authentication_failed"
@@ -79,7 +83,8 @@ def test_no_key_gets_401_saying_how_to_authenticate(api_client, personas):
 
 @pytest.mark.django_db
 def test_a_read_key_reads_but_cannot_write(api_client, personas):
-    _, read_key = services.api_key_create(personas.tenant_a, name="BI", scope=ApiKeyScope.READ)
+    with tenant_scope(personas.tenant_a):
+        _, read_key = services.api_key_create(personas.tenant_a, name="BI", scope=ApiKeyScope.READ)
     auth(api_client, read_key)
     assert api_client.get("/api/v1/brand/").status_code == 200
     response = api_client.patch("/api/v1/brand/", {"primary_color": "#000000"}, format="json")

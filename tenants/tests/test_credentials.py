@@ -5,6 +5,7 @@ from cryptography.fernet import Fernet
 from django.test import override_settings
 
 from tenants import services
+from tenants.context import tenant_scope
 from tenants.models import Credential
 
 SENDGRID_KEY = "SG.abcdefghijklmnop.qrstuvwxyz0123456789ABCD"
@@ -28,9 +29,11 @@ def test_put_stores_credentials_encrypted_and_shows_them_masked(api_client, pers
     fields = response.json()["fields"]
     assert fields["api_key"] == {"set": True, "value": "••••••••ABCD"}
     assert fields["webhook_public_key"]["value"] == SENDGRID_PUBLIC_KEY  # public, not secret
-    row = Credential.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        row = Credential.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
     assert SENDGRID_KEY not in row.ciphertext
-    assert services.credential_fields(personas.tenant_a, "sendgrid")["api_key"] == SENDGRID_KEY
+    with tenant_scope(personas.tenant_a):
+        assert services.credential_fields(personas.tenant_a, "sendgrid")["api_key"] == SENDGRID_KEY
     assert SENDGRID_KEY not in api_client.get("/api/v1/credentials/sendgrid/").content.decode()
 
 
@@ -60,7 +63,8 @@ def test_bad_credentials_name_the_field_and_store_nothing(api_client, personas, 
     response = auth(api_client, personas.alice_key).put(f"/api/v1/credentials/{name}/", body, format="json")
     assert response.status_code == 400
     assert bad_field in response.json()["error"]["details"]
-    assert not Credential.objects.unscoped(reason="test").filter(tenant=personas.tenant_a).exists()
+    with tenant_scope(personas.tenant_a):
+        assert not Credential.objects.unscoped(reason="test").filter(tenant=personas.tenant_a).exists()
 
 
 @pytest.mark.django_db
@@ -78,7 +82,8 @@ def test_patch_changes_one_field_and_keeps_the_others(api_client, personas):
     response = api_client.patch("/api/v1/credentials/shopify/",
                                 {"previous_webhook_secret": "old-secret-0"}, format="json")
     assert response.status_code == 200
-    stored = services.credential_fields(personas.tenant_a, "shopify")
+    with tenant_scope(personas.tenant_a):
+        stored = services.credential_fields(personas.tenant_a, "shopify")
     assert stored == {"shop_domain": "alpha.myshopify.com", "webhook_secret": "new-secret-1",
                       "previous_webhook_secret": "old-secret-0"}
 
@@ -97,13 +102,16 @@ def test_keys_rotate_newest_encrypts_and_old_ones_still_decrypt(personas, settin
     old_key = Fernet.generate_key().decode()
     new_key = Fernet.generate_key().decode()
     settings.DOORSTEP_ENCRYPTION_KEYS = [old_key]
-    services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "whsec-1"})
-    row = Credential.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "whsec-1"})
+        row = Credential.objects.unscoped(reason="test").get(tenant=personas.tenant_a)
 
     with override_settings(DOORSTEP_ENCRYPTION_KEYS=[new_key, old_key]):
-        assert services.credential_fields(personas.tenant_a, "easypost") == {"webhook_secret": "whsec-1"}
+        with tenant_scope(personas.tenant_a):
+            assert services.credential_fields(personas.tenant_a, "easypost") == {"webhook_secret": "whsec-1"}
         assert services.credentials_rotate() == 1
-    with override_settings(DOORSTEP_ENCRYPTION_KEYS=[new_key]):
+    with override_settings(DOORSTEP_ENCRYPTION_KEYS=[new_key]), tenant_scope(personas.tenant_a):
         assert services.credential_fields(personas.tenant_a, "easypost") == {"webhook_secret": "whsec-1"}
-    row.refresh_from_db()
+    with tenant_scope(row.tenant):
+        row.refresh_from_db()
     assert Fernet(new_key.encode()).decrypt(row.ciphertext.encode())

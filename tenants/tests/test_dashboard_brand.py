@@ -8,6 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tenants import services
+from tenants.context import tenant_scope
 from tenants.permissions import Role
 from tenants.tests.factories import UserFactory, add_member
 
@@ -49,7 +50,8 @@ def test_an_owner_saves_the_brand(client, personas):
     client.force_login(personas.alice)
     response = client.post(URL, _form())
     assert response.status_code == 302
-    brand = services.brand_get(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        brand = services.brand_get(personas.tenant_a)
     assert (brand.primary_color, brand.font, brand.sender_email) == (
         "#112233", "georgia", "hello@alpha.test")
     assert brand.social_links == {"instagram": "https://instagram.com/alpha"}
@@ -58,10 +60,12 @@ def test_an_owner_saves_the_brand(client, personas):
 def test_a_logo_is_stored_under_a_fresh_name(client, personas):
     client.force_login(personas.alice)
     client.post(URL, {**_form(), "logo": _image()})
-    brand = services.brand_get(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        brand = services.brand_get(personas.tenant_a)
     assert brand.logo.name.startswith("logos/alpha-") and brand.logo.name.endswith(".png")
     client.post(URL, {**_form(), "remove_logo": "on"})
-    assert not services.brand_get(personas.tenant_a).logo
+    with tenant_scope(personas.tenant_a):
+        assert not services.brand_get(personas.tenant_a).logo
 
 
 @pytest.mark.parametrize("upload, message", [
@@ -74,7 +78,8 @@ def test_a_bad_logo_is_refused_next_to_the_field(client, personas, upload, messa
     response = client.post(URL, {**_form(), "logo": upload})
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["logo"])
-    assert not services.brand_get(personas.tenant_a).logo
+    with tenant_scope(personas.tenant_a):
+        assert not services.brand_get(personas.tenant_a).logo
 
 
 @override_settings(MAX_LOGO_BYTES=1000)
@@ -92,12 +97,14 @@ def test_a_colour_that_is_not_hex_is_refused(client, personas):
 
 
 def test_a_tracking_domain_of_another_store_is_refused_next_to_the_field(client, personas):
-    services.brand_update(personas.tenant_b, custom_tracking_domain="track.shared.test")
+    with tenant_scope(personas.tenant_b):
+        services.brand_update(personas.tenant_b, custom_tracking_domain="track.shared.test")
     client.force_login(personas.alice)
     response = client.post(URL, _form(custom_tracking_domain="https://Track.Shared.test/"))
     assert response.status_code == 200
     assert response.context["form"].errors["custom_tracking_domain"]
-    assert services.brand_get(personas.tenant_a).custom_tracking_domain is None
+    with tenant_scope(personas.tenant_a):
+        assert services.brand_get(personas.tenant_a).custom_tracking_domain is None
 
 
 def test_a_marketer_may_change_the_brand(client, personas):
@@ -113,4 +120,5 @@ def test_an_agent_sees_the_brand_read_only_and_cannot_save_it(client, personas):
     assert response.status_code == 200
     assert "Save brand" not in response.content.decode()
     assert client.post(URL, _form()).status_code == 403
-    assert services.brand_get(personas.tenant_a).primary_color == "#1F6FEB"
+    with tenant_scope(personas.tenant_a):
+        assert services.brand_get(personas.tenant_a).primary_color == "#1F6FEB"

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tenants import services
+from tenants.context import tenant_scope
 from tenants.credentials import CREDENTIAL_SPECS
 from tenants.views.integrations import PROVIDERS
 
@@ -29,7 +30,8 @@ def test_the_page_shows_the_webhook_urls_to_paste(client, personas):
 
 
 def test_saved_secrets_are_masked_and_never_sent_back(client, personas):
-    services.credential_set(personas.tenant_a, "twilio", TWILIO)
+    with tenant_scope(personas.tenant_a):
+        services.credential_set(personas.tenant_a, "twilio", TWILIO)
     client.force_login(personas.alice)
     body = client.get(URL).content.decode()
     assert TWILIO["auth_token"] not in body
@@ -43,17 +45,20 @@ def test_connecting_a_provider(client, personas):
                            {f"twilio-{k}": v for k, v in TWILIO.items()})
     assert response.status_code == 302
     assert response["Location"].endswith("#twilio")
-    assert services.credential_fields(personas.tenant_a, "twilio") == TWILIO
+    with tenant_scope(personas.tenant_a):
+        assert services.credential_fields(personas.tenant_a, "twilio") == TWILIO
 
 
 def test_a_blank_secret_keeps_the_stored_one(client, personas):
-    services.credential_set(personas.tenant_a, "twilio", TWILIO)
+    with tenant_scope(personas.tenant_a):
+        services.credential_set(personas.tenant_a, "twilio", TWILIO)
     client.force_login(personas.alice)
     response = client.post(reverse("dashboard:integration-set", args=["twilio"]), {
         "twilio-account_sid": TWILIO["account_sid"], "twilio-auth_token": "",
         "twilio-from_number": "+14155550100"})
     assert response.status_code == 302
-    stored = services.credential_fields(personas.tenant_a, "twilio")
+    with tenant_scope(personas.tenant_a):
+        stored = services.credential_fields(personas.tenant_a, "twilio")
     assert stored["auth_token"] == TWILIO["auth_token"]
     assert stored["from_number"] == "+14155550100"
 
@@ -66,7 +71,8 @@ def test_a_bad_value_is_shown_next_to_its_field(client, personas):
     body = response.content.decode()
     field = body[body.index('id="field-sendgrid-api_key"'):]
     assert "SendGrid API keys look like SG.xxxx.yyyy." in field[:1500]
-    assert services.credential_fields(personas.tenant_a, "sendgrid") is None
+    with tenant_scope(personas.tenant_a):
+        assert services.credential_fields(personas.tenant_a, "sendgrid") is None
 
 
 def test_a_missing_required_field_is_shown_next_to_it(client, personas):
@@ -95,11 +101,13 @@ def test_easypost_takes_a_webhook_secret_an_api_key_or_both(client, personas):
 
 
 def test_disconnecting_deletes_the_secrets(client, personas):
-    services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "s3cret"})
+    with tenant_scope(personas.tenant_a):
+        services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "s3cret"})
     client.force_login(personas.alice)
     response = client.post(reverse("dashboard:integration-remove", args=["easypost"]))
     assert response.status_code == 302
-    assert services.credential_fields(personas.tenant_a, "easypost") is None
+    with tenant_scope(personas.tenant_a):
+        assert services.credential_fields(personas.tenant_a, "easypost") is None
 
 
 def test_an_unknown_provider_is_a_404(client, personas):
@@ -118,9 +126,10 @@ def test_an_agent_gets_a_403_for_integrations(client, personas):
 
 def test_the_page_does_not_grow_queries_with_connections(
         client, personas, django_assert_max_num_queries):
-    services.credential_set(personas.tenant_a, "twilio", TWILIO)
-    services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "s3cret"})
-    services.credential_set(personas.tenant_a, "shippo", {"webhook_token": "t0ken"})
+    with tenant_scope(personas.tenant_a):
+        services.credential_set(personas.tenant_a, "twilio", TWILIO)
+        services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": "s3cret"})
+        services.credential_set(personas.tenant_a, "shippo", {"webhook_token": "t0ken"})
     client.force_login(personas.alice)
     client.get(URL)
     with django_assert_max_num_queries(4):

@@ -40,7 +40,8 @@ def test_an_unknown_token_gets_a_friendly_404(client):
 
 def test_a_revoked_invitation_is_no_longer_valid(client, personas, invitation):
     invitation, token = invitation
-    services.invitation_revoke(personas.tenant_a, invitation.pk, actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        services.invitation_revoke(personas.tenant_a, invitation.pk, actor=personas.alice)
     assert client.get(_url(token)).status_code == 404
 
 

@@ -94,7 +94,8 @@ def test_a_role_changes_inline_with_htmx(client, personas):
     assert body.lstrip().startswith(f'<tr id="member-{bob.pk}"')
     assert 'value="marketer" selected' in body
     assert "bob@alpha.test is now marketer." in body  # out-of-band message
-    bob.refresh_from_db()
+    with tenant_scope(bob.tenant):
+        bob.refresh_from_db()
     assert bob.role == Role.MARKETER
 
 
@@ -103,7 +104,8 @@ def test_a_role_changes_with_a_plain_form_post_too(client, personas):
     client.force_login(personas.alice)
     response = client.post(reverse("dashboard:member-role", args=[bob.pk]), {"role": "viewer"})
     assert response.status_code == 302
-    bob.refresh_from_db()
+    with tenant_scope(bob.tenant):
+        bob.refresh_from_db()
     assert bob.role == Role.VIEWER
 
 
@@ -117,7 +119,8 @@ def test_demoting_the_last_owner_is_explained_not_a_crash(client, personas):
     response = client.post(reverse("dashboard:member-role", args=[alice.pk]), {"role": "admin"},
                            follow=True)
     assert "A store needs at least one owner" in response.content.decode()
-    alice.refresh_from_db()
+    with tenant_scope(alice.tenant):
+        alice.refresh_from_db()
     assert alice.role == Role.OWNER
 
 

@@ -114,9 +114,10 @@ def test_members_cannot_be_invited_twice_and_agents_cannot_invite(personas):
 
 @pytest.mark.django_db
 def test_an_admin_cannot_create_an_owner(personas):
-    bob_membership = Membership.objects.unscoped(reason="test").get(user=personas.bob)
-    services.membership_change_role(personas.tenant_a, bob_membership.pk, Role.ADMIN,
-                                    actor=personas.alice)
+    with tenant_scope(personas.tenant_a):
+        bob_membership = Membership.objects.get(user=personas.bob)
+        services.membership_change_role(personas.tenant_a, bob_membership.pk, Role.ADMIN,
+                                        actor=personas.alice)
     with tenant_scope(personas.tenant_a), pytest.raises(PermissionDenied):
         services.invitation_create(personas.tenant_a, email="i@x.test", role=Role.OWNER,
                                    actor=personas.bob)
@@ -124,11 +125,12 @@ def test_an_admin_cannot_create_an_owner(personas):
 
 @pytest.mark.django_db
 def test_the_last_owner_cannot_step_down_or_be_removed(personas):
-    alice_membership = Membership.objects.unscoped(reason="test").get(user=personas.alice)
-    with pytest.raises(Conflict):
+    with tenant_scope(personas.tenant_a):
+        alice_membership = Membership.objects.get(user=personas.alice)
+    with pytest.raises(Conflict), tenant_scope(personas.tenant_a):
         services.membership_change_role(personas.tenant_a, alice_membership.pk, Role.ADMIN,
                                         actor=personas.alice)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict), tenant_scope(personas.tenant_a):
         services.membership_remove(personas.tenant_a, alice_membership.pk, actor=personas.alice)
 
 
@@ -137,14 +139,15 @@ def test_long_expired_invitations_are_purged(personas):
     with tenant_scope(personas.tenant_a):
         invitation, _ = services.invitation_create(personas.tenant_a, email="j@x.test",
                                                    role=Role.AGENT, actor=personas.alice)
-    Invitation.objects.unscoped(reason="test").filter(pk=invitation.pk).update(
-        expires_at=timezone.now() - timedelta(days=31))
+    with tenant_scope(personas.tenant_a):
+        Invitation.objects.filter(pk=invitation.pk).update(
+            expires_at=timezone.now() - timedelta(days=31))
     assert services.invitations_purge_expired() == 1
 
 
 @pytest.mark.django_db
 def test_api_keys_need_a_name_and_a_known_scope(personas):
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed), tenant_scope(personas.tenant_a):
         services.api_key_create(personas.tenant_a, name=" ")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed), tenant_scope(personas.tenant_a):
         services.api_key_create(personas.tenant_a, name="x", scope="admin")

@@ -31,8 +31,9 @@ def zoes_order(personas, fake_sendgrid, dispatch_clock, no_rate_limits):
     tenant = personas.tenant_a
     # The dispatcher's frozen clock ahead of what the test sends: due at once.
     dispatch_clock.now = timezone.now() + timedelta(hours=1)
-    tenant_services.brand_update(tenant, sender_name="Alpha Outfitters",
-                                 sender_email="hello@alpha.test")
+    with tenant_scope(tenant):
+        tenant_services.brand_update(tenant, sender_name="Alpha Outfitters",
+                                     sender_email="hello@alpha.test")
     make_policy(tenant, window_days=30)
     with tenant_scope(tenant):
         from orders.models import Customer

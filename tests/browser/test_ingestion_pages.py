@@ -95,8 +95,9 @@ def test_a_csv_import_reports_its_bad_row_and_its_parcels_appear(page, personas,
 def test_a_test_event_from_integrations_lands_in_the_webhook_log(page, personas, monkeypatch):
     monkeypatch.setattr("tracking.tasks.inbound_drain.apply_async",
                         lambda args, **options: None)  # no worker
-    tenant_services.credential_set(personas.tenant_a, "easypost",
-                                   {"webhook_secret": "whsec-browser"})
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost",
+                                       {"webhook_secret": "whsec-browser"})
     log_in(page, "alice@alpha.test", DEFAULT_PASSWORD)
     page.goto("/settings/integrations/")
     page.locator("#easypost").get_by_role("button", name="Send a test event").click()

@@ -11,6 +11,7 @@ import pytest
 
 from messaging.links import preferences_url
 from messaging.tests.callbacks_support import make_customer, make_message
+from tenants.context import tenant_scope
 from tenants.services import brand_update
 
 from .conftest import screenshot
@@ -40,7 +41,8 @@ def axe_violations(page) -> list[str]:
 def test_the_preferences_page_passes_axe(new_page, personas, viewport, size, locale, colour):
     """In the default blue and in a light yellow brand: its text must stay readable."""
     tenant = personas.tenant_a
-    brand_update(tenant, primary_color=colour)
+    with tenant_scope(tenant):
+        brand_update(tenant, primary_color=colour)
     message = make_message(tenant, customer=make_customer(tenant, locale=locale), locale=locale)
     page = new_page(viewport)
     page.goto(urlsplit(preferences_url(message)).path)

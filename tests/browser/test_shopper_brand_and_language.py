@@ -43,8 +43,9 @@ def branded_store(personas, settings, live_server):
     """Alpha Outfitters with its own colour and logo; links and pictures on the live server."""
     settings.PUBLIC_BASE_URL = live_server.url
     tenant = personas.tenant_a
-    brand_update(tenant, primary_color=PRIMARY)
-    brand_get(tenant).logo.save("alpha.png", logo_png())
+    with tenant_scope(tenant):
+        brand_update(tenant, primary_color=PRIMARY)
+        brand_get(tenant).logo.save("alpha.png", logo_png())
     with tenant_scope(tenant):
         return tenant, default_templates_install(tenant)
 

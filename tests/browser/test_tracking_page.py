@@ -102,7 +102,8 @@ def test_each_language_passes_axe_on_a_phone(new_page, live_server, personas, la
 
 
 def test_a_narrow_phone_never_scrolls_sideways(new_page, live_server, personas):
-    brand_update(personas.tenant_a, sender_name="Alpha Outfitters Wanderausrüstungsfachgeschäft")
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, sender_name="Alpha Outfitters Wanderausrüstungsfachgeschäft")
     order, customer, products = make_order(personas.tenant_a, products=[
         {"title": "Ultraleicht-Trekkingzelt-Zubehörverpackungseinheit Extra", "category": "Tents"}])
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit", "exception"), order=order,
@@ -120,7 +121,8 @@ def test_a_narrow_phone_never_scrolls_sideways(new_page, live_server, personas):
 def test_a_light_brand_colour_stays_readable(new_page, live_server, personas, colour):
     """A colour that fails 4.5:1 on white is darkened for text and marks, and the header's
     words switch to dark: axe's contrast rule still passes."""
-    brand_update(personas.tenant_a, primary_color=colour)
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, primary_color=colour)
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit", "delivered"))
     with tenant_scope(personas.tenant_a):
         TrackingPageSettings.objects.create(returns_enabled=True)

@@ -33,14 +33,16 @@ def _alices_open_invitation(p) -> dict:
 
 @cross_tenant_case("dashboard:api-key-revoke", methods=("POST",))
 def _alices_api_key(p) -> dict:
-    key, _ = services.api_key_create(p.tenant_a, name="Alpha warehouse", actor=p.alice)
+    with tenant_scope(p.tenant_a):
+        key, _ = services.api_key_create(p.tenant_a, name="Alpha warehouse", actor=p.alice)
     return {"key_id": key.pk}
 
 
 @cross_tenant_case("dashboard:integration-remove", methods=("POST",))
 def _alices_shopify_connection(p) -> dict:
-    services.credential_set(p.tenant_a, "shopify", {
-        "shop_domain": "alpha-private.myshopify.com", "webhook_secret": "alpha-shopify-secret"})
+    with tenant_scope(p.tenant_a):
+        services.credential_set(p.tenant_a, "shopify", {
+            "shop_domain": "alpha-private.myshopify.com", "webhook_secret": "alpha-shopify-secret"})
     return {"provider": "shopify"}
 
 

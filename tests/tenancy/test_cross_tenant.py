@@ -73,13 +73,13 @@ def test_registered_cases_name_urls_that_exist():
 
 def _seed_tenant_a(p) -> None:
     """Data in tenant A that must never show up for Carol."""
-    services.brand_update(p.tenant_a, sender_name="Alpha Outfitters Crew")
     with tenant_scope(p.tenant_a):
+        services.brand_update(p.tenant_a, sender_name="Alpha Outfitters Crew")
         services.invitation_create(p.tenant_a, email="dave@alpha.test", role="viewer", actor=p.alice)
-    services.credential_set(p.tenant_a, "shopify", {
-        "shop_domain": "alpha-private.myshopify.com", "webhook_secret": "alpha-shopify-secret"})
-    services.credential_set(p.tenant_a, "twilio", {
-        "account_sid": "AC" + "a1" * 16, "auth_token": "f0" * 16, "from_number": "+14155550199"})
+        services.credential_set(p.tenant_a, "shopify", {
+            "shop_domain": "alpha-private.myshopify.com", "webhook_secret": "alpha-shopify-secret"})
+        services.credential_set(p.tenant_a, "twilio", {
+            "account_sid": "AC" + "a1" * 16, "auth_token": "f0" * 16, "from_number": "+14155550199"})
     _seed_ingestion(p.tenant_a)
     _seed_outbox(p.tenant_a)
 

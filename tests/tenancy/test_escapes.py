@@ -18,6 +18,7 @@ from config import db
 from orders.models import Customer
 from tenants.context import no_tenant, tenant_scope
 from tenants.models import InboundWebhook, Tenant
+from tenants.rls import cross_tenant
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,8 +33,9 @@ def test_rows_insert_refuses_another_tenants_row_and_writes_nothing(personas):
     with pytest.raises(ValueError, match=f"every row must belong to tenant {personas.tenant_a.pk}"):
         db.rows_insert(Customer, personas.tenant_a.pk, rows)
 
-    assert not Customer.objects.unscoped(reason="test: nothing written").filter(
-        external_id__startswith="escape-").exists()
+    with cross_tenant("a test: nothing written in any store"):
+        assert not Customer.objects.unscoped(reason="test: nothing written").filter(
+            external_id__startswith="escape-").exists()
 
 
 @pytest.mark.django_db
@@ -44,15 +46,17 @@ def test_row_insert_refuses_another_tenants_row_and_writes_nothing(personas):
         db.row_insert(personas.tenant_a.pk, body)
 
     assert body.pk is None
-    assert not InboundWebhook.objects.unscoped(reason="test: nothing written").filter(
-        source="test").exists()
+    with cross_tenant("a test: nothing written in any store"):
+        assert not InboundWebhook.objects.unscoped(reason="test: nothing written").filter(
+            source="test").exists()
 
 
 @pytest.mark.django_db
 def test_rows_insert_writes_the_named_tenants_rows(personas):
     row = Customer(tenant=personas.tenant_a, external_id="escape-ours", email="x@example.com")
 
-    (inserted,) = db.rows_insert(Customer, personas.tenant_a.pk, [row], returning="tenant_id")
+    with tenant_scope(personas.tenant_a):
+        (inserted,) = db.rows_insert(Customer, personas.tenant_a.pk, [row], returning="tenant_id")
 
     assert inserted == (personas.tenant_a.pk,)
 
@@ -66,8 +70,8 @@ def test_rows_update_refuses_another_tenants_row_and_writes_nothing(personas):
     with pytest.raises(ValueError, match=f"every row must belong to tenant {personas.tenant_a.pk}"):
         db.rows_update(Customer, personas.tenant_a.pk, [theirs], ["email"])
 
-    assert Customer.objects.unscoped(reason="test: nothing written").get(
-        pk=theirs.pk).email == "b@example.com"
+    with tenant_scope(personas.tenant_b):
+        assert Customer.objects.get(pk=theirs.pk).email == "b@example.com"
 
 
 def test_every_write_of_the_raw_sql_layer_checks_its_rows_tenant_first():

@@ -164,6 +164,7 @@ EDGES = {
     ("tenants/views/invitations.py", "invitation_accept"): "an invitation's token",
     ("tenants/accounts.py", "save"): "sign-up through an invitation's token",
     ("tenants/services.py", "tenant_create"): "makes the tenant, and announces it in its scope",
+    ("tenants/services.py", "tenant_delete"): "an operator deletes a store: the cascade in its scope",
     ("tenants/tasks.py", "run"): "tenant_task: a task's tenant_id",
     ("tenants/admin.py", "save_model"): "the Django admin: one row's store",
     ("orders/admin.py", "change_view"): "the Django admin: one row's store",

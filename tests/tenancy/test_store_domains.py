@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.urls import URLPattern, get_resolver
 
 from tenants import services
+from tenants.context import tenant_scope
 from tracking.tests.page_support import make_parcel
 
 from .harness import CASES, NO_TENANT_OBJECT, load_all_cases
@@ -46,7 +47,8 @@ def _fill(route: str, token: str) -> str:
 def test_on_a_stores_domain_another_stores_token_is_a_missing_token(client, personas, route,
                                                                     method):
     cache.clear()
-    services.brand_update(personas.tenant_a, custom_tracking_domain=ALPHA)
+    with tenant_scope(personas.tenant_a):
+        services.brand_update(personas.tenant_a, custom_tracking_domain=ALPHA)
     theirs = make_parcel(personas.tenant_b, statuses=("in_transit",))
     call = getattr(client, method)
     foreign = call(_fill(route, theirs.shipment.public_token), HTTP_HOST=ALPHA)

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from tenants import services
+from tenants.context import tenant_scope
 from tenants.models import Tenant
 from tracking.tests.page_support import make_parcel
 
@@ -27,8 +28,10 @@ def fresh_cache():
 
 @pytest.fixture
 def domains(personas):
-    services.brand_update(personas.tenant_a, custom_tracking_domain=ALPHA)
-    services.brand_update(personas.tenant_b, custom_tracking_domain=BETA)
+    with tenant_scope(personas.tenant_a):
+        services.brand_update(personas.tenant_a, custom_tracking_domain=ALPHA)
+    with tenant_scope(personas.tenant_b):
+        services.brand_update(personas.tenant_b, custom_tracking_domain=BETA)
 
 
 @pytest.fixture
@@ -123,11 +126,11 @@ def test_a_changed_domain_moves_at_once(client, personas, parcels,
     alpha, _beta = parcels
     assert client.get(alpha.url, HTTP_HOST=ALPHA).status_code == 200  # now cached
     assert client.get(alpha.url, HTTP_HOST="parcels.alpha.example").status_code == 400  # too
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(personas.tenant_a):
         services.brand_update(personas.tenant_a, custom_tracking_domain="parcels.alpha.example")
     assert client.get(alpha.url, HTTP_HOST=ALPHA).status_code == 400
     assert client.get(alpha.url, HTTP_HOST="parcels.alpha.example").status_code == 200
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(personas.tenant_a):
         services.brand_update(personas.tenant_a, custom_tracking_domain="")
     assert client.get(alpha.url, HTTP_HOST="parcels.alpha.example").status_code == 400
 

@@ -53,7 +53,8 @@ def test_the_page_links_the_shoppers_page_without_counting_a_view(client, person
 
 
 def test_the_link_is_on_the_stores_own_domain_when_it_has_one(client, personas):
-    tenant_services.brand_update(personas.tenant_a, custom_tracking_domain="track.alpha.example")
+    with tenant_scope(personas.tenant_a):
+        tenant_services.brand_update(personas.tenant_a, custom_tracking_domain="track.alpha.example")
     parcel = make_parcel(personas.tenant_a)
     client.force_login(personas.bob)
     assert f"https://track.alpha.example/t/{parcel.shipment.public_token}/" in detail(client, parcel)

@@ -87,7 +87,8 @@ def test_replay_after_saving_the_secret_accepts_a_rejected_body(client, personas
                                   HTTP_X_HMAC_SIGNATURE=headers["X-Hmac-Signature"])
     assert response.status_code == 401  # no secret saved yet
     inbound = InboundWebhook.objects.unscoped(reason="test").get()
-    tenant_services.credential_set(personas.tenant_a, "easypost", SECRETS["easypost"])
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost", SECRETS["easypost"])
     client.force_login(personas.bob)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("tracking:webhook-replay", args=[inbound.pk]), follow=True)
@@ -109,7 +110,8 @@ def test_a_viewer_sees_the_log_but_cannot_replay(client, personas):
 @pytest.mark.parametrize("source", sorted(SAMPLE_FIXTURES))
 def test_a_test_event_is_signed_with_the_stored_secret_and_accepted(
         personas, source, django_capture_on_commit_callbacks):
-    tenant_services.credential_set(personas.tenant_a, source, SECRETS[source])
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, source, SECRETS[source])
     with tenant_scope(personas.tenant_a), django_capture_on_commit_callbacks(execute=True):
         sent = webhook_test_send(personas.tenant_a, source)
     assert sent.receipt.status == "queued"
@@ -129,7 +131,8 @@ def test_a_test_event_without_a_secret_says_what_to_set(client, personas):
 
 def test_the_test_button_lands_in_the_log_with_the_outcome(client, personas,
                                                            django_capture_on_commit_callbacks):
-    tenant_services.credential_set(personas.tenant_a, "easypost", SECRETS["easypost"])
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost", SECRETS["easypost"])
     client.force_login(personas.alice)
     page = client.get(reverse("dashboard:settings-integrations")).content.decode()
     assert reverse("tracking:webhook-test-event", args=["easypost"]) in page

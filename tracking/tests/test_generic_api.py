@@ -75,7 +75,8 @@ def test_malformed_json_is_400_and_kept(push, personas):
 
 @pytest.mark.django_db
 def test_a_read_only_key_cannot_push_events(push, personas):
-    _, read_key = tenant_services.api_key_create(personas.tenant_a, name="BI", scope=ApiKeyScope.READ)
+    with tenant_scope(personas.tenant_a):
+        _, read_key = tenant_services.api_key_create(personas.tenant_a, name="BI", scope=ApiKeyScope.READ)
     assert push([event()], key=read_key).status_code == 403
 
 

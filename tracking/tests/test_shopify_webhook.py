@@ -40,8 +40,9 @@ def rows(model, tenant, **filters) -> list:
 
 
 def connect(tenant, secret: str = SECRET, **extra) -> None:
-    tenant_services.credential_set(tenant, "shopify", {"shop_domain": DOMAIN, "webhook_secret": secret,
-                                                       **extra})
+    with tenant_scope(tenant):
+        tenant_services.credential_set(tenant, "shopify", {"shop_domain": DOMAIN, "webhook_secret": secret,
+                                                           **extra})
 
 
 @pytest.fixture

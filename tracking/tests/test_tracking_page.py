@@ -202,8 +202,9 @@ def test_it_never_shows_the_email_phone_street_or_last_name(client, personas):
 
 def test_no_url_on_the_page_loads_from_another_host(client, personas):
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
-    brand_update(personas.tenant_a, social_links={"instagram": "https://instagram.com/alpha"},
-                 help_url="https://help.alpha.example/")
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, social_links={"instagram": "https://instagram.com/alpha"},
+                     help_url="https://help.alpha.example/")
     html = page(client, parcel.url)
     loaded = re.findall(r'(?:src|srcset|poster|data)\s*=\s*"([^"]*)"', html)
     loaded += re.findall(r'<link[^>]+href="([^"]*)"', html)
@@ -225,8 +226,9 @@ def test_the_page_sends_privacy_headers(client, personas):
 
 
 def test_script_in_brand_fields_and_product_titles_is_escaped(client, personas):
-    brand_update(personas.tenant_a, sender_name="<script>alert(1)</script>Alpha",
-                 footer_text='"><img src=x onerror=alert(2)>')
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, sender_name="<script>alert(1)</script>Alpha",
+                     footer_text='"><img src=x onerror=alert(2)>')
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit",), products=[
         {"title": "<script>alert(3)</script>Tent", "category": "Tents"}])
     html = page(client, parcel.url)
@@ -268,7 +270,8 @@ def test_a_post_is_refused(client, personas):
 # --- tenancy --------------------------------------------------------------------------------
 
 def test_a_token_shows_its_own_shops_parcel_and_nothing_of_another(client, personas):
-    brand_update(personas.tenant_b, sender_name="Beta Bikes Shop")
+    with tenant_scope(personas.tenant_b):
+        brand_update(personas.tenant_b, sender_name="Beta Bikes Shop")
     mine = make_parcel(personas.tenant_a, statuses=("in_transit",), first_name="Alicia")
     theirs = make_parcel(personas.tenant_b, statuses=("delivered",), first_name="Bertram",
                          city="Hamburg")

@@ -92,7 +92,8 @@ def test_a_scan_of_one_parcel_updates_its_siblings_list(client, personas):
 def test_a_brand_change_shows_at_once(client, personas):
     parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
     queries_for(client, parcel.url)
-    brand_update(personas.tenant_a, primary_color="#AA1122", sender_name="Alpha Outdoor Co")
+    with tenant_scope(personas.tenant_a):
+        brand_update(personas.tenant_a, primary_color="#AA1122", sender_name="Alpha Outdoor Co")
     count, html = queries_for(client, parcel.url)
     assert count >= 1
     assert "--brand:#AA1122" in html and "Alpha Outdoor Co" in html

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tenants import services as tenant_services
+from tenants.context import tenant_scope
 from tenants.permissions import ApiKeyScope
 from tracking import silence
 
@@ -62,8 +63,9 @@ def test_bad_input_is_named_per_field(api_client, personas, body, field):
 
 
 def test_a_read_key_reads_but_cannot_patch(api_client, personas):
-    _, read_key = tenant_services.api_key_create(personas.tenant_a, name="BI",
-                                                 scope=ApiKeyScope.READ)
+    with tenant_scope(personas.tenant_a):
+        _, read_key = tenant_services.api_key_create(personas.tenant_a, name="BI",
+                                                     scope=ApiKeyScope.READ)
     auth(api_client, read_key)
     assert api_client.get(API).status_code == 200
     response = api_client.patch(API, {"label_silence_hours": 24}, format="json")

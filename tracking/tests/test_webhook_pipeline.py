@@ -57,7 +57,8 @@ def committed(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def alpha(personas):
-    tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
     return personas.tenant_a
 
 
@@ -177,7 +178,8 @@ def test_an_unknown_store_is_404(post, alpha):
 
 @pytest.mark.django_db
 def test_another_tenants_secret_does_not_open_alphas_webhook(post, alpha, personas):
-    tenant_services.credential_set(personas.tenant_b, "easypost", {"webhook_secret": "beta-secret"})
+    with tenant_scope(personas.tenant_b):
+        tenant_services.credential_set(personas.tenant_b, "easypost", {"webhook_secret": "beta-secret"})
     body = tracker_body("9400109", [("in_transit", "2026-11-01T18:00:00Z")])
     assert post(body, secret="beta-secret").status_code == 401
 
@@ -188,7 +190,8 @@ def test_a_rejected_body_can_be_replayed_once_the_secret_is_fixed(post, personas
     post(body)
     inbound = rows(InboundWebhook, personas.tenant_a)[0]
     assert inbound.status == "rejected"
-    tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost", {"webhook_secret": SECRET})
     with tenant_scope(personas.tenant_a), committed():
         receipt = inbound_replay(personas.tenant_a, inbound.pk)
     assert receipt.status == "queued"

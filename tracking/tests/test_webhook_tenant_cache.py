@@ -8,6 +8,7 @@ import pytest
 from tenants import credentials as creds
 from tenants import services as tenant_services
 from tenants import webhook_tenants
+from tenants.context import tenant_scope
 from tenants.models import Credential, Tenant
 
 from .test_webhook_pipeline import SECRET, alpha, tracker_body  # noqa: F401
@@ -45,8 +46,9 @@ def elsewhere(**changes) -> None:
 
 def test_a_secret_set_in_this_process_applies_to_the_next_delivery(personas, alpha, post, clock):
     assert post(SECRET).status_code == 202
-    tenant_services.credential_set(alpha, "easypost", {"webhook_secret": "whsec-new"},
-                                   actor=personas.alice)
+    with tenant_scope(alpha):
+        tenant_services.credential_set(alpha, "easypost", {"webhook_secret": "whsec-new"},
+                                       actor=personas.alice)
     assert post("whsec-new").status_code == 202
     assert post(SECRET).status_code == 401
 
@@ -82,5 +84,6 @@ def test_an_unknown_store_is_404_until_it_is_created(personas, post, clock):
     from tenants.tests.factories import make_tenant
 
     gamma = make_tenant("Gamma Gear", personas.alice, slug="gamma")
-    tenant_services.credential_set(gamma, "easypost", {"webhook_secret": SECRET}, actor=personas.alice)
+    with tenant_scope(gamma):
+        tenant_services.credential_set(gamma, "easypost", {"webhook_secret": SECRET}, actor=personas.alice)
     assert post(SECRET, slug="gamma").status_code == 202

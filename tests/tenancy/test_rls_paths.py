@@ -1,0 +1,96 @@
+"""Paths that run outside a request's or a task's scope work under row-level security.
+
+Each runs here as in production: no tenant in scope and no cross-tenant path for the test's
+own code (conftest.py), with two stores' rows in the database, so a path that forgets to enter
+a store's scope, or to take the named cross-tenant path, sees nothing and fails or does
+nothing. The list of every such path, with its verdict and its test: docs/operations.md,
+"Row-level security".
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from config.celery import app
+from orders.models import OrderMilestone
+from returns.models import ReturnMilestoneRecord
+from tenants.context import get_current_tenant, tenant_scope
+
+from .test_tenant_deletion import a_busy_store, owned_rows
+
+pytestmark = pytest.mark.django_db
+
+PERIODIC = sorted(app.conf.beat_schedule)
+
+
+@pytest.fixture
+def two_busy_stores(personas):
+    """Orders, parcels, returns and the milestones they left unannounced (the test's
+    transaction never commits, so no on-commit task announced them), in both stores."""
+    a_busy_store(personas.tenant_a)
+    a_busy_store(personas.tenant_b)
+    return personas
+
+
+def _unannounced(tenant) -> tuple[int, int]:
+    with tenant_scope(tenant):
+        return (OrderMilestone.objects.filter(announced_at=None).count(),
+                ReturnMilestoneRecord.objects.filter(announced_at=None).count())
+
+
+@pytest.mark.parametrize("entry", PERIODIC)
+def test_every_periodic_job_runs_outside_any_scope(two_busy_stores, entry):
+    """Beat starts each job with no tenant: a sweep enters each store's scope, a fan-out
+    queues a task per store (run here eagerly, errors propagated)."""
+    app.loader.import_default_modules()  # what a worker imports: every app's tasks
+    assert get_current_tenant() is None
+    app.tasks[app.conf.beat_schedule[entry]["task"]].apply(throw=True)
+
+
+def test_the_sweeps_announce_what_every_store_left_unannounced(two_busy_stores):
+    from orders.tasks import orders_sweep
+    from returns.tasks import returns_sweep
+
+    p = two_busy_stores
+    assert all(n > 0 for t in (p.tenant_a, p.tenant_b) for n in _unannounced(t))
+
+    assert orders_sweep() == 2
+    assert returns_sweep() == 2
+
+    assert _unannounced(p.tenant_a) == _unannounced(p.tenant_b) == (0, 0)
+
+
+@pytest.fixture
+def staff_client(client):
+    operator = get_user_model().objects.create_superuser("ops", "ops@doorstep.test", "pw")
+    client.force_login(operator)
+    return client
+
+
+@pytest.mark.parametrize("model", ["membership", "invitation", "brand", "apikey", "credential"])
+def test_the_admin_lists_every_stores_rows(staff_client, personas, model):
+    """The operator's admin runs on the named cross-tenant path (the middleware): its lists
+    show both stores' rows."""
+    from tenants import services
+
+    for tenant, owner in ((personas.tenant_a, personas.alice), (personas.tenant_b, personas.carol)):
+        with tenant_scope(tenant):
+            services.invitation_create(tenant, email=f"new@{tenant.slug}.test", role="viewer",
+                                       actor=owner)
+            services.credential_set(tenant, "easypost", {"webhook_secret": "s3cret"})
+    body = staff_client.get(reverse(f"admin:tenants_{model}_changelist")).content.decode()
+    assert "Alpha Outfitters" in body and "Beta Bikes" in body
+
+
+def test_the_admin_deletes_a_store_with_everything_it_owns(staff_client, two_busy_stores):
+    p = two_busy_stores
+    beta_before = owned_rows(p.tenant_b.pk)
+
+    response = staff_client.post(reverse("admin:tenants_tenant_delete", args=[p.tenant_a.pk]),
+                                 {"post": "yes"})
+
+    assert response.status_code == 302
+    assert owned_rows(p.tenant_a.pk) == {}
+    assert owned_rows(p.tenant_b.pk) == beta_before

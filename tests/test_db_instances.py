@@ -16,6 +16,7 @@ from messaging.tests.factories import PLACED_AT, make_customer, make_order, make
 from orders.models import Customer, LineItem, Order, Product
 from tenants.context import tenant_scope
 from tenants.models import Tenant
+from tenants.rls import cross_tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -94,8 +95,9 @@ def test_another_tenants_rows_are_never_read(personas):
     assert db.values_where(Customer, personas.tenant_a.pk, ("id",),
                            {"id": theirs.customer_id}) == []
     # A foreign key pointing at another tenant's row (never written by our code) reads as None.
-    Order.objects.unscoped(reason="test: forge a stray foreign key").filter(pk=ours.pk).update(
-        customer_id=theirs.customer_id)
+    with cross_tenant("a test reads across stores"):
+        Order.objects.unscoped(reason="test: forge a stray foreign key").filter(pk=ours.pk).update(
+            customer_id=theirs.customer_id)
     (read,) = db.instances_where(Order, personas.tenant_a.pk, {"id": ours.pk},
                                  related=("customer",))
     assert read.customer_id == theirs.customer_id and read.customer is None

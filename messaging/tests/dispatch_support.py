@@ -13,6 +13,7 @@ from django.utils import timezone
 from messaging.models import Message
 from orders.models import Customer, Order
 from tenants.tests.factories import in_scope
+from tenants.rls import cross_tenant
 
 _numbers = itertools.count(1)
 
@@ -54,4 +55,5 @@ def make_message(tenant, channel: str = "email", *, due_at: datetime, customer=N
 
 
 def reload(message: Message) -> Message:
-    return Message.objects.unscoped(reason="test reads the row back").get(pk=message.pk)
+    with cross_tenant("a test reads across stores"):
+        return Message.objects.unscoped(reason="test reads the row back").get(pk=message.pk)

@@ -16,6 +16,7 @@ from orders.models import OrderEvent
 from tenants.context import tenant_scope
 
 from .dispatch_support import make_customer, make_message, reload
+from tenants.rls import cross_tenant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 S = Message.Status
@@ -36,8 +37,9 @@ def run(django_capture_on_commit_callbacks):
 
 
 def events(message) -> list[str]:
-    return list(MessageEvent.objects.unscoped(reason="test").filter(message_id=message.pk)
-                .values_list("kind", flat=True))
+    with cross_tenant("a test reads across stores"):
+        return list(MessageEvent.objects.unscoped(reason="test").filter(message_id=message.pk)
+                    .values_list("kind", flat=True))
 
 
 def test_only_due_messages_are_claimed_and_sent(personas, clock, run, settings):
@@ -66,8 +68,9 @@ def test_a_sent_email_records_sendgrids_message_id_and_the_order_timeline(
     message = reload(message)
     assert message.status == S.SENT
     assert (message.provider, message.provider_message_id) == ("sendgrid", fake_sendgrid.message_ids[0])
-    summaries = list(OrderEvent.objects.unscoped(reason="test").filter(order_id=message.order_id)
-                     .values_list("summary", flat=True))
+    with cross_tenant("a test reads across stores"):
+        summaries = list(OrderEvent.objects.unscoped(reason="test").filter(order_id=message.order_id)
+                         .values_list("summary", flat=True))
     assert any("sent via sendgrid" in summary for summary in summaries)
 
 
@@ -93,7 +96,8 @@ def test_a_send_task_whose_claim_was_lost_sends_nothing_and_the_next_claim_sends
         assert messages_dispatch_due(tenant) == 1
     assert reload(message).status == S.QUEUED and len(callbacks) == 1
     # The commit is lost: the row is as it was before the claim (rendered when made).
-    Message.objects.unscoped(reason="test").filter(pk=message.pk).update(status=S.SCHEDULED)
+    with cross_tenant("a test reads across stores"):
+        Message.objects.unscoped(reason="test").filter(pk=message.pk).update(status=S.SCHEDULED)
 
     with tenant_scope(tenant):
         assert dispatch.messages_send(tenant, [message.pk]) == {S.SCHEDULED: 1}
@@ -256,8 +260,9 @@ class _MeanwhileTransport(Transport):
     def send(self, message: Message) -> str:
         if message.pk in self.meanwhile:
             status, reason = self.meanwhile[message.pk]
-            Message.objects.unscoped(reason="test plays the callback").filter(
-                pk=message.pk).update(status=status, status_reason=reason)
+            with cross_tenant("a test reads across stores"):
+                Message.objects.unscoped(reason="test plays the callback").filter(
+                    pk=message.pk).update(status=status, status_reason=reason)
         return f"test-{message.pk}"
 
 

@@ -33,8 +33,9 @@ def nothing_configured(settings):
 
 
 def test_with_nothing_configured_both_channels_go_to_the_dev_outbox(personas, nothing_configured):
-    assert isinstance(email_transport_for(personas.tenant_a), OutboxTransport)
-    assert isinstance(sms_transport_for(personas.tenant_a), OutboxTransport)
+    with tenant_scope(personas.tenant_a):
+        assert isinstance(email_transport_for(personas.tenant_a), OutboxTransport)
+        assert isinstance(sms_transport_for(personas.tenant_a), OutboxTransport)
 
 
 def test_a_tenants_own_credentials_are_used_even_when_the_platform_has_none(
@@ -45,13 +46,15 @@ def test_a_tenants_own_credentials_are_used_even_when_the_platform_has_none(
             "account_sid": "AC" + "c" * 32, "auth_token": "d" * 32,
             "messaging_service_sid": "MG" + "e" * 32})
 
-    email, sms = email_transport_for(personas.tenant_b), sms_transport_for(personas.tenant_b)
+    with tenant_scope(personas.tenant_b):
+        email, sms = email_transport_for(personas.tenant_b), sms_transport_for(personas.tenant_b)
 
     assert isinstance(email, SendGridTransport) and email.api_key == OWN_KEY
     assert isinstance(sms, TwilioTransport) and sms.account_sid == "AC" + "c" * 32
     assert sms.messaging_service_sid == "MG" + "e" * 32
     # …and only for that tenant.
-    assert isinstance(email_transport_for(personas.tenant_a), OutboxTransport)
+    with tenant_scope(personas.tenant_a):
+        assert isinstance(email_transport_for(personas.tenant_a), OutboxTransport)
 
 
 def test_the_platforms_providers_serve_tenants_without_their_own(personas, settings):
@@ -61,14 +64,16 @@ def test_the_platforms_providers_serve_tenants_without_their_own(personas, setti
     with tenant_scope(personas.tenant_a):
         brand_update(personas.tenant_a, sms_sender="AlphaOut")
 
-    email, sms = email_transport_for(personas.tenant_a), sms_transport_for(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        email, sms = email_transport_for(personas.tenant_a), sms_transport_for(personas.tenant_a)
 
     assert isinstance(email, SendGridTransport) and email.api_key == "SG.platform.0123456789"
     assert isinstance(sms, TwilioTransport) and sms.from_number == "AlphaOut"
 
 
 def test_smtp_is_the_platforms_alternative_when_there_is_no_sendgrid_key(personas, fake_smtp):
-    assert isinstance(email_transport_for(personas.tenant_a), SmtpTransport)
+    with tenant_scope(personas.tenant_a):
+        assert isinstance(email_transport_for(personas.tenant_a), SmtpTransport)
 
 
 def test_smtp_carries_the_same_sender_ids_and_unsubscribe_headers(personas, fake_smtp):
@@ -125,4 +130,5 @@ def test_an_unreachable_smtp_server_is_temporary(personas, settings):
 def test_the_outbox_keeps_the_message_on_its_row(personas, nothing_configured):
     message = make_message(personas.tenant_a, "sms", due_at=timezone.now())
 
-    assert sms_transport_for(personas.tenant_a).send(message) == f"outbox-{message.pk}"
+    with tenant_scope(personas.tenant_a):
+        assert sms_transport_for(personas.tenant_a).send(message) == f"outbox-{message.pk}"

@@ -9,8 +9,11 @@ nothing. The list of every such path, with its verdict and its test: docs/operat
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.urls import reverse
 
 from config.celery import app
@@ -94,3 +97,24 @@ def test_the_admin_deletes_a_store_with_everything_it_owns(staff_client, two_bus
     assert response.status_code == 302
     assert owned_rows(p.tenant_a.pk) == {}
     assert owned_rows(p.tenant_b.pk) == beta_before
+
+
+def test_signing_up_makes_a_store_whose_owner_then_works_in_it(client):
+    """Sign-up (allauth) runs with no tenant: the new store is made, its brand, membership and
+    default journey in its own scope; after the e-mail is confirmed the owner is in it."""
+    from messaging.models import Journey
+    from tenants.models import Brand, Membership, Tenant
+
+    password = "a long and unusual passphrase"
+    response = client.post(reverse("account_signup"), {
+        "store_name": "Gamma Gear", "email": "gina@gamma.test",
+        "password1": password, "password2": password})
+    assert response.status_code == 302
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[-1].body)
+    client.post(link.group(1))
+
+    assert "Gamma Gear" in client.get(reverse("dashboard:home")).content.decode()
+    with tenant_scope(Tenant.objects.get(name="Gamma Gear")):
+        assert Membership.objects.get().user.email == "gina@gamma.test"
+        assert Brand.objects.get().sender_name == "Gamma Gear"
+        assert Journey.objects.exists()

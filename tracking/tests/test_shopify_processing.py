@@ -85,7 +85,8 @@ def test_a_fulfillment_before_its_order_waits_queued_and_is_applied_when_the_ord
     assert waiting.status == Status.QUEUED and waiting.error.startswith(WAITING_PREFIX)
     assert shipments(alpha) == []
     deliver("orders_create.json", "orders/create")
-    waiting.refresh_from_db()
+    with tenant_scope(waiting.tenant):
+        waiting.refresh_from_db()
     assert waiting.status == Status.PROCESSED and waiting.attempts == 2
     assert shipments(alpha) == [("UPS", "1Z2345", "#1001", [("IPod Nano - 8gb", 1)])]
 

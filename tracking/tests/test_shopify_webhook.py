@@ -223,7 +223,8 @@ def test_replay_applies_a_body_rejected_before_the_secret_was_set(deliver, perso
     with tenant_scope(personas.tenant_a), committed():
         receipt = inbound_replay(personas.tenant_a, inbound.pk)
     assert receipt.status == InboundWebhook.Status.QUEUED
-    inbound.refresh_from_db()
+    with tenant_scope(inbound.tenant):
+        inbound.refresh_from_db()
     assert inbound.status == InboundWebhook.Status.PROCESSED
     assert [o.number for o in rows(Order, personas.tenant_a)] == ["#1001"]
 

@@ -12,6 +12,7 @@ from tenants.context import tenant_scope
 from tenants.models import Credential, Tenant
 
 from .test_webhook_pipeline import SECRET, alpha, tracker_body  # noqa: F401
+from tenants.rls import cross_tenant
 
 __all__ = ["alpha"]
 
@@ -41,7 +42,8 @@ def post(client):
 
 def elsewhere(**changes) -> None:
     """A change made by another process: a plain UPDATE, no signal reaches this one."""
-    Credential.objects.unscoped(reason="test").filter(name="easypost").update(**changes)
+    with cross_tenant("a test reads across stores"):
+        Credential.objects.unscoped(reason="test").filter(name="easypost").update(**changes)
 
 
 def test_a_secret_set_in_this_process_applies_to_the_next_delivery(personas, alpha, post, clock):

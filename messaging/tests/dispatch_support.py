@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from messaging.models import Message
 from orders.models import Customer, Order
-from tenants.tests.factories import in_scope
 from tenants.rls import cross_tenant
+from tenants.tests.factories import in_scope
 
 _numbers = itertools.count(1)
 

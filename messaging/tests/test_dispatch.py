@@ -14,9 +14,9 @@ from messaging.models import Message, MessageEvent, MessagePreference, Suppressi
 from messaging.providers import Transport
 from orders.models import OrderEvent
 from tenants.context import tenant_scope
+from tenants.rls import cross_tenant
 
 from .dispatch_support import make_customer, make_message, reload
-from tenants.rls import cross_tenant
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rate_limits")]
 S = Message.Status

@@ -15,8 +15,8 @@ from orders.tests.api_support import (  # noqa: F401 - fixtures
     walk_pages,
 )
 from tenants.context import tenant_scope
-from tracking.models import Shipment, ShipmentItem
 from tenants.rls import cross_tenant
+from tracking.models import Shipment, ShipmentItem
 
 URL = "/api/v1/shipments/"
 

@@ -11,12 +11,12 @@ from tenants.context import tenant_scope
 from tenants.inbound import inbound_store
 from tenants.models import InboundWebhook
 from tenants.permissions import Role
+from tenants.rls import cross_tenant
 from tenants.tests.factories import UserFactory, add_member
 from tracking.carriers.signatures import easypost_signature
 from tracking.models import TrackingEvent
 from tracking.tests.support import fixture_bytes
 from tracking.webhook_samples import SAMPLE_FIXTURES, webhook_test_send
-from tenants.rls import cross_tenant
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("tracking:webhooks")

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from orders.models import OrderEvent
 from tenants.context import tenant_scope
+from tenants.rls import cross_tenant
 from tracking.models import DeliveryFeedback
 
 from .page_support import make_parcel
-from tenants.rls import cross_tenant
 
 pytestmark = pytest.mark.django_db
 

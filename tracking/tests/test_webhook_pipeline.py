@@ -12,10 +12,10 @@ from tenants import services as tenant_services
 from tenants.context import tenant_scope
 from tenants.inbound import inbound_replay
 from tenants.models import InboundWebhook
+from tenants.rls import cross_tenant
 from tracking import services
 from tracking.carriers.signatures import easypost_signature
 from tracking.models import Shipment, ShipmentMilestone, TrackingEvent
-from tenants.rls import cross_tenant
 
 SECRET = "whsec-alpha"
 URL = "/webhooks/easypost/alpha/"

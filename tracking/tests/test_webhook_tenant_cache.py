@@ -10,9 +10,9 @@ from tenants import services as tenant_services
 from tenants import webhook_tenants
 from tenants.context import tenant_scope
 from tenants.models import Credential, Tenant
+from tenants.rls import cross_tenant
 
 from .test_webhook_pipeline import SECRET, alpha, tracker_body  # noqa: F401
-from tenants.rls import cross_tenant
 
 __all__ = ["alpha"]
 

@@ -30,8 +30,9 @@ SHOPPER_ADDRESS = {"name": "Sam Shopper", "address1": "5 Elm Street", "city": "B
 @pytest.fixture
 def labels(personas, fake_easypost):
     """Alpha buys labels (its EasyPost API key) from USPS only, and gets tracking webhooks."""
-    tenant_services.credential_set(personas.tenant_a, "easypost", {
-        "api_key": fake_easypost.api_key, "webhook_secret": WEBHOOK_SECRET})
+    with tenant_scope(personas.tenant_a):
+        tenant_services.credential_set(personas.tenant_a, "easypost", {
+            "api_key": fake_easypost.api_key, "webhook_secret": WEBHOOK_SECRET})
     make_policy(personas.tenant_a, return_address=RETURN_ADDRESS, label_carriers=["USPS"])
     fake_easypost.rates = [("UPS", "Ground", "5.10"), ("USPS", "Priority", "7.58"),
                            ("USPS", "GroundAdvantage", "6.12")]

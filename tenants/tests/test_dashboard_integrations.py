@@ -81,7 +81,8 @@ def test_a_missing_required_field_is_shown_next_to_it(client, personas):
                            {"shopify-shop_domain": "acme.myshopify.com", "shopify-webhook_secret": ""})
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
-    assert services.credential_fields(personas.tenant_a, "shopify") is None
+    with tenant_scope(personas.tenant_a):
+        assert services.credential_fields(personas.tenant_a, "shopify") is None
 
 
 def test_easypost_takes_a_webhook_secret_an_api_key_or_both(client, personas):
@@ -93,11 +94,13 @@ def test_easypost_takes_a_webhook_secret_an_api_key_or_both(client, personas):
     assert "Give the webhook secret, the API key, or both." in response.content.decode()
     response = client.post(url, {"easypost-api_key": "not-a-key"})
     assert "EasyPost API keys start with EZAK (production) or EZTK (test)." in response.content.decode()
-    assert services.credential_fields(personas.tenant_a, "easypost") is None
+    with tenant_scope(personas.tenant_a):
+        assert services.credential_fields(personas.tenant_a, "easypost") is None
     response = client.post(url, {"easypost-api_key": "EZTK0123456789abcdefABCDEF"})
     assert response.status_code == 302
-    assert services.credential_fields(personas.tenant_a, "easypost") == {
-        "api_key": "EZTK0123456789abcdefABCDEF"}
+    with tenant_scope(personas.tenant_a):
+        assert services.credential_fields(personas.tenant_a, "easypost") == {
+            "api_key": "EZTK0123456789abcdefABCDEF"}
 
 
 def test_disconnecting_deletes_the_secrets(client, personas):

@@ -53,8 +53,9 @@ def store(personas, fake_easypost, fake_sendgrid, dispatch_clock, no_rate_limits
     dispatch_clock.now = timezone.now() + timedelta(minutes=5)  # what is planned is due
     with tenant_scope(tenant):
         tracking_page_settings_update(tenant, returns_enabled=True)
-    tenant_services.credential_set(tenant, "easypost", {"api_key": fake_easypost.api_key,
-                                                        "webhook_secret": WEBHOOK_SECRET})
+    with tenant_scope(tenant):
+        tenant_services.credential_set(tenant, "easypost", {"api_key": fake_easypost.api_key,
+                                                            "webhook_secret": WEBHOOK_SECRET})
     make_policy(tenant, store_credit_bonus_percent=Decimal("10"), label_carriers=["USPS"],
                 return_address={"name": "Alpha Returns", "address1": "Dock 4",
                                 "city": "Berlin", "postcode": "10557", "country_code": "DE"})

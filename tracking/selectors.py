@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet, Subquery
 from django.http import Http404
 
+from tenants.context import require_tenant
 from tenants.models import Brand, Tenant
 
 from .carriers.parsing import carrier_code
@@ -111,7 +112,9 @@ def tracking_event_list(tenant: Tenant, *, tracking_number: str | None = None,
 
 
 def tracking_page_settings_get(tenant: Tenant) -> TrackingPageSettings:
-    """How the tenant's tracking page looks; the defaults (unsaved) until someone saves one."""
+    """How the tenant's tracking page looks; the defaults (unsaved) until someone saves one.
+    In the tenant's scope (row-level security: outside it every store would seem to have none)."""
+    require_tenant(tenant)
     stored = TrackingPageSettings.objects.unscoped(reason="one row per tenant, looked up by tenant") \
         .filter(tenant=tenant).first()
     return stored or TrackingPageSettings(tenant=tenant)

@@ -170,7 +170,9 @@ def carrier_silence_hours_clean(value: object) -> dict[str, int]:
 
 
 def tracking_settings_get(tenant: Tenant) -> TrackingSettings:
-    """The tenant's thresholds; the defaults (unsaved) until someone changes one."""
+    """The tenant's thresholds; the defaults (unsaved) until someone changes one. In the
+    tenant's scope (row-level security: outside it every store would seem to have none)."""
+    require_tenant(tenant)
     stored = TrackingSettings.objects.unscoped(reason="one row per tenant, looked up by tenant") \
         .filter(tenant=tenant).first()
     return stored or TrackingSettings(tenant=tenant)
@@ -179,6 +181,7 @@ def tracking_settings_get(tenant: Tenant) -> TrackingSettings:
 def tracking_settings_update(tenant: Tenant, *, actor=None, **fields) -> TrackingSettings:
     """Change some thresholds. Fields were shaped by a form or serializer; the bounds are
     checked again here so every way in obeys the same rules."""
+    require_tenant(tenant)
     errors: dict[str, list[str]] = {}
     bounds = {"label_silence_hours": (HOURS_MIN, HOURS_MAX),
               "transit_silence_hours": (HOURS_MIN, HOURS_MAX),

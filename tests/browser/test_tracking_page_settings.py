@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from tenants.context import tenant_scope
 from tenants.tests.factories import DEFAULT_PASSWORD
 from tracking.selectors import tracking_page_settings_get
 from tracking.tests.page_support import make_parcel
@@ -46,12 +47,14 @@ def test_the_preview_follows_the_form_at_two_widths(new_page, personas):
             && doc.body.innerText.includes('Start a return')
             && !doc.body.innerText.includes('In your order');
     }""")
-    assert tracking_page_settings_get(personas.tenant_a).pk is None
+    with tenant_scope(personas.tenant_a):
+        assert tracking_page_settings_get(personas.tenant_a).pk is None
     screenshot(page, "settings-tracking-page-preview")
 
     page.click("text=Save tracking page")
     page.wait_for_selector("text=Tracking page saved.")
-    saved = tracking_page_settings_get(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        saved = tracking_page_settings_get(personas.tenant_a)
     assert (saved.returns_enabled, saved.show_items) == (True, False)
 
 

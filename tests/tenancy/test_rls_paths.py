@@ -118,3 +118,17 @@ def test_signing_up_makes_a_store_whose_owner_then_works_in_it(client):
         assert Membership.objects.get().user.email == "gina@gamma.test"
         assert Brand.objects.get().sender_name == "Gamma Gear"
         assert Journey.objects.exists()
+
+
+def test_a_change_committed_after_its_scope_ended_still_forgets_the_cached_page(
+        client, personas, django_capture_on_commit_callbacks):
+    """The demo seeder's transaction (and a new store's) outlives the store's scope: the page
+    a change makes stale is found in the scope, and forgotten after the commit."""
+    from tracking.tests.page_support import make_parcel
+
+    parcel = make_parcel(personas.tenant_a, statuses=("in_transit",))
+    assert "Hi Sam" in client.get(parcel.url).content.decode()  # cached now
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(personas.tenant_a):
+        parcel.customer.first_name = "Samira"
+        parcel.customer.save()
+    assert "Hi Samira" in client.get(parcel.url).content.decode()

@@ -410,26 +410,27 @@ def tracking_page_forget(tenant_id: int, shipment_ids: Iterable[int] | None = No
                          customer_ids: Iterable[int] | None = None) -> None:
     """Forget the cached pages of these shipments (and of their orders' other parcels, which
     list their status), of these orders' parcels, of these shoppers' parcels; with none of
-    them, every page of the tenant. Runs after the current transaction commits (at once
+    them, every page of the tenant. The pages are found now, in the caller's scope (row-level
+    security: a callback run after the scope has ended, as a seeder's or a new store's commit
+    does, would find none), and forgotten after the current transaction commits (at once
     outside one): a page rendered before the commit must not outlive it."""
-    wanted = {name: None if ids is None else sorted({int(pk) for pk in ids})
-              for name, ids in (("shipments", shipment_ids), ("orders", order_ids),
-                                ("customers", customer_ids))}
-    transaction.on_commit(lambda: _forget(tenant_id, **wanted))
+    if shipment_ids is None and order_ids is None and customer_ids is None:
+        keys = [_tenant_key(tenant_id)]
+    else:
+        keys = [_shipment_key(token) for token in _tokens(
+            tenant_id, sorted({int(pk) for pk in shipment_ids or ()}),
+            sorted({int(pk) for pk in order_ids or ()}),
+            sorted({int(pk) for pk in customer_ids or ()}))]
+    if keys:
+        transaction.on_commit(lambda: _forget(tenant_id, keys))
 
 
-def _forget(tenant_id: int, *, shipments: list[int] | None, orders: list[int] | None,
-            customers: list[int] | None) -> None:
+def _forget(tenant_id: int, keys: list[str]) -> None:
     """With the cache down, the change that called it stands (it has committed): logged, and a
     page cached before the outage shows for at most TRACKING_PAGE_CACHE_SECONDS if the cache
     comes back with its data."""
     try:
-        if shipments is None and orders is None and customers is None:
-            store.delete_many([_tenant_key(tenant_id)])
-            return
-        tokens = _tokens(tenant_id, shipments or [], orders or [], customers or [])
-        if tokens:
-            store.delete_many([_shipment_key(token) for token in tokens])
+        store.delete_many(keys)
     except RedisError as exc:
         logger.warning("tracking page cache unreachable: pages of tenant %s not forgotten (%s)",
                        tenant_id, exc)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from config.errors import ValidationFailed
+from tenants.context import require_tenant
 from tenants.models import Tenant
 
 from ..models import TrackingPageSettings
@@ -56,6 +57,7 @@ def _clean(fields: dict) -> dict:
 def tracking_page_settings_update(tenant: Tenant, *, actor=None, **fields) -> TrackingPageSettings:
     """Change some of the page's settings. Fields were shaped by a form or serializer; they
     are checked again here so every way in obeys the same rules."""
+    require_tenant(tenant)
     cleaned = _clean(fields)
     with transaction.atomic():
         row, _ = TrackingPageSettings.objects.unscoped(

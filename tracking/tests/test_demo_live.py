@@ -47,9 +47,8 @@ def test_live_parcels_start_with_their_label_and_wait_for_their_time(store):
     assert seed_demo_shipments(store, now=started, live=True).live == 3
     with tenant_scope(store):
         parcels = live_parcels(store)
-    assert [(p.scans, p.shipment.status) for p in parcels] == [(1, "pending")] * 3
-    assert all(p.shipment.order.customer.transactional_email_consent for p in parcels)
-    with tenant_scope(store):
+        assert [(p.scans, p.shipment.status) for p in parcels] == [(1, "pending")] * 3
+        assert all(p.shipment.order.customer.transactional_email_consent for p in parcels)
         assert live_parcels_advance(store, now=started + STEP / 2) == 0
     # A new round only once every parcel of this one has arrived.
     assert seed_demo_shipments(store, live=True).live == 0
@@ -70,7 +69,7 @@ def test_a_due_scan_goes_through_the_real_ingestion_path_and_a_message_is_sent(
         shipment = Shipment.objects.get(pk=first.shipment.pk)
         assert shipment.status == "in_transit"
         message = Message.objects.get(shipment=shipment, milestone="shipped", channel="email")
-    assert message.recipient == shipment.order.customer.email
+        assert message.recipient == shipment.order.customer.email
     assert (message.status, message.provider) == (Message.Status.SENT, "outbox")
 
 

@@ -23,7 +23,7 @@ def test_the_tracking_page_shows_how_to_reach_the_shop(client, personas,
     assert 'href="mailto:help@alpha.test"' in body
     assert 'href="tel:+49301234567"' in body
     assert 'href="https://alpha.example/help"' in body
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(personas.tenant_a):
         tracking_page_settings_update(personas.tenant_a, show_help=False)
     body = client.get(parcel.url, HTTP_USER_AGENT=BROWSER).content.decode()
     assert "help@alpha.test" not in body and "alpha.example/help" not in body

@@ -120,10 +120,12 @@ def test_tracking_page_forget_drops_one_shipment_or_the_whole_tenant(client, per
     theirs = make_parcel(personas.tenant_b, statuses=("in_transit",))
     for parcel in (one, other, theirs):
         warm(client, parcel)
-    page_cache.tracking_page_forget(personas.tenant_a.pk, [one.shipment.pk])
+    with tenant_scope(personas.tenant_a):
+        page_cache.tracking_page_forget(personas.tenant_a.pk, [one.shipment.pk])
     assert queries_for(client, one.url)[0] >= 1
     assert queries_for(client, other.url)[0] == 0
-    page_cache.tracking_page_forget(personas.tenant_a.pk)
+    with tenant_scope(personas.tenant_a):
+        page_cache.tracking_page_forget(personas.tenant_a.pk)
     assert queries_for(client, other.url)[0] >= 1
     assert queries_for(client, theirs.url)[0] == 0  # another tenant's pages stay
 
@@ -136,7 +138,8 @@ def test_a_page_rendered_across_a_change_is_not_served_after_it(client, personas
     warm(client, parcel)  # meta known: generations are read before the statement
     found = page_cache.page_lookup(token, lambda meta: "en")
     assert found.page is not None
-    page_cache.tracking_page_forget(personas.tenant_a.pk, [parcel.shipment.pk])
+    with tenant_scope(personas.tenant_a):
+        page_cache.tracking_page_forget(personas.tenant_a.pk, [parcel.shipment.pk])
     stale = page_cache.Page(versions=found.page.versions, lang="en", body=b"stale")
     page_cache.page_store(token, found.meta, stale)
     count, html = queries_for(client, parcel.url)
@@ -208,7 +211,8 @@ def test_the_first_view_asks_for_picks_and_the_periodic_task_fills_them(client, 
     assert "Goes well with your order" not in queries_for(client, parcel.url)[1]
     assert page_cache.picks_wanted_take() == {personas.tenant_a.pk: [parcel.order.pk]}
     assert page_cache.picks_wanted_take() == {}
-    page_cache.tracking_page_forget(personas.tenant_a.pk, [parcel.shipment.pk])
+    with tenant_scope(personas.tenant_a):
+        page_cache.tracking_page_forget(personas.tenant_a.pk, [parcel.shipment.pk])
     client.get(parcel.url)  # rendered again, still without picks: asked again
     assert page_picks_fill_due() == 1
     assert "Goes well with your order" in queries_for(client, parcel.url)[1]

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from config.errors import ValidationFailed
 from config.redis_client import redis_client
+from tenants.context import tenant_scope
 from tenants.permissions import Role
 from tenants.tests.factories import UserFactory, add_member
 from tracking import pageviews
@@ -27,7 +28,8 @@ FORM = {"apology_text": "", "apology_code": "", "show_items": "on",
 
 
 def test_a_store_that_saved_nothing_gets_the_defaults(personas):
-    page = tracking_page_settings_get(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        page = tracking_page_settings_get(personas.tenant_a)
     assert page.pk is None
     assert (page.show_items, page.show_recommendations, page.show_help) == (True, True, True)
     assert page.returns_enabled is False and page.has_apology is False
@@ -40,7 +42,8 @@ def test_an_owner_saves_the_apology_blocks_returns_and_languages(client, persona
                                  "apology_code": "SORRY10", "show_recommendations": "",
                                  "returns_enabled": "on", "languages": ["de", "en"]})
     assert response.status_code == 302
-    page = tracking_page_settings_get(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        page = tracking_page_settings_get(personas.tenant_a)
     assert (page.apology_text, page.apology_code) == ("Sorry for the wait!", "SORRY10")
     assert (page.show_items, page.show_recommendations, page.returns_enabled) == (True, False, True)
     assert page.languages == ["en", "de"]  # in the site's order
@@ -51,7 +54,8 @@ def test_an_owner_saves_the_apology_blocks_returns_and_languages(client, persona
 def test_choosing_every_language_offers_the_ones_added_later(client, personas):
     client.force_login(personas.alice)
     client.post(URL, FORM)
-    assert tracking_page_settings_get(personas.tenant_a).languages == []
+    with tenant_scope(personas.tenant_a):
+        assert tracking_page_settings_get(personas.tenant_a).languages == []
 
 
 @pytest.mark.parametrize(("changes", "words"), [
@@ -65,11 +69,12 @@ def test_bad_settings_are_refused_in_words(client, personas, changes, words):
     response = client.post(URL, {**FORM, **changes})
     assert response.status_code == 200
     assert words in response.content.decode()
-    assert tracking_page_settings_get(personas.tenant_a).pk is None
+    with tenant_scope(personas.tenant_a):
+        assert tracking_page_settings_get(personas.tenant_a).pk is None
 
 
 def test_the_service_checks_every_way_in(personas):
-    with pytest.raises(ValidationFailed) as failed:
+    with pytest.raises(ValidationFailed) as failed, tenant_scope(personas.tenant_a):
         tracking_page_settings_update(personas.tenant_a, languages=["en", "tlh"], colour="red")
     assert set(failed.value.details) == {"languages", "colour"}
 
@@ -79,7 +84,8 @@ def test_an_agent_sees_the_page_but_cannot_change_it(client, personas):
     body = client.get(URL).content.decode()
     assert "Tracking page" in body and "disabled" in body and "Save tracking page" not in body
     assert client.post(URL, {**FORM, "returns_enabled": "on"}).status_code == 403
-    assert tracking_page_settings_get(personas.tenant_a).returns_enabled is False
+    with tenant_scope(personas.tenant_a):
+        assert tracking_page_settings_get(personas.tenant_a).returns_enabled is False
 
 
 def test_a_marketer_may_change_it(client, personas):
@@ -124,7 +130,8 @@ def test_the_preview_follows_unsaved_settings_and_counts_no_view(client, persona
                       "&show_help=on&returns_enabled=on&languages=en&languages=de")
     body = live.content.decode()
     assert "Start a return" in body and "How was your delivery?" in body
-    assert tracking_page_settings_get(personas.tenant_a).pk is None  # nothing saved
+    with tenant_scope(personas.tenant_a):
+        assert tracking_page_settings_get(personas.tenant_a).pk is None  # nothing saved
     assert not redis_client().exists(pageviews._pending_key())
 
 

@@ -71,19 +71,22 @@ def test_a_read_key_reads_but_cannot_patch(api_client, personas):
     response = api_client.patch(API, {"label_silence_hours": 24}, format="json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
-    assert silence.tracking_settings_get(personas.tenant_a).label_silence_hours == 48
+    with tenant_scope(personas.tenant_a):
+        assert silence.tracking_settings_get(personas.tenant_a).label_silence_hours == 48
 
 
 def test_one_tenants_settings_are_not_anothers(api_client, personas):
     auth(api_client, personas.alice_key).patch(API, {"label_silence_hours": 24}, format="json")
     assert auth(api_client, personas.carol_key).get(API).json()["label_silence_hours"] == 48
     auth(api_client, personas.carol_key).patch(API, {"label_silence_hours": 12}, format="json")
-    assert silence.tracking_settings_get(personas.tenant_a).label_silence_hours == 24
+    with tenant_scope(personas.tenant_a):
+        assert silence.tracking_settings_get(personas.tenant_a).label_silence_hours == 24
 
 
 def test_reading_the_settings_stores_nothing(api_client, personas):
     auth(api_client, personas.alice_key).get(API)
-    assert silence.tracking_settings_get(personas.tenant_a).pk is None
+    with tenant_scope(personas.tenant_a):
+        assert silence.tracking_settings_get(personas.tenant_a).pk is None
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -97,7 +100,8 @@ def test_an_owner_changes_the_thresholds_in_the_dashboard(client, personas):
     client.force_login(personas.alice)
     response = client.post(PAGE, FORM)
     assert response.status_code == 302
-    row = silence.tracking_settings_get(personas.tenant_a)
+    with tenant_scope(personas.tenant_a):
+        row = silence.tracking_settings_get(personas.tenant_a)
     assert (row.label_silence_hours, row.transit_silence_hours, row.pickup_wait_days,
             row.detect_delays) == (24, 96, 7, True)
     assert row.carrier_silence_hours == {"USPS": 120, "DHL": 48}
@@ -119,7 +123,8 @@ def test_a_badly_written_carrier_line_is_shown_next_to_the_field(client, persona
     response = client.post(PAGE, {**FORM, "carrier_silence_hours": "USPS soon"})
     assert response.status_code == 200
     assert "Line 1" in response.context["form"].errors["carrier_silence_hours"][0]
-    assert silence.tracking_settings_get(personas.tenant_a).pk is None
+    with tenant_scope(personas.tenant_a):
+        assert silence.tracking_settings_get(personas.tenant_a).pk is None
 
 
 def test_an_out_of_range_number_is_refused(client, personas):
@@ -135,11 +140,14 @@ def test_an_agent_sees_the_thresholds_but_cannot_change_them(client, personas):
     assert response.status_code == 200
     assert "Save changes" not in response.content.decode()
     assert client.post(PAGE, FORM).status_code == 403
-    assert silence.tracking_settings_get(personas.tenant_a).pk is None
+    with tenant_scope(personas.tenant_a):
+        assert silence.tracking_settings_get(personas.tenant_a).pk is None
 
 
 def test_carol_edits_her_own_stores_thresholds_only(client, personas):
     client.force_login(personas.carol)
     client.post(PAGE, FORM)
-    assert silence.tracking_settings_get(personas.tenant_b).label_silence_hours == 24
-    assert silence.tracking_settings_get(personas.tenant_a).pk is None
+    with tenant_scope(personas.tenant_b):
+        assert silence.tracking_settings_get(personas.tenant_b).label_silence_hours == 24
+    with tenant_scope(personas.tenant_a):
+        assert silence.tracking_settings_get(personas.tenant_a).pk is None

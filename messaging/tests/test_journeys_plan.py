@@ -79,8 +79,9 @@ def test_a_delay_postpones_the_due_time(store, parcel):
 
 
 def test_the_review_request_is_due_three_days_after_delivery(store, parcel):
-    parcel.order.customer.marketing_email_consent = True
-    parcel.order.customer.save()
+    with tenant_scope(store):
+        parcel.order.customer.marketing_email_consent = True
+        parcel.order.customer.save()
     review = make_rule(store, "review_request", delay_minutes=3 * 24 * 60)
 
     planned = plan(store, "delivered", shipment=parcel)

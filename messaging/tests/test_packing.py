@@ -12,6 +12,7 @@ from django.db import connection
 from messaging import packing
 from messaging.rendering.context import sample_context
 from messaging.rendering.defaults import default_email_html
+from tenants.context import tenant_scope
 
 from .dispatch_support import make_message, reload
 
@@ -71,7 +72,7 @@ def test_a_message_stores_its_html_packed_and_reads_it_back(personas):
     message = make_message(personas.tenant_a, due_at=NOW, html_body=html)
 
     assert reload(message).html_body == html
-    with connection.cursor() as cursor:
+    with tenant_scope(personas.tenant_a), connection.cursor() as cursor:
         cursor.execute("SELECT html_body FROM messaging_message WHERE id = %s", [message.pk])
         stored = bytes(cursor.fetchone()[0])
     assert stored[0] == 0xFF and len(stored) < 2000
@@ -81,7 +82,7 @@ def test_a_message_stores_its_html_packed_and_reads_it_back(personas):
 @pytest.mark.django_db
 def test_a_value_stored_before_packing_reads_as_its_text(personas):
     message = make_message(personas.tenant_a, due_at=NOW)
-    with connection.cursor() as cursor:
+    with tenant_scope(personas.tenant_a), connection.cursor() as cursor:
         cursor.execute("UPDATE messaging_message SET html_body = convert_to(%s, 'UTF8') "
                        "WHERE id = %s", ["<p>Stored before packing: Grüße</p>", message.pk])
 

@@ -39,7 +39,7 @@ def store(personas, settings, tmp_path):
     tenant = personas.tenant_a
     with tenant_scope(tenant):
         brand = brand_get(tenant)
-    brand.logo.save("alpha.png", png(), save=True)
+        brand.logo.save("alpha.png", png(), save=True)
     order = make_order(tenant)
     with tenant_scope(tenant):
         for product in Product.objects.all():
@@ -57,8 +57,9 @@ def test_every_image_of_a_sent_email_is_absolute_on_the_public_host(store):
         message = make_message(tenant, shipment=shipment, milestone=milestone)
         with tenant_scope(tenant):
             context = context_for(tenant, milestone=milestone, shipment=shipment, message=message)
-        html = render_message(template_version_current(installed[f"{milestone}-email"], "en"),
-                              context, message=message).html
+        with tenant_scope(tenant):
+            html = render_message(template_version_current(installed[f"{milestone}-email"], "en"),
+                                  context, message=message).html
         sources = IMAGE_SRC.findall(html)
         assert [src for src in sources if not src.startswith(f"{BASE}/")] == [], milestone
         assert f"{BASE}/media/logos/alpha" in html

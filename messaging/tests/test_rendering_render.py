@@ -114,7 +114,8 @@ def test_the_sms_tracking_link_goes_through_a_click_url(personas, settings):
     tenant = personas.tenant_a
     with tenant_scope(tenant):
         installed = default_templates_install(tenant)
-    version = template_version_current(installed["out_for_delivery-sms"], "en")
+    with tenant_scope(installed["out_for_delivery-sms"].tenant):
+        version = template_version_current(installed["out_for_delivery-sms"], "en")
     shipment = make_shipment(tenant, make_order(tenant))
     message = make_message(tenant, shipment=shipment, milestone="out_for_delivery", channel="sms")
     with tenant_scope(tenant):
@@ -140,8 +141,9 @@ def test_every_default_email_renders_with_real_data(personas, locale):
         message = make_message(tenant, shipment=shipment, milestone=milestone, locale=locale)
         with tenant_scope(tenant):
             context = context_for(tenant, milestone=milestone, shipment=shipment, message=message)
-        rendered = render_message(template_version_current(template, locale), context,
-                                  message=message)
+        with tenant_scope(template.tenant):
+            rendered = render_message(template_version_current(template, locale), context,
+                                      message=message)
         assert shipment.order.number in rendered.subject + rendered.html, (key, locale)
         assert "{{" not in rendered.html and "{%" not in rendered.html, (key, locale)
         assert "Sam" in rendered.text or milestone == "review_request" or "Sam" in rendered.html
@@ -255,7 +257,8 @@ def test_a_brands_values_written_in_render_the_same_email(personas, locale, bran
     with tenant_scope(tenant):
         templates = [t for t in Template.objects.filter(channel="email")]
     for template in templates:
-        version = template_version_current(template, locale)
+        with tenant_scope(template.tenant):
+            version = template_version_current(template, locale)
         with tenant_scope(tenant):
             context = context_for(tenant, milestone=template.key.removesuffix("-email"),
                                   shipment=shipment)
@@ -285,7 +288,8 @@ def test_a_batch_renders_with_its_brands_constants_and_a_changed_brand_recompile
     tenant = personas.tenant_a
     with tenant_scope(tenant):
         installed = default_templates_install(tenant)
-    version = template_version_current(installed["shipped-email"], "en")
+    with tenant_scope(installed["shipped-email"].tenant):
+        version = template_version_current(installed["shipped-email"], "en")
     shipment = make_shipment(tenant, make_order(tenant))
     with tenant_scope(tenant):
         context = context_for(tenant, milestone="shipped", shipment=shipment)

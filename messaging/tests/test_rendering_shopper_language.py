@@ -66,8 +66,9 @@ def test_a_german_shoppers_emails_are_german_down_to_the_catalogs_link_titles(ge
         with tenant_scope(tenant):
             context = context_for(tenant, milestone=milestone, shipment=shipment, message=message,
                                   include_marketing=True)
-        rendered = render_message(template_version_current(template, "de"), context,
-                                  message=message)
+        with tenant_scope(template.tenant):
+            rendered = render_message(template_version_current(template, "de"), context,
+                                      message=message)
         shown = html.unescape(f"{rendered.subject}\n{rendered.html}\n{rendered.text}")
         english = copy_phrases("en", milestone, channel) - copy_phrases("de", milestone, channel)
         assert english, key  # the check below checks something

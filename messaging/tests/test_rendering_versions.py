@@ -108,26 +108,31 @@ def test_sms_versions_warn_when_sample_data_costs_two_segments(personas):
 def test_the_current_version_is_the_newest_in_the_locale(personas, template):
     save(personas.tenant_a, template, locale="de", subject="v1")
     newest = save(personas.tenant_a, template, locale="de", subject="v2")
-    assert template_version_current(template, "de").pk == newest.pk
+    with tenant_scope(template.tenant):
+        assert template_version_current(template, "de").pk == newest.pk
 
 
 def test_a_regional_locale_falls_back_to_its_language(personas, template):
     german = save(personas.tenant_a, template, locale="de")
-    assert template_version_current(template, "de-AT").pk == german.pk
+    with tenant_scope(template.tenant):
+        assert template_version_current(template, "de-AT").pk == german.pk
 
 
 def test_a_missing_locale_falls_back_to_the_tenants_default_then_english(personas, template):
     english = save(personas.tenant_a, template, locale="en")
     french = save(personas.tenant_a, template, locale="fr")
-    assert template_version_current(template, "es").pk == english.pk
+    with tenant_scope(template.tenant):
+        assert template_version_current(template, "es").pk == english.pk
     personas.tenant_a.default_locale = "fr"
     personas.tenant_a.save()
     template.tenant.refresh_from_db()
-    assert template_version_current(template, "es").pk == french.pk
+    with tenant_scope(template.tenant):
+        assert template_version_current(template, "es").pk == french.pk
 
 
 def test_a_template_without_versions_has_no_current_one(personas, template):
-    assert template_version_current(template, "en") is None
+    with tenant_scope(template.tenant):
+        assert template_version_current(template, "en") is None
 
 
 def test_defaults_install_every_template_in_four_languages(personas):
@@ -157,8 +162,9 @@ def test_installing_defaults_twice_changes_nothing(personas):
 def test_defaults_speak_the_shoppers_language(personas):
     with tenant_scope(personas.tenant_a):
         installed = default_templates_install(personas.tenant_a)
-    subjects = {locale: template_version_current(installed["shipped-email"], locale).subject
-                for locale in ("en", "de", "fr", "es")}
+    with tenant_scope(installed["shipped-email"].tenant):
+        subjects = {locale: template_version_current(installed["shipped-email"], locale).subject
+                    for locale in ("en", "de", "fr", "es")}
     assert subjects == {"en": "Your order {{ order.number }} is on its way",
                         "de": "Deine Bestellung {{ order.number }} ist unterwegs",
                         "fr": "Votre commande {{ order.number }} est en route",

@@ -76,7 +76,7 @@ def personas(db) -> Personas:
 # application does (tenants/rls.py). Until each folder below is made strict, its tests' own
 # code still runs on the cross-tenant path (requests and tasks never do: the middleware and
 # `tenant_task` leave it). Remove a folder once its tests pass without it.
-LENIENT_SET_UP = ("tests/test_", "tests/browser/")
+LENIENT_SET_UP = ("tests/browser/",)
 
 
 @pytest.fixture(autouse=True)

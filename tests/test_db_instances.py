@@ -17,6 +17,7 @@ from orders.models import Customer, LineItem, Order, Product
 from tenants.context import tenant_scope
 from tenants.models import Tenant
 from tenants.rls import cross_tenant
+from tenants.tests.factories import in_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +27,9 @@ def fields_of(obj) -> dict:
 
 
 def by_value(tenant, ids):
-    return db.instances_where(Order, tenant.pk, {"id__in": ids}, related=("customer",),
-                              order_by=("pk",))
+    with in_scope(tenant):
+        return db.instances_where(Order, tenant.pk, {"id__in": ids}, related=("customer",),
+                                  order_by=("pk",))
 
 
 def test_rows_and_their_related_rows_equal_the_orms(personas):
@@ -60,7 +62,8 @@ def test_a_missing_related_row_is_none_and_reads_no_further(personas, django_ass
 def test_a_built_instance_saves_like_any_other(personas):
     tenant = personas.tenant_a
     customer = make_customer(tenant)
-    (built,) = db.instances_where(Customer, tenant.pk, {"id": customer.pk})
+    with in_scope(tenant):
+        (built,) = db.instances_where(Customer, tenant.pk, {"id": customer.pk})
     with tenant_scope(tenant):
         built.first_name = "Robin"
         built.save(update_fields=["first_name"])
@@ -90,16 +93,18 @@ def test_a_model_with_init_receivers_takes_the_orms_path(personas):
 def test_another_tenants_rows_are_never_read(personas):
     ours, theirs = make_order(personas.tenant_a), make_order(personas.tenant_b)
     both = [ours.pk, theirs.pk]
-    assert [o.pk for o in db.instances_where(Order, personas.tenant_a.pk, {"id__in": both})] == [
-        ours.pk]
-    assert db.values_where(Customer, personas.tenant_a.pk, ("id",),
-                           {"id": theirs.customer_id}) == []
+    with cross_tenant("a test: the raw-SQL layer's own tenant filter, RLS aside"):
+        assert [o.pk for o in db.instances_where(Order, personas.tenant_a.pk, {"id__in": both})] == [
+            ours.pk]
+        assert db.values_where(Customer, personas.tenant_a.pk, ("id",),
+                               {"id": theirs.customer_id}) == []
     # A foreign key pointing at another tenant's row (never written by our code) reads as None.
-    with cross_tenant("a test reads across stores"):
+    with cross_tenant("a test forges a stray foreign key"):
         Order.objects.unscoped(reason="test: forge a stray foreign key").filter(pk=ours.pk).update(
             customer_id=theirs.customer_id)
-    (read,) = db.instances_where(Order, personas.tenant_a.pk, {"id": ours.pk},
-                                 related=("customer",))
+    with cross_tenant("a test: the raw-SQL layer's own tenant filter, RLS aside"):
+        (read,) = db.instances_where(Order, personas.tenant_a.pk, {"id": ours.pk},
+                                     related=("customer",))
     assert read.customer_id == theirs.customer_id and read.customer is None
 
 
@@ -111,7 +116,7 @@ def test_a_model_without_a_tenant_is_refused():
 def test_one_statement_whatever_the_lists_length_and_none_for_an_empty_list(personas):
     tenant = personas.tenant_a
     orders = [make_order(tenant) for _ in range(5)]
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries, in_scope(tenant):
         two = db.instances_where(Order, tenant.pk, {"id__in": [o.pk for o in orders[:2]]})
         five = db.instances_where(Order, tenant.pk, {"id__in": [o.pk for o in orders]})
         none = db.instances_where(Order, tenant.pk, {"id__in": []})
@@ -127,16 +132,19 @@ def test_lookups_order_and_limit(personas):
     customer = make_customer(tenant)
     early, middle, late = (make_order(tenant, customer=customer,
                                       placed_at=PLACED_AT + timedelta(days=d)) for d in (0, 1, 2))
-    found = db.instances_where(Order, tenant.pk, {"customer_id": customer.pk,
-                                                  "placed_at__lte": middle.placed_at},
-                               order_by=("-placed_at",))
+    with in_scope(tenant):
+        found = db.instances_where(Order, tenant.pk, {"customer_id": customer.pk,
+                                                      "placed_at__lte": middle.placed_at},
+                                   order_by=("-placed_at",))
     assert [o.pk for o in found] == [middle.pk, early.pk]
-    newest = db.instances_where(Order, tenant.pk, {"customer": customer.pk},
-                                order_by=("-placed_at",), limit=1)
+    with in_scope(tenant):
+        newest = db.instances_where(Order, tenant.pk, {"customer": customer.pk},
+                                    order_by=("-placed_at",), limit=1)
     assert [o.pk for o in newest] == [late.pk]
-    later = db.values_where(Order, tenant.pk, ("number",), {"customer_id": customer.pk,
-                                                            "placed_at__gt": early.placed_at},
-                            order_by=("placed_at",))
+    with in_scope(tenant):
+        later = db.values_where(Order, tenant.pk, ("number",), {"customer_id": customer.pk,
+                                                                "placed_at__gt": early.placed_at},
+                                order_by=("placed_at",))
     assert later == [(middle.number,), (late.number,)]
 
 
@@ -149,20 +157,23 @@ def test_values_come_converted_like_values_lists(personas):
         orm = list(LineItem.objects.filter(order=order).values_list("id", "unit_price", "title"))
         orm_product = Product.objects.values_list("tags", "content_links", "price").get(
             pk=product.pk)
-    assert db.values_where(LineItem, tenant.pk, ("id", "unit_price", "title"),
-                           {"order_id__in": [order.pk]}, order_by=("position",)) == orm
-    assert db.values_where(Product, tenant.pk, ("tags", "content_links", "price"),
-                           {"id": product.pk}) == [orm_product]
+    with in_scope(tenant):
+        assert db.values_where(LineItem, tenant.pk, ("id", "unit_price", "title"),
+                               {"order_id__in": [order.pk]}, order_by=("position",)) == orm
+        assert db.values_where(Product, tenant.pk, ("tags", "content_links", "price"),
+                               {"id": product.pk}) == [orm_product]
 
 
 def test_a_value_listed_twice_reads_its_rows_once(personas):
     tenant = personas.tenant_a
     first, second = make_order(tenant, lines=2), make_order(tenant, lines=1)
-    by_order = db.values_where(LineItem, tenant.pk, ("order_id", "position"),
-                               {"order_id__in": [first.pk, second.pk, first.pk]},
-                               order_by=("order_id", "position"))
+    with in_scope(tenant):
+        by_order = db.values_where(LineItem, tenant.pk, ("order_id", "position"),
+                                   {"order_id__in": [first.pk, second.pk, first.pk]},
+                                   order_by=("order_id", "position"))
     assert by_order == [(first.pk, 1), (first.pk, 2), (second.pk, 1)]
-    by_id = db.instances_where(Order, tenant.pk, {"id__in": [first.pk, first.pk]})
+    with in_scope(tenant):
+        by_id = db.instances_where(Order, tenant.pk, {"id__in": [first.pk, first.pk]})
     assert [o.pk for o in by_id] == [first.pk]
 
 
@@ -177,8 +188,9 @@ def test_reads_are_prepared_once_per_connection(personas, settings):
     tenant = personas.tenant_a
     orders = [make_order(tenant) for _ in range(3)]
     for count in (1, 2, 3):
-        assert len(db.instances_where(Order, tenant.pk,
-                                      {"id__in": [o.pk for o in orders[:count]]})) == count
+        with in_scope(tenant):
+            assert len(db.instances_where(Order, tenant.pk,
+                                          {"id__in": [o.pk for o in orders[:count]]})) == count
 
     this_shape = [s for s in _prepared_statements("orders_order")
                   if '"id" = ANY' in s and "orders_customer" not in s and "ORDER BY" not in s]
@@ -187,8 +199,9 @@ def test_reads_are_prepared_once_per_connection(personas, settings):
     # Turned off (a transaction-pooling PgBouncer): a shape read only here is never prepared.
     settings.DATABASE_PREPARED_READS = False
     for _ in range(3):
-        db.instances_where(Order, tenant.pk, {"external_id__in": [orders[0].external_id]},
-                           order_by=("-number",))
+        with in_scope(tenant):
+            db.instances_where(Order, tenant.pk, {"external_id__in": [orders[0].external_id]},
+                               order_by=("-number",))
     assert not [s for s in _prepared_statements("orders_order") if "external_id" in s
                 and "DESC" in s]
 
@@ -198,8 +211,9 @@ def test_while_django_logs_queries_reads_are_logged_with_their_sql_and_not_prepa
     order = make_order(tenant)
     with CaptureQueriesContext(connection) as queries:
         for _ in range(2):
-            db.instances_where(Order, tenant.pk, {"number__in": [order.number]},
-                               order_by=("-placed_at",))
+            with in_scope(tenant):
+                db.instances_where(Order, tenant.pk, {"number__in": [order.number]},
+                                   order_by=("-placed_at",))
     assert len(queries) == 2 and all('"orders_order"' in q["sql"] for q in queries)
     assert not [s for s in _prepared_statements("orders_order") if '"number" = ANY' in s]
 
@@ -208,5 +222,6 @@ def test_a_locking_read_is_never_prepared(personas):
     tenant = personas.tenant_a
     order = make_order(tenant)
     for _ in range(3):
-        db.instances_where(Order, tenant.pk, {"id__in": [order.pk]}, lock="FOR UPDATE")
+        with in_scope(tenant):
+            db.instances_where(Order, tenant.pk, {"id__in": [order.pk]}, lock="FOR UPDATE")
     assert not [s for s in _prepared_statements("orders_order") if "FOR UPDATE" in s]

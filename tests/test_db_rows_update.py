@@ -14,6 +14,7 @@ from config.db.writes import AS_IS
 from messaging.tests.factories import make_customer
 from orders.models import Customer
 from tenants.context import tenant_scope
+from tenants.tests.factories import in_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,8 @@ def test_each_row_gets_its_own_values(personas):
     for number, customer in enumerate(customers):
         customer.first_name, customer.locale = f"Name {number}", ["de", "fr", "es"][number]
 
-    db.rows_update(Customer, tenant.pk, customers, ["first_name", "locale"])
+    with in_scope(tenant):
+        db.rows_update(Customer, tenant.pk, customers, ["first_name", "locale"])
 
     with tenant_scope(tenant):
         stored = list(Customer.objects.filter(pk__in=[c.pk for c in customers])
@@ -35,13 +37,14 @@ def test_each_row_gets_its_own_values(personas):
 def test_another_tenants_row_is_refused_and_never_written(personas):
     mine, theirs = make_customer(personas.tenant_a), make_customer(personas.tenant_b)
     theirs.first_name = "Changed"
-    with pytest.raises(ValueError, match="every row must belong to tenant"):
+    with pytest.raises(ValueError, match="every row must belong to tenant"), in_scope(personas.tenant_a):
         db.rows_update(Customer, personas.tenant_a.pk, [mine, theirs], ["first_name"])
 
     # An instance that claims the tenant (a forged or stale tenant_id): the statement itself
     # checks each row's tenant, so the other tenant's row is left as it was.
     theirs.tenant_id = personas.tenant_a.pk
-    db.rows_update(Customer, personas.tenant_a.pk, [theirs], ["first_name"])
+    with in_scope(personas.tenant_a):
+        db.rows_update(Customer, personas.tenant_a.pk, [theirs], ["first_name"])
     with tenant_scope(personas.tenant_b):
         assert Customer.objects.get(pk=theirs.pk).first_name == "Sam"
 
@@ -64,7 +67,7 @@ def test_rows_are_found_by_primary_key_even_on_statistics_from_before_a_burst(pe
         statements.append((sql, params))
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(capture):
+    with connection.execute_wrapper(capture), in_scope(tenant):
         db.rows_update(Customer, tenant.pk, some, ["first_name"])
     (sql, params), = statements
     plan = _explained(sql, params)

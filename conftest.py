@@ -72,23 +72,7 @@ def personas(db) -> Personas:
 # Test set-up is strict: a test's own code (fixtures, factories, assertions) runs in the scope
 # of the tenant it makes or reads rows for (`tenant_scope`, the factories' `in_scope`), or on
 # the named cross-tenant path where it truly reads two stores at once (`with cross_tenant(
-# "why")`); outside them it sees no tenant's row, as the
-# application does (tenants/rls.py). Until each folder below is made strict, its tests' own
-# code still runs on the cross-tenant path (requests and tasks never do: the middleware and
-# `tenant_task` leave it). Remove a folder once its tests pass without it.
-LENIENT_SET_UP = ("tests/browser/",)
-
-
-@pytest.fixture(autouse=True)
-def _lenient_set_up(request):
-    from tenants.rls import cross_tenant
-
-    path = request.node.path.relative_to(request.config.rootpath).as_posix()
-    if not path.startswith(LENIENT_SET_UP):
-        yield
-        return
-    with cross_tenant("a test's own set-up, in a folder not yet strict"):
-        yield
+# "why")`); outside them it sees no tenant's row, as the application does (tenants/rls.py).
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ def test_an_agent_is_kept_out_of_team_keys_and_integrations(page, personas):
     log_in(page, "bob@alpha.test", DEFAULT_PASSWORD)
     page.goto("/settings/")
     subnav = page.locator("nav[aria-label=Settings]")
-    assert subnav.locator("a").all_inner_texts() == ["General", "Brand", "Tracking", "Tracking page"]
+    assert subnav.locator("a").all_inner_texts() == ["General", "Brand", "Tracking", "Tracking page",
+                                                     "Returns"]
     assert page.locator("#id_name").is_disabled()
     screenshot(page, "settings-general-read-only")
 

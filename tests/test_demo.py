@@ -119,7 +119,11 @@ def test_kill_int_of_make_stops_everything_within_seconds(demo):
     demo.remember()
     started = time.monotonic()
     os.kill(make, signal.SIGINT)  # make alone, not its process group
-    assert demo.proc.wait(timeout=30) == -signal.SIGINT  # make ends by the signal it got
+    try:
+        status = demo.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("make did not end within 30 s:\n" + demo.tail()) from None
+    assert status == -signal.SIGINT  # make ends by the signal it got
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and demo.left_behind():
         time.sleep(0.2)

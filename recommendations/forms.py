@@ -10,6 +10,7 @@ from typing import cast
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.db.models import Q
 
 from orders.models import Product
@@ -39,7 +40,7 @@ HELP = {
 
 
 def _bounds(name: str) -> tuple[int | None, int | None]:
-    field = RecommendationSettings._meta.get_field(name)
+    field = cast(models.Field, RecommendationSettings._meta.get_field(name))
     low = high = None
     for validator in field.validators:
         if isinstance(validator, MinValueValidator):
@@ -57,8 +58,8 @@ class RecommendationSettingsForm(forms.Form):
     LEARNING = ("window_days", "half_life_days", "min_support", "top_k", "attribution_days")
 
     def __init__(self, *args, config: RecommendationSettings, **kwargs):
-        super().__init__(*args, initial={name: getattr(config, name) for name in SETTINGS_FIELDS},
-                         **kwargs)
+        kwargs["initial"] = {name: getattr(config, name) for name in SETTINGS_FIELDS}
+        super().__init__(*args, **kwargs)
         self.config = config
         for name in SETTINGS_FIELDS:
             low, high = _bounds(name)

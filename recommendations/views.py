@@ -9,7 +9,9 @@ demand. A form with a mistake comes back with it said next to the field."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -73,7 +75,9 @@ def _page(request: DashboardRequest, *, bound: dict | None = None, status: int =
     rules_form = bound.get("category_rules") or CategoryRulesForm(initial={
         "rules": CategoryRulesForm.text_of({r.category: r.related_categories
                                             for r in category_rules})})
-    for form in (settings_form, rules_form, *(item["form"] for item in lists)):
+    forms_shown: list[forms.Form] = [settings_form, rules_form,
+                                     *(cast(forms.Form, item["form"]) for item in lists)]
+    for form in forms_shown:
         if not editable:
             for field in form.fields.values():
                 field.disabled = True

@@ -67,6 +67,11 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def _terminal_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Demo:
     """The demo running in `var_dir` on a free port: `make demo` (as a newcomer runs it), or
     `command`."""
@@ -84,9 +89,13 @@ class Demo:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 240) -> Demo:
+        # As from a terminal: SIGINT and SIGQUIT at their defaults. A test run started in the
+        # background by a non-interactive shell (`bash .ci/run &`) inherits them ignored, and
+        # a make that starts with SIGINT ignored never handles `kill -INT` at all.
         self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                                     stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                     preexec_fn=_terminal_signals)  # noqa: PLW1509
         threading.Thread(target=self._drain, daemon=True).start()
         if not self.ready.wait(timeout):
             raise AssertionError("the demo did not come up:\n" + self.tail())

@@ -25,8 +25,10 @@ from . import credentials as creds
 from .models import Credential, Tenant
 from .rls import cross_tenant
 
-# (slug, source) → (when it was read, the tenant's column values or None, ciphertext or None)
-_cache: dict[tuple[str, str], tuple[float, tuple | None, str | None]] = {}
+# (slug, source) → (when it was read, the tenant's column values or None, the credential's
+# decrypted fields or None). Decrypted once per read, not per delivery: Fernet's check and
+# decryption were 0.23 ms of a webhook's ~3 ms in this process.
+_cache: dict[tuple[str, str], tuple[float, tuple | None, dict[str, str] | None]] = {}
 _CACHE_MAX = 10_000  # distinct (store, source) pairs kept at most: cleared when reached
 _FIELDS = Tenant._meta.concrete_fields
 _ATTNAMES = [f.attname for f in _FIELDS]
@@ -40,17 +42,18 @@ def tenant_credential_by_slug(slug: str, name: str) -> tuple[Tenant | None, dict
     hit = _cache.get((slug, name))
     if hit is None or now - hit[0] > ttl:
         values, ciphertext = _read(slug, name)
+        fields = creds.decrypt_fields(ciphertext) if values is not None and ciphertext else None
         if ttl > 0:
             if len(_cache) >= _CACHE_MAX:
                 _cache.clear()
-            _cache[(slug, name)] = (now, values, ciphertext)
+            _cache[(slug, name)] = (now, values, fields)
     else:
-        _, values, ciphertext = hit
+        _, values, fields = hit
     if values is None:
         return None, None
-    # A new instance each time: callers may change the one they are given.
+    # New objects each time: callers may change the ones they are given.
     tenant = Tenant.from_db(connection.alias, _ATTNAMES, values)
-    return tenant, (creds.decrypt_fields(ciphertext) if ciphertext else None)
+    return tenant, (dict(fields) if fields is not None else None)
 
 
 def _read(slug: str, name: str) -> tuple[tuple | None, str | None]:

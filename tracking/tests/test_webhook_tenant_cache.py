@@ -89,3 +89,18 @@ def test_an_unknown_store_is_404_until_it_is_created(personas, post, clock):
     with tenant_scope(gamma):
         tenant_services.credential_set(gamma, "easypost", {"webhook_secret": SECRET}, actor=personas.alice)
     assert post(SECRET, slug="gamma").status_code == 202
+
+
+def test_the_kept_secret_is_decrypted_once_and_never_shared(alpha, post, clock, monkeypatch):
+    """Decrypted on the read that fills the cache, not on every delivery; each caller gets
+    its own copy, so one that changes it cannot change what the next delivery is checked
+    against."""
+    decrypted = []
+    real = creds.decrypt_fields
+    monkeypatch.setattr(creds, "decrypt_fields", lambda c: decrypted.append(c) or real(c))
+    assert post(SECRET).status_code == 202
+    _, fields = webhook_tenants.tenant_credential_by_slug("alpha", "easypost")
+    fields["webhook_secret"] = "whsec-changed-by-a-caller"
+    assert post(SECRET).status_code == 202
+    assert post("whsec-changed-by-a-caller").status_code == 401
+    assert len(decrypted) == 1

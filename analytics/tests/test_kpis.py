@@ -227,3 +227,17 @@ def test_every_kpi_has_its_formula_in_the_docs():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "analytics.md").read_text()
     missing = [kpi.name for kpi in KPIS if f"| `{kpi.name}` |" not in docs]
     assert missing == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_figures_statement_plans_generically_without_changing_the_session(berlin):
+    """figures.py asks for the generic plan of its one statement for its own transaction
+    only: outside it, every other statement of the connection plans as PostgreSQL chooses."""
+    from django.db import connection
+
+    result = figures(berlin, date(2026, 3, 1), date(2026, 3, 31))
+
+    assert result["emails_sent"] == 0
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("auto",)

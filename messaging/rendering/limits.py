@@ -12,7 +12,7 @@ budget per render counts what is left (loops, calls, filters) and the time.
                   ├─ `*` `**` `+` `%`, str.format, |center |indent |replace |join |format …
                   │    estimate the size of their result first (binop, format_check, PRECHECKS)
                   ├─ every filter, call and loop item is a step: at most MAX_STEPS, and the
-                  │    thread's CPU clock is read at each one (TIME_LIMIT)
+                  │    thread's CPU time checked at each one (TIME_LIMIT)
                   ├─ every {{ … }} adds what it writes to the render's total (written)
                   └─ every buffer is joined by concat, which sums the lengths first
 
@@ -61,11 +61,15 @@ def _too_costly(what: str) -> TemplateTooCostly:
 class Budget:
     """One render's running costs (see the module docstring)."""
 
-    __slots__ = ("deadline", "seconds", "steps", "weights", "written")
+    __slots__ = ("deadline", "seconds", "steps", "sure_until", "weights", "written")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+        # The wall clock first: the thread's CPU time cannot grow faster than it, so until
+        # `sure_until` the budget cannot be spent, whatever the CPU clock would say.
+        wall = time.perf_counter()
         self.deadline = time.thread_time() + seconds
+        self.sure_until = wall + seconds
         self.steps = 0
         self.written = 0
         # id → (value, weight): values made earlier in this render (kept alive here, so an id
@@ -76,8 +80,18 @@ class Budget:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise _too_costly(f"more than {MAX_STEPS:,} loop iterations, calls and filters")
-        if time.thread_time() > self.deadline:
-            raise _too_costly(f"rendering took more than {self.seconds:g} s of processor time")
+        # The thread's CPU clock is a system call (0.7 µs here; the wall clock is read in
+        # user space, 0.06 µs), and a default e-mail takes about fifteen steps: read only once
+        # the wall clock says the budget could be spent, which a normal render never reaches
+        # (render_message 116 → 105 µs a message). The same step fails as when it was read at
+        # every step.
+        wall = time.perf_counter()
+        if wall >= self.sure_until:
+            left = self.deadline - time.thread_time()
+            if left < 0:
+                raise _too_costly(f"rendering took more than {self.seconds:g} s of processor "
+                                  "time")
+            self.sure_until = wall + left
 
 
 _budget: ContextVar[Budget | None] = ContextVar("template_budget", default=None)

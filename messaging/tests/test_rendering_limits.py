@@ -236,6 +236,14 @@ def test_a_render_past_its_time_budget_fails_with_the_reason():
         render_message(version_of("{% for x in [1, 2] %}{{ x }}{% endfor %}"), sample_context())
 
 
+def test_a_render_that_keeps_the_processor_past_its_budget_fails():
+    """The CPU clock is only read once the wall clock says the budget could be spent: a
+    render that works past it still fails, at the first step after."""
+    body = "{% for i in range(90000) %}{{ i }}{% endfor %}"
+    with limits.budget(seconds=0.02), pytest.raises(TemplateTooCostly, match="took more than"):
+        render_message(version_of(body), sample_context())
+
+
 def test_waiting_for_the_processor_does_not_count_against_the_budget():
     """A worker on a busy machine waits: that is not the template's cost (the budget is the
     rendering thread's CPU time)."""

@@ -6,7 +6,8 @@ view, and Django's engine spent 0.75-1 ms on it (resolving ~130 variables and ~2
 per page), Jinja2 a fifth of that: templates compile to Python once per process.
 
 Words go through Django's gettext catalogues (locale/), in the active language
-(`translation.override`): `_`, `gettext`, `ngettext`, `pgettext` are Django's. Templates
+(`translation.override`): `_`, `gettext`, `ngettext`, `pgettext` are Django's (`_`, `gettext`
+and `pgettext` remembered per language: config/i18n.py, a page's ~14 words). Templates
 write translatable text as `{{ _("…") }}`, with placeholders filled by the `format` filter
 (`{{ _("Contact %(shop)s:")|format(shop=shop_name) }}`), the one form that Django's
 `makemessages` also finds in a template, so the catalogues keep these strings. Plurals are
@@ -18,8 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.defaultfilters import linebreaksbr
-from django.utils.translation import gettext, ngettext, npgettext, pgettext
+from django.utils.translation import ngettext, npgettext
 from jinja2 import Environment, Undefined
+
+from config.i18n import gettext, pgettext
 
 ENGINE = "shopper"  # its NAME in TEMPLATES: render_to_string(…, using=ENGINE)
 
@@ -47,5 +50,8 @@ def environment(**options) -> Environment:
     env = ShopperEnvironment(extensions=["jinja2.ext.i18n"], autoescape=True, **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=False, pgettext=pgettext,  # type: ignore[attr-defined]
                                   npgettext=npgettext)
+    # `_` straight to gettext: the extension's own `_` looks `gettext` up in the context and
+    # calls it through the context, two calls for each of a page's ~14 words.
+    env.globals["_"] = gettext
     env.filters["linebreaksbr"] = linebreaksbr  # Django's: escapes, then <br> per line break
     return env

@@ -19,8 +19,9 @@ from django.conf import settings
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import formats
-from django.utils.translation import get_language, gettext, ngettext, pgettext
+from django.utils.translation import get_language, ngettext
 
+from config.i18n import gettext, pgettext, said
 from config.jinja import ENGINE
 from orders.selectors import NO_PRODUCT, product_shown
 from recommendations.selectors import product_pick
@@ -93,9 +94,8 @@ def rating_form(feedback, zone: tzinfo, *, rating: str = "", comment: str = "") 
     """What `_feedback.html` shows of a rating: the five stars (which are lit, which one is
     checked: the rating sent, else the one given), the comment, until when it can change."""
     current = str(rating or (feedback.rating if feedback else "") or "")
-    stars = [{"value": n, "checked": n == current, "filled": n <= current,
-              "label": ngettext("%(counter)s star", "%(counter)s stars", int(n)) % {"counter": n}}
-             for n in "12345"]
+    stars = [{"value": n, "checked": n == current, "filled": n <= current, "label": label}
+             for n, label in zip("12345", _star_labels(get_language()), strict=True)]
     until = "" if feedback is None else formats.date_format(
         feedback.editable_until.astimezone(zone), "DATE_FORMAT")
     return {"stars": stars, "comment": comment or (feedback.comment if feedback else ""),
@@ -120,6 +120,14 @@ def layout_context(tenant, brand, lang: str, languages: list[str] | None = None
         "languages": [{"code": code, "name": language_names()[code], "current": code == lang}
                       for code in offered_languages(languages)],
     }
+
+
+@lru_cache(maxsize=16)
+def _star_labels(lang: str) -> tuple[str, ...]:
+    """"1 star" … "5 stars" in `lang` (the active language): five plural look-ups a
+    delivered parcel's page, made once per process and language."""
+    return tuple(ngettext("%(counter)s star", "%(counter)s stars", n) % {"counter": str(n)}
+                 for n in range(1, 6))
 
 
 @lru_cache(maxsize=256)
@@ -154,7 +162,7 @@ def status_context(data: TrackingPageData, lang: str, *, zone: tzinfo | None = N
     newest = data.events[0] if data.events else None
     return {
         "status": status.value,
-        "status_name": words.STATUS_NAMES[status],
+        "status_name": said(words.STATUS_NAMES[status]),
         "headline": _headline(shipment, status),
         "problem": status in PROBLEM or shipment.delayed or shipment.stalled,
         "explanation": _explanation(shipment, status),
@@ -163,7 +171,7 @@ def status_context(data: TrackingPageData, lang: str, *, zone: tzinfo | None = N
         "eta": _eta(data, status, zone),
         "last_scan": None if newest is None else {
             "when": _when(newest.occurred_at, zone), "iso": newest.occurred_at.isoformat(),
-            "where": newest.location, "words": str(words.STATUS_NAMES[_status(newest.status)]),
+            "where": newest.location, "words": said(words.STATUS_NAMES[_status(newest.status)]),
             "carrier_words": newest.message},
         "carrier": shipment.carrier,
         "tracking_number": shipment.tracking_number,
@@ -191,10 +199,10 @@ def shopper_zone(data: TrackingPageData) -> tzinfo:
 def _headline(shipment, status: S) -> str:
     if status not in PROBLEM and status != S.DELIVERED:
         if shipment.delayed:
-            return str(words.DELAYED_HEADLINE)
+            return said(words.DELAYED_HEADLINE)
         if shipment.stalled:
-            return str(words.STALLED_HEADLINE)
-    return str(words.HEADLINES[status])
+            return said(words.STALLED_HEADLINE)
+    return said(words.HEADLINES[status])
 
 
 def _explanation(shipment, status: S) -> dict[str, str] | None:
@@ -202,15 +210,15 @@ def _explanation(shipment, status: S) -> dict[str, str] | None:
     if status == S.EXCEPTION:
         cause = CAUSES.get(shipment.exception_cause, ExceptionCause.OTHER)
         happened, next_ = words.EXPLANATIONS[("exception", cause)]
-        return {"happened": str(happened), "next": str(next_),
-                "cause": str(words.CAUSE_NAMES[cause])}
+        return {"happened": said(happened), "next": said(next_),
+                "cause": said(words.CAUSE_NAMES[cause])}
     key = status.value
     if status not in PROBLEM and status != S.DELIVERED:
         key = "delayed" if shipment.delayed else "stalled" if shipment.stalled else key
     found = words.EXPLANATIONS.get((key, ""))
     if found is None:
         return None
-    return {"happened": str(found[0]), "next": str(found[1]), "cause": ""}
+    return {"happened": said(found[0]), "next": said(found[1]), "cause": ""}
 
 
 @dataclass(frozen=True)
@@ -243,11 +251,11 @@ def progress_steps(shipment, status: S) -> list[Step]:
             state = "problem" if problem else "current"
         else:
             state = "todo"
-        steps.append(Step(str(label), state, str({
+        steps.append(Step(said(label), state, said({
             "done": words.STEP_DONE, "current": words.STEP_CURRENT,
             "problem": words.STEP_PROBLEM, "todo": words.STEP_TODO}[state])))
     if status == S.PENDING:
-        steps[0] = Step(steps[0].label, "done", str(words.STEP_DONE))
+        steps[0] = Step(steps[0].label, "done", said(words.STEP_DONE))
     return steps
 
 
@@ -256,7 +264,7 @@ def _eta(data: TrackingPageData, status: S, zone: tzinfo) -> dict[str, Any]:
     date promised at checkout, else an honest "not known yet"."""
     shipment = data.shipment
     if status == S.DELIVERED and shipment.delivered_at:
-        return {"label": str(words.DELIVERED_ON), "value": _when(shipment.delivered_at, zone),
+        return {"label": said(words.DELIVERED_ON), "value": _when(shipment.delivered_at, zone),
                 "source": "", "iso": shipment.delivered_at.isoformat()}
     if status in (S.RETURNED_TO_SENDER, S.CANCELLED, S.EXPIRED):
         return {}
@@ -267,14 +275,14 @@ def _eta(data: TrackingPageData, status: S, zone: tzinfo) -> dict[str, Any]:
     elif promised:
         day, label, source = promised, words.ETA_PROMISED, words.ETA_PROMISED_SOURCE
     else:
-        return {"label": str(words.ETA_CARRIER), "value": "", "source": "",
-                "none": str(words.ETA_NONE)}
-    eta = {"label": str(label), "value": day_words(day), "source": str(source),
+        return {"label": said(words.ETA_CARRIER), "value": "", "source": "",
+                "none": said(words.ETA_NONE)}
+    eta = {"label": said(label), "value": day_words(day), "source": said(source),
            "iso": day.isoformat()}
     if shipment.delayed:
         # The date passed: say so, and do not present it as what will happen.
-        eta.update(value="", none=str(words.ETA_NONE),
-                   was_due=str(words.ETA_WAS_DUE) % {"date": day_words(day)})
+        eta.update(value="", none=said(words.ETA_NONE),
+                   was_due=said(words.ETA_WAS_DUE) % {"date": day_words(day)})
     return eta
 
 
@@ -343,7 +351,7 @@ def _item(item: Item, lang: str) -> dict[str, Any]:
     return {"title": shown["title"] or item.title, "quantity": item.quantity,
             "image_url": same_site(image),
             "url": shown["url"] if _web(shown["url"]) else "",
-            "how_to": [{"kind": str(words.HOW_TO_KINDS.get(link["kind"], words.HOW_TO_KINDS["guide"])),
+            "how_to": [{"kind": said(words.HOW_TO_KINDS.get(link["kind"], words.HOW_TO_KINDS["guide"])),
                         "title": link["title"], "url": link["url"]}
                        for link in shown["how_to"] if _web(link["url"])]}
 
@@ -374,7 +382,7 @@ def _parcel(parcel: Parcel, index: int, data: TrackingPageData, lang: str) -> di
     return {"index": index, "current": parcel.shipment_id == data.shipment.pk,
             "url": f"/t/{parcel.public_token}/?lang={lang}",
             "carrier": parcel.carrier, "tracking_number": parcel.tracking_number,
-            "status_name": str(words.DELAYED_HEADLINE if late else words.STATUS_NAMES[status]),
+            "status_name": said(words.DELAYED_HEADLINE if late else words.STATUS_NAMES[status]),
             "problem": status in PROBLEM or parcel.delayed or parcel.stalled,
             "eta": day_words(parcel.estimated_delivery)
             if parcel.estimated_delivery and status != S.DELIVERED else ""}

@@ -7,6 +7,7 @@ Lazy strings: each is translated when the page is rendered, in the page's langua
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -116,7 +117,7 @@ EXPLANATIONS = {
         _("If it has not arrived, contact us and we will find out what happened.")),
 }
 
-CAUSE_NAMES = {
+CAUSE_NAMES: dict[C, Promise | str] = {
     C.CARRIER: _("Caused by: the carrier"),
     C.RETAILER: _("Caused by: the shop"),
     C.RECIPIENT: _("The carrier needs you"),

@@ -48,8 +48,12 @@ demo-reset: $(STAMP)
 		|| { echo "The demo (or a test run) is using var/: stop it first."; exit 1; }
 	rm -rf var/postgres var/redis var/run var/outbox var/celerybeat-schedule* var/*.log
 
+# Two pytest-xdist workers, a test file each at a time (--dist loadfile: a module's tests share
+# fixtures such as a running demo and depend on their order). Serially the suite took 15-19
+# minutes on a 2-core machine, much of it waiting on servers, workers and Chromium.
+# ARGS="-n 0" runs it in one process (for --pdb).
 test: $(STAMP)
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(ARGS)
 
 # The soak test at full length (CI runs it for a minute as part of `make test`).
 soak: $(STAMP)

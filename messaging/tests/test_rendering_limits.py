@@ -28,6 +28,19 @@ HUGE_STRING = '{{ "x" * 10**9 }}'
 EMAIL = "<mj-section><mj-column><mj-text>{}</mj-text></mj-column></mj-section>"
 
 
+class Spent:
+    """The CPU time this process spends in a block (what a template costs, whatever else the
+    machine runs: two test workers, the demo stack, Chromium), and its wall time, which a
+    busy machine stretches: the limits are on the first, the second only stays bounded."""
+
+    def __enter__(self) -> Spent:
+        self.cpu, self.wall = time.process_time(), time.monotonic()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cpu, self.wall = time.process_time() - self.cpu, time.monotonic() - self.wall
+
+
 def errors_for(body: str) -> list[str]:
     check = template_source_check("sms", locale="en", body=body)
     return check.errors.get("body", [])
@@ -47,9 +60,9 @@ def test_saving_the_reported_templates_through_the_api_is_refused_within_a_secon
     template = make_template(personas.tenant_a, channel="sms")
     url = reverse("api-template-versions", args=[template.pk])
     assert alice_api.post(url, {"locale": "en", "body": "Hi"}, format="json").status_code == 201
-    began = time.monotonic()  # the process is warm: what is timed is the template's cost
-    response = alice_api.post(url, {"locale": "en", "body": body}, format="json")
-    assert time.monotonic() - began < 1
+    with Spent() as spent:  # the process is warm: what is timed is the template's cost
+        response = alice_api.post(url, {"locale": "en", "body": body}, format="json")
+    assert spent.cpu < 1 and spent.wall < 5
     [problem] = error_fields(response)["body"]
     assert problem.startswith("line 1: The template would take too much work to render: ")
 
@@ -61,10 +74,10 @@ def test_saving_the_reported_templates_in_an_email_through_the_api_is_refused(
     url = reverse("api-template-versions", args=[template.pk])
     assert alice_api.post(url, {"locale": "en", "subject": "Hi", "body": EMAIL.format("Hi")},
                           format="json").status_code == 201
-    began = time.monotonic()
-    response = alice_api.post(url, {"locale": "en", "subject": "Hi", "body": EMAIL.format(body)},
-                              format="json")
-    assert time.monotonic() - began < 1
+    with Spent() as spent:
+        response = alice_api.post(url, {"locale": "en", "subject": "Hi",
+                                        "body": EMAIL.format(body)}, format="json")
+    assert spent.cpu < 1 and spent.wall < 5
     assert "too much work" in error_fields(response)["body"][0]
 
 
@@ -76,9 +89,9 @@ def test_the_dashboard_preview_of_the_reported_templates_says_why_within_a_secon
     url = reverse("messaging:template-preview", args=[template.pk])
     draft = {"locale": "en", "subject": "Hi", "preheader": "", "text_body": ""}
     assert "Hi" in client.post(url, {**draft, "body": EMAIL.format("Hi")}).content.decode()
-    began = time.monotonic()
-    response = client.post(url, {**draft, "body": EMAIL.format(body)}, HTTP_HX_REQUEST="true")
-    assert time.monotonic() - began < 1
+    with Spent() as spent:
+        response = client.post(url, {**draft, "body": EMAIL.format(body)}, HTTP_HX_REQUEST="true")
+    assert spent.cpu < 1 and spent.wall < 5
     page = response.content.decode()
     assert response.status_code == 200
     assert "template-error" in page and "would take too much work to render" in page
@@ -137,9 +150,9 @@ def test_a_stored_template_past_a_limit_fails_its_message_with_the_reason(person
 # --- compile time: nothing is folded that could be big -----------------------------------
 
 def test_jinja_emits_calls_for_the_intercepted_operators_instead_of_folding_them():
-    began = time.monotonic()
-    code = send_env.compile(HUGE_POWER + HUGE_STRING + '{{ "%9d" % 1 }}{{ 2 + 2 }}', raw=True)
-    assert time.monotonic() - began < 0.5
+    with Spent() as spent:
+        code = send_env.compile(HUGE_POWER + HUGE_STRING + '{{ "%9d" % 1 }}{{ 2 + 2 }}', raw=True)
+    assert spent.cpu < 0.5 and spent.wall < 5
     for operator in ("**", "*", "%", "+"):
         assert f"environment.call_binop(context, {operator!r}, " in code, (
             f"Jinja folds or inlines {operator!r} again: a sandboxed template can burn the "

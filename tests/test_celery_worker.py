@@ -50,9 +50,15 @@ def _close_worker_connections(**kwargs) -> None:
     connections.close_all()
 
 
+KEYS = ("task_always_eager", "broker_url")  # what the worker fixture sets on the app
+
+
 @pytest.fixture
 def worker():
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    # What this test sets, as the app's own changes were (most come from the settings, read
+    # through: restoring them as changes would pin them, and a later override_settings of
+    # the broker — the health check's test — would no longer reach the app).
+    saved = {key: app.conf.changes[key] for key in KEYS if key in app.conf.changes}
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.CELERY_BROKER_URL
     app.close()  # drop a producer pool made for another broker
@@ -65,8 +71,11 @@ def worker():
             yield started
     finally:
         task_postrun.disconnect(_close_worker_connections)
-        for key, value in saved.items():
-            app.conf[key] = value
+        for key in KEYS:
+            if key in saved:
+                app.conf[key] = saved[key]
+            else:
+                app.conf.pop(key, None)
         app.close()
 
 

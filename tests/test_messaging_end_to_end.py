@@ -325,11 +325,17 @@ def ben(store) -> Shopper:
                    night_zone(store.started), transactional_sms=False)
 
 
+KEYS = ("task_always_eager", "broker_url")  # what the worker fixture sets on the app
+
+
 @pytest.fixture
 def worker(settings):
     """A real Celery worker in a thread on the Redis broker, as in tests/test_celery_worker.py
     (it consumes every queue: ingest, messages, default)."""
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    # What this test sets, as the app's own changes were (most come from the settings, read
+    # through: restoring them as changes would pin them, and a later override_settings of
+    # the broker — the health check's test — would no longer reach the app).
+    saved = {key: app.conf.changes[key] for key in KEYS if key in app.conf.changes}
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.CELERY_BROKER_URL
     app.close()
@@ -342,8 +348,11 @@ def worker(settings):
             yield started
     finally:
         task_postrun.disconnect(_close_worker_connections)
-        for key, value in saved.items():
-            app.conf[key] = value
+        for key in KEYS:
+            if key in saved:
+                app.conf[key] = saved[key]
+            else:
+                app.conf.pop(key, None)
         app.close()
 
 

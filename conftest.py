@@ -17,7 +17,8 @@ import pytest
 from tenants.permissions import ApiKeyScope, Role
 
 REQUIRE_SERVICES = os.environ.get("DOORSTEP_REQUIRE_SERVICES") == "1"
-pytest_plugins = ["tests.fakes.fixtures"]  # fake_sendgrid, fake_twilio, fake_smtp
+# fake_sendgrid, fake_twilio, fake_smtp; real_worker
+pytest_plugins = ["tests.fakes.fixtures", "tests.celery_support"]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 

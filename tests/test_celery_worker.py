@@ -13,17 +13,16 @@ import uuid
 from unittest import mock
 
 import pytest
-from celery.contrib.testing.worker import start_worker
+from celery import shared_task
 from celery.result import EagerResult
-from celery.signals import task_postrun
-from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 
 from config.celery import app
 from orders.models import Customer
 from tenants.context import get_current_tenant, tenant_scope
 from tenants.queueing import enqueue_on_commit
 from tenants.tasks import tenant_task
+from tests.celery_support import worker_running
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -44,41 +43,6 @@ def confirm_customer(tenant_id: int, external_id: str) -> None:
     Customer.objects.create(external_id=f"{external_id}-seen", first_name=customer.external_id)
 
 
-def _close_worker_connections(**kwargs) -> None:
-    # The worker thread has its own database connections; close them after each task so
-    # the test database can be flushed and dropped.
-    connections.close_all()
-
-
-KEYS = ("task_always_eager", "broker_url")  # what the worker fixture sets on the app
-
-
-@pytest.fixture
-def worker():
-    # What this test sets, as the app's own changes were (most come from the settings, read
-    # through: restoring them as changes would pin them, and a later override_settings of
-    # the broker — the health check's test — would no longer reach the app).
-    saved = {key: app.conf.changes[key] for key in KEYS if key in app.conf.changes}
-    app.conf.task_always_eager = False
-    app.conf.broker_url = settings.CELERY_BROKER_URL
-    app.close()  # drop a producer pool made for another broker
-    app.loader.import_default_modules()  # every task registered, whatever ran before
-    task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        app.control.purge()  # nothing left over from an earlier run
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
-                          shutdown_timeout=30) as started:
-            yield started
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
-        for key in KEYS:
-            if key in saved:
-                app.conf[key] = saved[key]
-            else:
-                app.conf.pop(key, None)
-        app.close()
-
-
 def _wait_for(tenant, external_id: str, timeout: float = 15.0) -> Customer:
     """The customer the worker writes under this external id (or its prefix)."""
     deadline = time.monotonic() + timeout
@@ -91,7 +55,7 @@ def _wait_for(tenant, external_id: str, timeout: float = 15.0) -> Customer:
     raise AssertionError(f"the worker did not write {external_id!r} within {timeout} s")
 
 
-def test_a_tenant_task_runs_inside_its_tenants_scope_in_the_worker(personas, worker):
+def test_a_tenant_task_runs_inside_its_tenants_scope_in_the_worker(personas, real_worker):
     result = record_scope.delay(personas.tenant_b.pk, "from-worker")
 
     assert not isinstance(result, EagerResult)  # published to Redis, not run inline
@@ -106,7 +70,7 @@ def test_a_tenant_task_runs_inside_its_tenants_scope_in_the_worker(personas, wor
         assert Customer.objects.filter(external_id__startswith="from-worker").count() == 1
 
 
-def test_enqueue_on_commit_publishes_only_after_the_commit(personas, worker):
+def test_enqueue_on_commit_publishes_only_after_the_commit(personas, real_worker):
     tenant = personas.tenant_a
     with mock.patch.object(confirm_customer, "apply_async",
                            wraps=confirm_customer.apply_async) as published:
@@ -122,10 +86,24 @@ def test_enqueue_on_commit_publishes_only_after_the_commit(personas, worker):
     assert seen.first_name == "c-42"
 
 
-def test_a_task_for_a_rolled_back_transaction_is_never_queued(personas, worker):
+def test_a_task_for_a_rolled_back_transaction_is_never_queued(personas, real_worker):
     tenant = personas.tenant_a
     with (mock.patch.object(record_scope, "apply_async") as published,
           pytest.raises(RuntimeError), transaction.atomic()):
         enqueue_on_commit(record_scope, tenant.pk, "never")
         raise RuntimeError("roll back")
     assert published.call_count == 0
+
+
+def test_a_task_defined_after_a_worker_stopped_is_still_registered():
+    # A task module imported after a worker ran (by the next test, say) must still reach the
+    # app: a worker that took the app out of Celery's active apps left it NotRegistered.
+    with worker_running():
+        pass
+
+    @shared_task(name="tests.celery_worker.defined_late")
+    def defined_late() -> str:
+        return "ran"
+
+    assert "tests.celery_worker.defined_late" in app.tasks
+    assert defined_late.delay().get(timeout=5) == "ran"  # eager again, as the settings say

@@ -27,13 +27,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun, task_prerun
-from django.db import connections
+from celery.signals import task_prerun
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from config.celery import app
 from messaging import dispatch, tasks
 from messaging.models import Message, Template
 from tenants import services as tenant_services
@@ -293,10 +290,6 @@ def wait_for(condition, *, timeout: float = 20.0, what: str) -> None:
     raise AssertionError(f"{what} did not happen within {timeout} s")
 
 
-def _close_worker_connections(**kwargs) -> None:
-    connections.close_all()  # the worker thread's own connections, so the test DB can be flushed
-
-
 # --- fixtures --------------------------------------------------------------------------
 
 @pytest.fixture
@@ -323,37 +316,6 @@ def ben(store) -> Shopper:
     """Consents to nothing beyond transactional e-mail (the default)."""
     return Shopper("ben", "Ben", "ben@shopper.test", "+4915187654321",
                    night_zone(store.started), transactional_sms=False)
-
-
-KEYS = ("task_always_eager", "broker_url")  # what the worker fixture sets on the app
-
-
-@pytest.fixture
-def worker(settings):
-    """A real Celery worker in a thread on the Redis broker, as in tests/test_celery_worker.py
-    (it consumes every queue: ingest, messages, default)."""
-    # What this test sets, as the app's own changes were (most come from the settings, read
-    # through: restoring them as changes would pin them, and a later override_settings of
-    # the broker — the health check's test — would no longer reach the app).
-    saved = {key: app.conf.changes[key] for key in KEYS if key in app.conf.changes}
-    app.conf.task_always_eager = False
-    app.conf.broker_url = settings.CELERY_BROKER_URL
-    app.close()
-    app.loader.import_default_modules()  # every task registered, whatever ran before
-    task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        app.control.purge()
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING",
-                          shutdown_timeout=30) as started:
-            yield started
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
-        for key in KEYS:
-            if key in saved:
-                app.conf[key] = saved[key]
-            else:
-                app.conf.pop(key, None)
-        app.close()
 
 
 # --- the journey of one order ----------------------------------------------------------
@@ -667,7 +629,7 @@ def test_a_stop_from_the_shoppers_phone_stops_the_next_sms(store, jana, fake_sen
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_processes_a_signed_webhook_and_sendgrid_receives_the_email_once(
-        personas, settings, api_client, client, fake_sendgrid, fake_twilio, no_rate_limits, worker):
+        personas, settings, api_client, client, fake_sendgrid, fake_twilio, no_rate_limits, real_worker):
     ran: list[tuple[str, str]] = []  # (task, thread) of every task the worker runs
 
     def record(sender=None, task=None, **kwargs):

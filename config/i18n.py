@@ -11,6 +11,10 @@ forgets its catalogues and these words are forgotten with them (`setting_changed
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import translation
@@ -53,14 +57,46 @@ def said(word: Promise | str) -> str:
     return found[1]  # type: ignore[index]
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+_memos: list[dict] = []
+
+
+def per_language(maxsize: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Remembers what a function of the language makes (its first argument: the active
+    language, which the caller passes so that a loop asks for it once): month and day names,
+    formatted times, a set of translated labels. Up to `maxsize` results, then it starts
+    again; forgotten with the words above."""
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        memo: dict = {}
+        _memos.append(memo)
+
+        @functools.wraps(func)
+        def remembered(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return memo[args]
+            except KeyError:
+                if len(memo) >= maxsize:
+                    memo.clear()
+                value = memo[args] = func(*args, **kwargs)
+                return value
+        return remembered
+    return decorate
+
+
 def _remembered(key: tuple, value):
     if len(_said) >= _MAX:
         _said.clear()
+        for memo in _memos:
+            memo.clear()
     _said[key] = value
     return value
 
 
 @receiver(setting_changed)
 def _forget(*, setting: str, **kwargs) -> None:
-    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"):
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS",
+                   "FORMAT_MODULE_PATH"):
         _said.clear()
+        for memo in _memos:
+            memo.clear()

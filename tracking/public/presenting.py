@@ -21,7 +21,7 @@ from django.template.loader import get_template
 from django.utils import formats
 from django.utils.translation import get_language, ngettext
 
-from config.i18n import gettext, pgettext, said
+from config.i18n import gettext, per_language, pgettext, said
 from config.jinja import ENGINE
 from orders.selectors import NO_PRODUCT, product_shown
 from recommendations.selectors import product_pick
@@ -122,7 +122,7 @@ def layout_context(tenant, brand, lang: str, languages: list[str] | None = None
     }
 
 
-@lru_cache(maxsize=16)
+@per_language(maxsize=16)
 def _star_labels(lang: str) -> tuple[str, ...]:
     """"1 star" … "5 stars" in `lang` (the active language): five plural look-ups a
     delivered parcel's page, made once per process and language."""
@@ -293,12 +293,12 @@ def day_words(day: date) -> str:
 
 # Django's date formatting costs ~20 µs a call and a page makes one per scan: the words of a
 # day or a time of day in a language never change, so each is made once per process.
-@lru_cache(maxsize=4096)
+@per_language(maxsize=4096)
 def _day_words(lang: str, day: date) -> str:
     return formats.date_format(day, pgettext("a day, PHP date() format", "l, j F"))
 
 
-@lru_cache(maxsize=4096)
+@per_language(maxsize=4096)
 def _time_words(lang: str, moment: time) -> str:
     return formats.time_format(moment, "TIME_FORMAT")
 
@@ -334,7 +334,7 @@ def timeline_days(data: TrackingPageData, zone: tzinfo) -> list[dict[str, Any]]:
     return days
 
 
-@lru_cache(maxsize=16)
+@per_language(maxsize=16)
 def _status_names(lang: str) -> dict[S, str]:
     """words.STATUS_NAMES in `lang` (the active language), translated once per process."""
     return {status: str(name) for status, name in words.STATUS_NAMES.items()}

@@ -1,8 +1,10 @@
 """Views of the shopper tracking page, counted without a database write per view.
 
-    page view ─▶ page_view_count ─▶ HINCRBY <prefix>:tracking:pageviews "<tenant>:<shipment>:<day>:<source>"
-                                       (one Redis round trip, no SQL; bots and previews skipped;
-                                       an uncached page sends it with the page it stores)
+    page view ─▶ page_view_counter ─▶ HINCRBY <prefix>:tracking:pageviews "<tenant>:<shipment>:<day>:<source>"
+                                         (no SQL, no round trip of its own: sent in the trip
+                                         that reads the cached page, or, for a page the
+                                         process has not seen, in the one that stores it;
+                                         bots and previews skipped)
     every minute (beat) ─▶ page_views_flush:
         RENAME pending → flushing (under a lock: one flusher at a time)
         per tenant, one transaction: rows exist (INSERT … ON CONFLICT DO NOTHING), locked,
@@ -81,7 +83,8 @@ def page_view_counter(request: HttpRequest, tenant_id: int,
                       shipment_id: int) -> tuple[str, str] | None:
     """The hash key and field that count this view (HINCRBY by 1), or None when it is not
     counted: bots (by User-Agent), HEAD requests, browser prefetches, the dashboard's previews.
-    The uncached page counts it in the round trip that stores the page (tracking.public.cache)."""
+    The page sends it in a cache round trip it makes anyway (tracking.public.cache): a Redis
+    outage loses views, never the page."""
     if request.method != "GET":
         return None
     purpose = request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", "")
@@ -91,18 +94,6 @@ def page_view_counter(request: HttpRequest, tenant_id: int,
     if source is None:
         return None
     return _pending_key(), f"{tenant_id}:{shipment_id}:{timezone.now().date().isoformat()}:{source}"
-
-
-def page_view_count(request: HttpRequest, tenant_id: int, shipment_id: int) -> None:
-    """Count one view of a shipment's tracking page: one Redis HINCRBY, no SQL (see
-    `page_view_counter` for what is not counted). A Redis outage loses views, never the page."""
-    counter = page_view_counter(request, tenant_id, shipment_id)
-    if counter is None:
-        return
-    try:
-        redis_client().hincrby(*counter, 1)
-    except RedisError as exc:
-        logger.warning("page view not counted: %s", exc, extra={"tenant_id": tenant_id})
 
 
 def page_views_pending(tenant_id: int, shipment_id: int) -> dict[tuple[date, str], int]:

@@ -1,7 +1,7 @@
 """The shopper's tracking page, /t/<token>/ (DESIGN.md "Public URLs").
 
     GET /t/<token>/ ─▶ views.tracking_page
-        cache.page_get (Redis: no SQL) ── hit ──▶ the stored page
+        cache.page_lookup (Redis: no SQL; the view counted) ── hit ──▶ the stored page
             │ miss
             ▼
         selectors.tracking_page_data: ONE statement by token (shipment, tenant, brand, order,
@@ -9,7 +9,7 @@
             + at most one more for the recommended products (their ids read by cache.page_lookup)
         presenting.page_context (plain words, progress, ETA, explanations, in the language
             chosen by locales.page_language) ─▶ templates/jinja2/tracking/public/page.html
-        cache.page_set, under generations read before the statements
+        cache.page_store, under generations read before the statements
     GET /t/<token>/go/<product_id>/ ─▶ views.recommendation_click (recorded, then redirected)
 
 Invalidation: `cache.tracking_page_forget(tenant_id, shipment_ids=None)`, called after commit

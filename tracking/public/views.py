@@ -27,7 +27,7 @@ from recommendations.services import recommendation_click_record
 from tenants.context import tenant_scope
 from tenants.domains import host_serves
 
-from ..pageviews import page_view_count, page_view_counter
+from ..pageviews import page_view_counter
 from . import cache
 from .languages import offered_languages, page_language
 from .presenting import page_context
@@ -74,8 +74,15 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
     if not TOKEN_RE.match(token):
         raise Http404("no such parcel")
     choose = _language_chooser(request)
+
+    def counter(tenant_id: int, shipment_id: int) -> tuple[str, str] | None:
+        # Counted in the lookup's round trip, only where this host may show the page.
+        if not host_serves(request, tenant_id):
+            return None
+        return page_view_counter(request, tenant_id, shipment_id)
+
     try:
-        found: cache.Lookup | None = cache.page_lookup(token, choose)
+        found: cache.Lookup | None = cache.page_lookup(token, choose, count=counter)
     except RedisError as exc:  # the cache is down: the shopper still gets the page
         logger.warning("tracking page: cache unreachable, rendering from the database (%s)",
                        exc)
@@ -84,13 +91,13 @@ def tracking_page(request: HttpRequest, token: str) -> HttpResponse:
         page = found.page
         if not host_serves(request, found.meta.tenant_id):  # another store's own domain
             raise Http404("no such parcel")
-        page_view_count(request, found.meta.tenant_id, found.meta.shipment_id)
     else:
         data = tracking_page_data(token)
         if data is None or not host_serves(request, data.tenant.pk):
             raise Http404("no such parcel")
         with tenant_scope(data.tenant):  # the token's tenant: this page's edge
-            view = page_view_counter(request, data.tenant.pk, data.shipment.pk)
+            view = (None if found is not None and found.counted
+                    else page_view_counter(request, data.tenant.pk, data.shipment.pk))
             try:
                 page = _render(data, found, choose, view=view)
             except RedisError as exc:  # gone since the lookup: served, not stored

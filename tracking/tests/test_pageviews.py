@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import redis
-from django.test import RequestFactory
+from django.test import Client
 from django.utils import timezone
 
 from config.redis_client import redis_client
@@ -13,6 +13,7 @@ from tenants.context import tenant_scope
 from tracking import pageviews
 from tracking import services as tracking_services
 from tracking.models import ShipmentPageViewDay
+from tracking.public.cache import tracking_page_forget
 from tracking.tasks import page_views_flush
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +39,10 @@ def parcel(personas):
 
 def view(tenant, shipment, query: str = "", *, agent: str = PHONE, method: str = "get",
          **headers) -> None:
-    request = getattr(RequestFactory(), method)(f"/t/{shipment.public_token}/{query}",
-                                                HTTP_USER_AGENT=agent, **headers)
-    pageviews.page_view_count(request, tenant.pk, shipment.pk)
+    """A view of the shipment's page, as a shopper's browser (or a bot) makes it."""
+    response = getattr(Client(), method)(f"/t/{shipment.public_token}/{query}",
+                                         HTTP_USER_AGENT=agent, **headers)
+    assert response.status_code == 200
 
 
 def stored(tenant) -> dict[tuple[int, str], int]:
@@ -49,8 +51,11 @@ def stored(tenant) -> dict[tuple[int, str], int]:
                 for row in ShipmentPageViewDay.objects.all()}
 
 
-def test_a_view_runs_no_sql_and_counts_its_source(personas, parcel, django_assert_num_queries):
+def test_a_view_of_a_cached_page_runs_no_sql_and_counts_its_source(
+        personas, parcel, django_assert_num_queries):
     tenant = personas.tenant_a
+    view(tenant, parcel, "?src=preview")  # the pages rendered and cached, nothing counted
+    view(tenant, parcel, "?src=preview&lang=de")
     with django_assert_num_queries(0):
         view(tenant, parcel, "?src=email")
         view(tenant, parcel, "?src=email&lang=de")
@@ -144,9 +149,26 @@ def test_the_dashboard_figures_include_views_not_flushed_yet(personas, parcel):
 
 
 def test_a_redis_outage_loses_the_view_not_the_page(personas, parcel, monkeypatch, caplog):
+    from config import redis_client as module
+
     down = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    monkeypatch.setattr(pageviews, "redis_client", lambda: down)
-    view(personas.tenant_a, parcel)
-    assert "page view not counted" in caplog.text
-    with tenant_scope(personas.tenant_a):
-        assert pageviews.shipment_page_views(personas.tenant_a, parcel.pk).total == 0
+    monkeypatch.setattr(module, "_client", down)
+    view(personas.tenant_a, parcel)  # answered 200 (`view` checks)
+    assert "cache unreachable" in caplog.text
+    monkeypatch.undo()
+    assert page_views_flush() == 0
+
+
+def test_each_view_is_counted_once_whether_the_page_was_cached_or_not(personas, parcel):
+    """A cached page counts its view in the round trip that reads it; a page this process
+    had seen but must render again (forgotten since) was counted in that same trip, and its
+    store must not count it a second time."""
+    tenant = personas.tenant_a
+    view(tenant, parcel)  # not cached: counted with the page it stores
+    view(tenant, parcel)  # cached
+    with tenant_scope(tenant):
+        tracking_page_forget(tenant.pk, [parcel.pk])
+    view(tenant, parcel)  # its meta remembered, its page forgotten: rendered again
+    view(tenant, parcel, "?lang=fr")  # a language not cached yet
+    assert page_views_flush() == 4
+    assert stored(tenant) == {(parcel.pk, "direct"): 4}

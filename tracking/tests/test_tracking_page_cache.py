@@ -191,9 +191,12 @@ def test_a_page_this_process_has_seen_costs_one_cache_round_trip(client, persona
     calls = []
     real = page_cache.store.get_many
     monkeypatch.setattr(page_cache.store, "get_many",
-                        lambda keys: calls.append(keys) or real(keys))
-    assert queries_for(client, parcel.url)[0] == 0
-    assert len(calls) == 1
+                        lambda keys, count=None: calls.append(count) or real(keys, count=count))
+    monkeypatch.setattr(page_cache.store, "trip", lambda: pytest.fail("a second trip"))
+    phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148"
+    assert queries_for(client, parcel.url, HTTP_USER_AGENT=phone)[0] == 0
+    assert len(calls) == 1 and calls[0] is not None  # the view counted in that same trip
+    monkeypatch.undo()
     # A remembered meta gone stale (the shopper's language changed) is caught in that trip.
     with tenant_scope(personas.tenant_a):
         parcel.customer.locale = "de"

@@ -90,6 +90,7 @@ class Journey(TenantScopedModel):
             models.UniqueConstraint(fields=["tenant"], condition=Q(is_default=True),
                                     name="journey_one_default"),
         ]
+        indexes = [models.Index(fields=["tenant", "name"], name="journey_tenant_name")]
 
     def __str__(self) -> str:
         return self.name

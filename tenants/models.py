@@ -77,6 +77,7 @@ class Invitation(TenantScopedModel):
                 name="invitation_one_open_per_email",
             )
         ]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="invitation_tenant_created")]
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

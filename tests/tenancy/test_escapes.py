@@ -141,6 +141,10 @@ ALLOWED = {
     ("config/db/reads.py", "execute"): "the raw-SQL layer's reads: tenant_id = %s in each",
     ("config/db/writes.py", "execute"): "the raw-SQL layer's writes: every row's tenant checked",
     ("config/db/__init__.py", "execute"): "the raw-SQL layer's public surface",
+    ("tenants/migration_ops.py", "cursor"):
+        "a migration's schema change: reads the catalogue (pg_indexes), no tenant's rows",
+    ("tenants/migration_ops.py", "execute"):
+        "a migration's schema change: DROP / CREATE INDEX, no tenant's rows",
     ("analytics/rollups/maintain.py", "execute"):
         "the rollups' upkeep: every statement reads and writes with tenant_id = %(tenant)s "
         "(joined rows too), in the task's scope; an advisory lock on the tenant's id",

@@ -1,6 +1,8 @@
 """Every installed model is tenant-scoped, or on a short reviewed list saying why not."""
 
+import pytest
 from django.apps import apps
+from django.db import connection
 
 from tenants.scoping import TenantScopedManager, TenantScopedModel
 
@@ -88,3 +90,44 @@ def test_unique_constraints_and_indexes_start_with_tenant():
             if fields[0] != "tenant":
                 offenders.append(f"{label} unique_together {fields}")
     assert not offenders, offenders
+
+
+def test_every_scoped_model_has_one_index_that_starts_with_tenant_and_no_plain_one():
+    """The index that serves a store's lookups, its row-level security filter and its cascade
+    is one that starts with `tenant` (a whole one: a partial index serves none of these); the
+    foreign key has no index of its own beside it, which would only cost writes."""
+    missing, plain = [], []
+    for model in apps.get_models():
+        if not issubclass(model, TenantScopedModel):
+            continue
+        label = model._meta.label
+        if model._meta.get_field("tenant").db_index:
+            plain.append(label)
+        leads = [list(index.fields) for index in model._meta.indexes if index.condition is None]
+        leads += [list(c.fields) for c in model._meta.constraints
+                  if getattr(c, "fields", None) and getattr(c, "condition", None) is None]
+        leads += [list(fields) for fields in model._meta.unique_together]
+        if not any(fields and fields[0].lstrip("-") == "tenant" for fields in leads):
+            missing.append(label)
+    assert not missing, f"no whole index starting with tenant: {missing}"
+    assert not plain, f"a tenant foreign key with an index of its own: {plain}"
+
+
+@pytest.mark.django_db
+def test_the_database_has_no_plain_tenant_index_left():
+    """What the migrations did (tenants/migration_ops.py): the (tenant_id) indexes are gone,
+    the foreign key constraints stay."""
+    plain, unchecked = [], []
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if not issubclass(model, TenantScopedModel):
+                continue
+            table = model._meta.db_table
+            found = connection.introspection.get_constraints(cursor, table)
+            if any(c["index"] and c["columns"] == ["tenant_id"] and not c["unique"]
+                   for c in found.values()):
+                plain.append(table)
+            if not any(c["foreign_key"] and c["columns"] == ["tenant_id"] for c in found.values()):
+                unchecked.append(table)
+    assert not plain, plain
+    assert not unchecked, f"no foreign key constraint on tenant_id: {unchecked}"

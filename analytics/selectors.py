@@ -279,7 +279,10 @@ def daily_series(period: Period, filters: Filters) -> list[Series]:
 def _series(period: Period, figures: Figures) -> list[Series]:
     days = [period.first + timedelta(days=n) for n in range(period.days)]
     email, ships = figures.message_days, figures.shipment_days
-    sent, opened, delivered, on_time = [], [], [], []
+    sent: list[float | int | None] = []
+    opened: list[float | int | None] = []
+    delivered: list[float | int | None] = []
+    on_time: list[float | int | None] = []
     for day in days:  # one pass: a year is 365 days × 4 series
         row = email.get(day)
         sent.append(row["sent"] if row else 0)
